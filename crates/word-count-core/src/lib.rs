@@ -1,0 +1,43 @@
+//! The pure-Rust core of word-count: no pyo3 here, so it is tested with plain `cargo test`.
+//!
+//! Every function takes bytes in *generalised UTF-8*: valid UTF-8, plus the lone
+//! surrogates (U+D800..U+DFFF) that a Python `str` may hold, encoded as Python's
+//! `"surrogatepass"` error handler does (three bytes, lead byte 0xED). Counting on
+//! bytes rather than `&str` is what lets the Rust functions agree with Python on
+//! *every* `str`, not only on the ones that are valid Unicode scalar sequences.
+//!
+//! The semantics are Python's, not Rust's:
+//! - [`words`]: `len(text.split())`, with the 29 code points Python's `str.split()`
+//!   treats as whitespace ([`pychars`]);
+//! - [`search`]: the tokens of `line.split(" ")` for each line of `text.splitlines()`.
+
+pub mod chunks;
+pub mod pychars;
+pub mod search;
+pub mod words;
+
+/// The most chunks (and so rayon tasks) a call splits its text into; larger thread
+/// counts asked for are capped here, so no caller can make us create thousands of tasks.
+pub const MAX_THREADS: usize = 256;
+
+/// Below this many bytes a chunk is not worth a rayon task: the count takes
+/// microseconds, less than handing the work to another thread.
+pub const MIN_CHUNK_BYTES: usize = 32 * 1024;
+
+/// Errors from the core; the binding layer maps each to a Python exception.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoreError {
+    /// `search` was given an empty needle. Python's reference would count empty
+    /// tokens, which is never what a caller means, so we refuse it.
+    EmptyNeedle,
+}
+
+impl std::fmt::Display for CoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CoreError::EmptyNeedle => f.write_str("needle must not be empty"),
+        }
+    }
+}
+
+impl std::error::Error for CoreError {}

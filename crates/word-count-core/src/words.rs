@@ -1,0 +1,148 @@
+//! Word counting with Python's semantics: `len(text.split())`.
+//!
+//! A word is a maximal run of non-whitespace characters, so the count is the number
+//! of *word starts*: non-whitespace characters preceded by whitespace or the start of
+//! the text. Counting starts rather than splitting lets a chunk be counted on its own
+//! given one bit of context: whether the character before it is whitespace.
+
+use rayon::prelude::*;
+
+use crate::chunks;
+use crate::pychars::{char_len, ends_with_whitespace, multibyte_is_whitespace, ASCII_WHITESPACE};
+
+/// `len(text.split())` for the generalised-UTF-8 `bytes` of a Python `str`.
+pub fn count_words(bytes: &[u8]) -> usize {
+    count_word_starts(bytes, true)
+}
+
+/// The number of word starts in `bytes`, where `after_space` says whether the
+/// character before `bytes` was whitespace (true at the start of a text).
+pub fn count_word_starts(bytes: &[u8], after_space: bool) -> usize {
+    let mut count = 0;
+    let mut in_space = after_space;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (space, len) = if b < 0x80 {
+            (ASCII_WHITESPACE[b as usize], 1)
+        } else {
+            (multibyte_is_whitespace(&bytes[i..]), char_len(b))
+        };
+        count += usize::from(in_space && !space);
+        in_space = space;
+        i += len;
+    }
+    count
+}
+
+/// [`count_words`] split into `n_chunks` chunks counted in parallel on rayon's pool.
+/// The result is the same for every `n_chunks`.
+pub fn count_words_parallel(bytes: &[u8], n_chunks: usize) -> usize {
+    let cuts = chunks::boundaries(bytes, n_chunks);
+    if cuts.len() <= 2 {
+        return count_words(bytes);
+    }
+    cuts.par_windows(2)
+        .map(|w| {
+            let before = &bytes[..w[0]];
+            count_word_starts(
+                &bytes[w[0]..w[1]],
+                before.is_empty() || ends_with_whitespace(before),
+            )
+        })
+        .sum()
+}
+
+/// The words of `bytes`, split as `str.split()` splits them, in order.
+pub fn split_words(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let mut start = None;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let (space, len) = if b < 0x80 {
+                (ASCII_WHITESPACE[b as usize], 1)
+            } else {
+                (multibyte_is_whitespace(&bytes[i..]), char_len(b))
+            };
+            match (space, start) {
+                (false, None) => start = Some(i),
+                (true, Some(s)) => {
+                    let word = &bytes[s..i];
+                    i += len;
+                    return Some(word);
+                }
+                _ => {}
+            }
+            i += len;
+        }
+        // The last word may run to the end; `min` guards against a truncated
+        // final character in garbage input stepping `i` past the end.
+        start.map(|s| &bytes[s..i.min(bytes.len())])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pychars::{is_py_whitespace, PY_WHITESPACE};
+    use proptest::prelude::*;
+
+    /// The obvious model: split on Python whitespace, drop the empty pieces.
+    fn model(text: &str) -> Vec<&str> {
+        text.split(is_py_whitespace)
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
+
+    fn tricky_text() -> impl Strategy<Value = String> {
+        let unit = prop_oneof![
+            prop::sample::select(PY_WHITESPACE.to_vec()).prop_map(String::from),
+            prop::sample::select(vec![
+                "a", "é", "€", "😀", "\r\n", "\u{1B}", "\u{180E}", "\u{200B}", "\u{FEFF}"
+            ])
+            .prop_map(String::from),
+            any::<char>().prop_map(String::from),
+        ];
+        prop::collection::vec(unit, 0..64).prop_map(|v| v.concat())
+    }
+
+    #[test]
+    fn examples() {
+        assert_eq!(count_words(b""), 0);
+        assert_eq!(count_words(b"   "), 0);
+        assert_eq!(count_words(b"one two  three\n"), 3);
+        assert_eq!(count_words("a\u{1C}b\u{0B}c\u{85}d\u{3000}e".as_bytes()), 5);
+        // U+180E and U+200B are not whitespace to Python (nor U+FEFF).
+        assert_eq!(count_words("a\u{180E}b\u{200B}c\u{FEFF}d".as_bytes()), 1);
+        // A lone surrogate, as surrogatepass encodes it, is a character like any other.
+        assert_eq!(count_words(b"\xED\xA0\x80 x"), 2);
+    }
+
+    proptest! {
+        #[test]
+        fn count_matches_model(text in tricky_text()) {
+            prop_assert_eq!(count_words(text.as_bytes()), model(&text).len());
+        }
+
+        #[test]
+        fn split_matches_model(text in tricky_text()) {
+            let ours: Vec<&[u8]> = split_words(text.as_bytes()).collect();
+            let theirs: Vec<&[u8]> = model(&text).into_iter().map(str::as_bytes).collect();
+            prop_assert_eq!(ours, theirs);
+        }
+
+        #[test]
+        fn parallel_matches_sequential_for_every_chunking(text in tricky_text(), n in 1usize..80) {
+            prop_assert_eq!(count_words_parallel(text.as_bytes(), n), count_words(text.as_bytes()));
+        }
+
+        #[test]
+        fn garbage_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256), n in 1usize..9) {
+            let whole = count_words(&bytes);
+            prop_assert!(whole <= bytes.len());
+            let _ = count_words_parallel(&bytes, n);
+            prop_assert!(split_words(&bytes).count() <= bytes.len());
+        }
+    }
+}

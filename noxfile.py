@@ -1,0 +1,265 @@
+"""nox sessions for word-count: one test session per interpreter, wheels, lint, Rust.
+
+    nox -s tests-3.13t        # build the wheel, pip install it, run the suite (+ threads)
+    nox -t tests              # every interpreter in PYTHONS
+    nox -s build              # dist/: abi3 wheel, cp313t wheel (cp314t if found), sdist
+    nox -s install-check      # pip install dist/ into fresh venvs of every interpreter
+    nox -s rust lint          # cargo fmt/clippy/test; ruff, stub check
+
+Interpreters come from ``ci/find-python``, which looks on PATH and in pyenv, then in the
+project's cache, and otherwise builds CPython from source -- so ``nox -s tests-3.13t``
+works on a machine that has never seen 3.13t. Sessions therefore manage their own
+venvs (``.nox/<session>/venv``) instead of letting nox discover interpreters: nox's
+discovery would hide the build's progress and could pick an interpreter that is not the
+free-threaded build's twin.
+
+Arguments after ``--`` go to pytest, e.g. ``nox -s tests-3.13t -- -k counter -x``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.error_on_external_run = False
+nox.options.sessions = ["lint", "rust", "tests", "build", "install-check"]
+
+ROOT = Path(__file__).resolve().parent
+DIST = ROOT / "dist"
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+
+PYTHONS = ["3.11", "3.12", "3.13", "3.13t", "3.14t"]
+FREE_THREADED = [v for v in PYTHONS if v.endswith("t")]
+# No CPython 3.14 source can be had on this project's machines yet (see README); a
+# session for such a version is skipped, loudly, when find-python cannot provide it.
+OPTIONAL = {"3.14t"}
+# The abi3 wheel is built with the oldest GIL interpreter it supports.
+ABI3_PYTHON = "3.11"
+PARALLEL_THREADS = 8
+
+
+def find_python(session: nox.Session, version: str) -> str:
+    """The interpreter for ``version``, from ci/find-python (its progress shows on stderr)."""
+    session.log(f"finding CPython {version} (ci/find-python {version})")
+    proc = subprocess.run(
+        [str(ROOT / "ci" / "find-python"), version], stdout=subprocess.PIPE, text=True
+    )
+    if proc.returncode != 0:
+        if version in OPTIONAL:
+            session.skip(f"no CPython {version} on this machine and none can be built here")
+        session.error(f"ci/find-python {version} failed (see its message above)")
+    return proc.stdout.strip()
+
+
+def fresh_venv(session: nox.Session, version: str, name: str = "venv") -> Path:
+    """A new venv for ``version`` in this session's folder; returns its python."""
+    interpreter = find_python(session, version)
+    location = ROOT / ".nox" / session.name / name
+    shutil.rmtree(location, ignore_errors=True)
+    session.run(interpreter, "-m", "venv", str(location), silent=True)
+    python = location / "bin" / "python"
+    # Python 3.11's bundled pip predates dependency groups and some wheel tags.
+    session.run(str(python), "-m", "pip", "install", "-q", "--upgrade", "pip", silent=True)
+    return python
+
+
+def pip(session: nox.Session, python: Path, *args: str) -> None:
+    session.run(str(python), "-m", "pip", *args)
+
+
+def is_free_threaded(version: str) -> bool:
+    return version.endswith("t")
+
+
+def assert_gil_stays_off(session: nox.Session, python: Path) -> None:
+    """Importing word_count under -W error must leave the GIL off (gil_used = false)."""
+    session.run(
+        str(python),
+        "-W",
+        "error",
+        "-c",
+        "import sys, word_count; "
+        "assert not sys._is_gil_enabled(), 'importing word_count enabled the GIL'; "
+        "print('GIL off after import:', word_count.__file__)",
+    )
+
+
+def build_wheel(session: nox.Session, python: Path) -> Path:
+    """Build a wheel from this checkout the way pip does for a user; returns its folder."""
+    wheels = ROOT / ".nox" / session.name / "wheels"
+    shutil.rmtree(wheels, ignore_errors=True)
+    pip(session, python, "wheel", "-q", "--no-deps", "--wheel-dir", str(wheels), str(ROOT))
+    return wheels
+
+
+def tests(session: nox.Session, version: str) -> None:
+    python = fresh_venv(session, version)
+    wheels = build_wheel(session, python)
+    pip(session, python, "install", "-q", "--no-index", "--find-links", str(wheels), "word-count")
+    pip(session, python, "install", "-q", *nox.project.dependency_groups(PYPROJECT, "test"))
+    # Run from tests/ so that `import word_count` finds the installed wheel, never the
+    # source folder python/word_count (which has no compiled module).
+    with session.chdir(ROOT / "tests"):
+        if is_free_threaded(version):
+            assert_gil_stays_off(session, python)
+        session.run(str(python), "-m", "pytest", *session.posargs)
+        if is_free_threaded(version):
+            session.log(f"again, every test on {PARALLEL_THREADS} threads at once")
+            session.run(
+                str(python),
+                "-m",
+                "pytest",
+                f"--parallel-threads={PARALLEL_THREADS}",
+                *session.posargs,
+            )
+
+
+for _version in PYTHONS:
+    nox.session(name=f"tests-{_version}", python=False, tags=["tests"])(
+        lambda session, version=_version: tests(session, version)
+    )
+
+
+@nox.session(python=False)
+def build(session: nox.Session) -> None:
+    """dist/: the abi3 wheel, a wheel per free-threaded CPython found, and the sdist."""
+    python = fresh_venv(session, ABI3_PYTHON)
+    pip(session, python, "install", "-q", "maturin>=1.9.4,<2")
+    maturin = str(python.parent / "maturin")
+    shutil.rmtree(DIST, ignore_errors=True)
+    session.run(maturin, "build", "--release", "--out", str(DIST), "--interpreter", str(python))
+    built_ft = []
+    for version in FREE_THREADED:
+        proc = subprocess.run(
+            [str(ROOT / "ci" / "find-python"), version], stdout=subprocess.PIPE, text=True
+        )
+        if proc.returncode != 0:
+            if version in OPTIONAL:
+                session.warn(f"no CPython {version} here: no {version} wheel built")
+                continue
+            session.error(f"ci/find-python {version} failed")
+        session.run(
+            maturin, "build", "--release", "--out", str(DIST), "--interpreter", proc.stdout.strip()
+        )
+        built_ft.append(version)
+    session.run(maturin, "sdist", "--out", str(DIST))
+    check_dist(session, built_ft)
+
+
+def wheel_tags(wheel: Path) -> list[str]:
+    """The tags a wheel's own WHEEL file declares."""
+    with zipfile.ZipFile(wheel) as zf:
+        name = next(n for n in zf.namelist() if n.endswith(".dist-info/WHEEL"))
+        text = zf.read(name).decode()
+    return [line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Tag:")]
+
+
+def check_dist(session: nox.Session, free_threaded: list[str]) -> None:
+    """Exactly the expected files, each wheel's tags and extension module as promised."""
+    wheels = sorted(DIST.glob("*.whl"))
+    sdists = sorted(DIST.glob("*.tar.gz"))
+    if len(sdists) != 1:
+        session.error(f"expected one sdist in dist/, found {[s.name for s in sdists]}")
+    expected = {"cp311-abi3": "_word_count.abi3.so"}
+    for version in free_threaded:
+        nodot = version.rstrip("t").replace(".", "")
+        expected[f"cp{nodot}-cp{nodot}t"] = f"_word_count.cpython-{nodot}t-"
+    found = {}
+    for wheel in wheels:
+        tags = wheel_tags(wheel)
+        interp_abi = {"-".join(t.split("-")[:2]) for t in tags}
+        if len(interp_abi) != 1:
+            session.error(f"{wheel.name}: mixed tags {tags}")
+        key = interp_abi.pop()
+        if key not in expected:
+            session.error(f"{wheel.name}: unexpected tags {tags}")
+        with zipfile.ZipFile(wheel) as zf:
+            modules = [n for n in zf.namelist() if n.startswith("word_count/_word_count")]
+            names = set(zf.namelist())
+        if not any(Path(m).name.startswith(expected[key]) for m in modules):
+            session.error(f"{wheel.name}: extension module {modules}, expected {expected[key]}*")
+        for needed in (
+            "word_count/__init__.py",
+            "word_count/py.typed",
+            "word_count/_word_count.pyi",
+            "word_count/_reference.py",
+        ):
+            if needed not in names:
+                session.error(f"{wheel.name}: {needed} is missing")
+        found[key] = wheel
+        session.log(f"ok  {wheel.name}: tags {', '.join(tags)}; module {Path(modules[0]).name}")
+    missing = set(expected) - set(found)
+    if missing:
+        session.error(f"no wheel with tags {sorted(missing)} in dist/")
+    session.log(f"ok  {sdists[0].name}")
+
+
+@nox.session(name="install-check", python=False)
+def install_check(session: nox.Session) -> None:
+    """pip install the wheels in dist/ into fresh venvs, and the sdist on both builds."""
+    if not list(DIST.glob("*.whl")):
+        session.error("dist/ has no wheels: run `nox -s build` first")
+    for version in PYTHONS:
+        if version in OPTIONAL and not any(
+            DIST.glob(f"*cp{version.rstrip('t').replace('.', '')}t*.whl")
+        ):
+            session.log(f"no {version} wheel in dist/: not checked")
+            continue
+        python = fresh_venv(session, version, name=f"venv-{version}")
+        pip(session, python, "install", "-q", "--no-index", "--find-links", str(DIST), "word-count")
+        check_import(session, python, version)
+    sdist = next(DIST.glob("*.tar.gz"))
+    for version in (ABI3_PYTHON, "3.13t"):
+        python = fresh_venv(session, version, name=f"venv-sdist-{version}")
+        # Building from the sdist needs maturin from the index: no --no-index here.
+        pip(session, python, "install", "-q", str(sdist))
+        check_import(session, python, version)
+
+
+def check_import(session: nox.Session, python: Path, version: str) -> None:
+    with session.chdir(ROOT / "tests"):
+        session.run(
+            str(python),
+            "-W",
+            "error",
+            "-c",
+            "import sys, word_count as w; "
+            "assert w.word_count('a b\\u3000c', 2) == 3 and w.search('a b a', 'a') == 2; "
+            f"assert {is_free_threaded(version)} == (not sys._is_gil_enabled()); "
+            "print(sys.version.split()[0], 'GIL', 'on' if sys._is_gil_enabled() else 'off', "
+            "w.__file__)",
+        )
+
+
+@nox.session(python=False)
+def rust(session: nox.Session) -> None:
+    """cargo fmt --check, clippy with warnings as errors, and the core's tests."""
+    cargo = ["cargo"]
+    session.run(*cargo, "fmt", "--all", "--check")
+    session.run(*cargo, "clippy", "--workspace", "--all-targets", "--", "-D", "warnings")
+    session.run(*cargo, "test", "--workspace")
+
+
+@nox.session(python=False)
+def lint(session: nox.Session) -> None:
+    """ruff (lint and format), and the type stub checked against the built module."""
+    python = fresh_venv(session, ABI3_PYTHON)
+    pip(session, python, "install", "-q", *nox.project.dependency_groups(PYPROJECT, "lint"))
+    bindir = python.parent
+    session.run(str(bindir / "ruff"), "check", str(ROOT))
+    session.run(str(bindir / "ruff"), "format", "--check", str(ROOT))
+    wheels = build_wheel(session, python)
+    pip(session, python, "install", "-q", "--no-index", "--find-links", str(wheels), "word-count")
+    with session.chdir(ROOT / "tests"):
+        session.run(str(python), "-m", "mypy.stubtest", "word_count._word_count")
+        session.run(str(python), "-m", "mypy", "--strict", str(ROOT / "python" / "word_count"))
+
+
+if __name__ == "__main__":
+    sys.exit("run this file with nox (or ci/nox), not python")

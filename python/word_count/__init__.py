@@ -1,0 +1,37 @@
+"""Word counting and whole-token search, in Rust and in pure Python, on any CPython.
+
+The Rust functions are safe to call from many threads at once. On free-threaded
+CPython (3.13t, 3.14t) they run in parallel with each other and with Python code, and
+importing this package leaves the GIL off.
+
+Every implementation of a function gives the same answer for every ``str``:
+
+- ``word_count``, ``word_count_py`` and ``WordCounter`` split words as ``str.split()``
+  does, with Python's 29 whitespace characters;
+- ``search``, ``search_sequential``, ``search_sequential_detached`` and ``search_py``
+  count the tokens equal to a needle, where the tokens are ``line.split(" ")`` for each
+  line of ``contents.splitlines()``.
+"""
+
+from word_count._reference import search_py, word_count_py
+from word_count._word_count import (
+    MAX_THREADS,
+    WordCounter,
+    __version__,
+    search,
+    search_sequential,
+    search_sequential_detached,
+    word_count,
+)
+
+__all__ = [
+    "MAX_THREADS",
+    "WordCounter",
+    "__version__",
+    "search",
+    "search_py",
+    "search_sequential",
+    "search_sequential_detached",
+    "word_count",
+    "word_count_py",
+]

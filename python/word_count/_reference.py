@@ -1,0 +1,102 @@
+"""The pure-Python implementations: the reference the Rust functions must agree with,
+and the Python-threads workload the benchmarks compare them against."""
+
+from __future__ import annotations
+
+import operator
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+from word_count._word_count import MAX_THREADS
+
+# A chunk smaller than this is not worth a thread (the Rust side uses 32 KiB of UTF-8).
+_MIN_CHUNK_CHARS = 32 * 1024
+# For str patterns, re's \s is exactly str.isspace(), i.e. what str.split() splits on.
+_WHITESPACE = re.compile(r"\s")
+
+
+def _require_str(value: object, name: str) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be str, not {type(value).__name__}")
+
+
+def _available_cpus() -> int:
+    """The CPUs this process may run on (what rayon sizes its pool by on the Rust side)."""
+    if hasattr(os, "process_cpu_count"):  # 3.13+
+        return os.process_cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def _thread_count(n_threads: object) -> int:
+    """Validate ``n_threads`` exactly as the Rust functions do."""
+    if n_threads is None:
+        return _available_cpus()
+    try:
+        n = operator.index(n_threads)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(
+            f"n_threads must be an int or None, not {type(n_threads).__name__}"
+        ) from None
+    if n < 1:
+        raise ValueError(f"n_threads must be at least 1, got {n_threads!r}")
+    return min(n, MAX_THREADS)
+
+
+def search_py(contents: str, needle: str) -> int:
+    """Count the tokens of ``contents`` equal to ``needle``, in pure Python.
+
+    The tokens are ``line.split(" ")`` for each line of ``contents.splitlines()``.
+    This is the reference: ``search``, ``search_sequential`` and
+    ``search_sequential_detached`` return the same count for every ``str``.
+
+    Raises TypeError if an argument is not a str, ValueError if ``needle`` is empty.
+    """
+    _require_str(contents, "contents")
+    _require_str(needle, "needle")
+    if not needle:
+        raise ValueError("needle must not be empty")
+    total = 0
+    for line in contents.splitlines():
+        for token in line.split(" "):
+            if token == needle:
+                total += 1
+    return total
+
+
+def _chunk_bounds(text: str, n_chunks: int) -> list[int]:
+    """Split points for ``n_chunks`` chunks of ``text``, each at a whitespace character,
+    so that no chunk boundary falls inside a word."""
+    bounds = [0]
+    for k in range(1, n_chunks):
+        at = max(len(text) * k // n_chunks, bounds[-1])
+        found = _WHITESPACE.search(text, at)
+        bounds.append(found.start() if found else len(text))
+    bounds.append(len(text))
+    return bounds
+
+
+def _count_slice(text: str, start: int, end: int) -> int:
+    return len(text[start:end].split())
+
+
+def word_count_py(text: str, n_threads: int | None = None) -> int:
+    """Count the words of ``text`` (``len(text.split())``) with ``n_threads`` Python threads.
+
+    The text is cut at whitespace into at most ``n_threads`` chunks (none shorter than
+    32 Ki characters) and each chunk is counted by a ``threading`` thread in Python.
+    On a GIL build the threads take turns holding the GIL, so this cannot scale; on
+    free-threaded Python it can. ``n_threads=None`` means one thread per available CPU.
+
+    Raises TypeError if ``text`` is not a str or ``n_threads`` not an int or None, and
+    ValueError if ``n_threads`` is below 1. Counts above ``MAX_THREADS`` are capped.
+    """
+    _require_str(text, "text")
+    threads = _thread_count(n_threads)
+    n_chunks = max(1, min(threads, len(text) // _MIN_CHUNK_CHARS))
+    bounds = _chunk_bounds(text, n_chunks)
+    with ThreadPoolExecutor(max_workers=n_chunks, thread_name_prefix="word_count_py") as pool:
+        # map() re-raises here any exception a thread raised: no count is silently lost.
+        return sum(pool.map(_count_slice, [text] * n_chunks, bounds[:-1], bounds[1:]))

@@ -1,0 +1,136 @@
+//! `WordCounter`: one word-frequency table shared by many Python threads.
+
+use std::sync::{Mutex, MutexGuard};
+
+use indexmap::IndexMap;
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+use word_count_core::words::split_words;
+
+use crate::text::{to_py_str, PyText};
+use crate::threads::saturating_index;
+
+#[derive(Default)]
+struct Counts {
+    /// Words (generalised UTF-8) in first-seen order, as `collections.Counter` keeps
+    /// them, so `most_common` breaks ties the same way Counter does.
+    words: IndexMap<Box<[u8]>, u64>,
+    total: u64,
+}
+
+/// A thread-safe word counter: `add` text from any number of threads at once, read the
+/// counts back like a `collections.Counter`.
+///
+/// Frozen, with a lock inside: it is never borrowed mutably, so concurrent calls never
+/// raise "Already borrowed", and no update is lost. `add` splits and counts its text
+/// before taking the lock, so the lock is held only to merge. Every lock is taken while
+/// detached from the interpreter, so a thread waiting for it never stalls the garbage
+/// collector's stop-the-world pause.
+#[pyclass(frozen, module = "word_count")]
+pub struct WordCounter {
+    counts: Mutex<Counts>,
+}
+
+impl WordCounter {
+    fn lock(&self) -> MutexGuard<'_, Counts> {
+        // Merging only adds to counts, so even a table left by a panicking thread is
+        // consistent: recover it instead of poisoning the counter for good.
+        self.counts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn with_counts<R: Send>(&self, py: Python<'_>, f: impl FnOnce(&mut Counts) -> R + Send) -> R {
+        py.detach(|| f(&mut self.lock()))
+    }
+}
+
+#[pymethods]
+impl WordCounter {
+    #[new]
+    fn new() -> Self {
+        WordCounter {
+            counts: Mutex::default(),
+        }
+    }
+
+    /// Count the words of `text`, split as `text.split()` splits them, and return how
+    /// many there were.
+    fn add(&self, py: Python<'_>, text: PyText) -> u64 {
+        let bytes = text.as_bytes();
+        py.detach(|| {
+            let mut local: IndexMap<&[u8], u64> = IndexMap::new();
+            for word in split_words(bytes) {
+                *local.entry(word).or_insert(0) += 1;
+            }
+            let added: u64 = local.values().sum();
+            let mut counts = self.lock();
+            for (word, n) in local {
+                match counts.words.get_mut(word) {
+                    Some(count) => *count += n,
+                    None => {
+                        counts.words.insert(word.into(), n);
+                    }
+                }
+            }
+            counts.total += added;
+            added
+        })
+    }
+
+    /// The number of words added so far, repeats included.
+    #[getter]
+    fn total(&self, py: Python<'_>) -> u64 {
+        self.with_counts(py, |c| c.total)
+    }
+
+    /// The count of `word`, 0 if it was never added.
+    fn __getitem__(&self, py: Python<'_>, word: PyText) -> u64 {
+        self.with_counts(py, |c| c.words.get(word.as_bytes()).copied().unwrap_or(0))
+    }
+
+    fn __contains__(&self, py: Python<'_>, word: &Bound<'_, PyAny>) -> PyResult<bool> {
+        if !word.is_instance_of::<PyString>() {
+            return Ok(false);
+        }
+        let word: PyText = word.extract()?;
+        Ok(self.with_counts(py, |c| c.words.contains_key(word.as_bytes())))
+    }
+
+    /// The number of distinct words.
+    fn __len__(&self, py: Python<'_>) -> usize {
+        self.with_counts(py, |c| c.words.len())
+    }
+
+    /// The `n` most common words and their counts, most common first, like
+    /// `collections.Counter.most_common`: ties keep the order words were first added,
+    /// `n=None` lists every word, and `n <= 0` lists none.
+    #[pyo3(signature = (n=None))]
+    fn most_common<'py>(
+        &self,
+        py: Python<'py>,
+        n: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Vec<(Bound<'py, PyString>, u64)>> {
+        let limit = match n {
+            None => usize::MAX,
+            Some(n) => usize::try_from(saturating_index(n)?.max(0)).unwrap_or(usize::MAX),
+        };
+        let top: Vec<(Box<[u8]>, u64)> = self.with_counts(py, |c| {
+            let mut all: Vec<(&Box<[u8]>, &u64)> = c.words.iter().collect();
+            // A stable sort keeps first-seen order among equal counts, as Counter does.
+            all.sort_by(|a, b| b.1.cmp(a.1));
+            all.into_iter()
+                .take(limit)
+                .map(|(w, n)| (w.clone(), *n))
+                .collect()
+        });
+        top.iter()
+            .map(|(w, n)| Ok((to_py_str(py, w)?, *n)))
+            .collect()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let (distinct, total) = self.with_counts(py, |c| (c.words.len(), c.total));
+        format!("<WordCounter: {distinct} distinct words, {total} in all>")
+    }
+}

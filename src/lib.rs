@@ -1,0 +1,35 @@
+//! The Python binding layer of word-count: thin wrappers that turn Python arguments
+//! into bytes, detach from the interpreter, and call the pure-Rust core
+//! (`word-count-core`), which has no pyo3 in it.
+
+mod counter;
+mod errors;
+mod search;
+mod text;
+mod threads;
+mod words;
+
+/// Word counting and whole-token search, in Rust, safe to call from many threads.
+///
+/// `gil_used = false` is a promise checked by the test suite: on free-threaded CPython
+/// importing this module leaves the GIL off. It holds because no function keeps state
+/// outside its arguments except `WordCounter`, which is frozen and locks inside.
+#[pyo3::pymodule(gil_used = false)]
+mod _word_count {
+    #[pymodule_export]
+    use crate::counter::WordCounter;
+    #[pymodule_export]
+    use crate::search::{search, search_sequential, search_sequential_detached};
+    #[pymodule_export]
+    use crate::words::word_count;
+
+    /// Thread counts above this are capped: a call never splits its text into more
+    /// chunks than this, whatever `n_threads` asks for.
+    /// The package version, from Cargo.toml.
+    #[pymodule_export]
+    #[allow(non_upper_case_globals)] // Python's name for it
+    const __version__: &str = env!("CARGO_PKG_VERSION");
+
+    #[pymodule_export]
+    const MAX_THREADS: usize = word_count_core::MAX_THREADS;
+}

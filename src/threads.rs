@@ -1,0 +1,36 @@
+//! The `n_threads` argument: validated like Python validates an int argument.
+
+use pyo3::exceptions::{PyOverflowError, PyTypeError};
+use pyo3::prelude::*;
+use word_count_core::MAX_THREADS;
+
+use crate::errors::Error;
+
+/// `obj` as an int through `__index__`, saturating instead of raising OverflowError,
+/// so that `2**100` means "as many as you allow" and `-2**100` is still "negative".
+pub fn saturating_index(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+    match obj.extract::<i64>() {
+        Ok(n) => Ok(n),
+        Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => {
+            Ok(if obj.lt(0)? { i64::MIN } else { i64::MAX })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The thread count `n_threads` asks for: None is every core of rayon's pool; an int
+/// must be at least 1 (ValueError, not OverflowError, for a negative one) and is capped
+/// at [`MAX_THREADS`]; anything else is a TypeError.
+pub fn thread_count(n_threads: Option<&Bound<'_, PyAny>>) -> Result<usize, Error> {
+    let Some(obj) = n_threads else {
+        return Ok(rayon::current_num_threads());
+    };
+    match saturating_index(obj) {
+        Ok(n) if n >= 1 => Ok(usize::try_from(n).unwrap_or(usize::MAX).min(MAX_THREADS)),
+        Ok(_) => Err(Error::ThreadsNotPositive(obj.repr()?.to_string())),
+        Err(e) if e.is_instance_of::<PyTypeError>(obj.py()) => {
+            Err(Error::ThreadsType(obj.get_type().name()?.to_string()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,38 @@
+//! `word_count`: `len(text.split())` in Rust, on as many threads as asked.
+
+use pyo3::prelude::*;
+use word_count_core::{chunks, words, MIN_CHUNK_BYTES};
+
+use crate::errors::Error;
+use crate::text::PyText;
+use crate::threads::thread_count;
+
+/// Count the words of `text` exactly as `len(text.split())` does, with Python's 29
+/// whitespace characters, splitting the work over `n_threads` Rust threads.
+///
+/// `n_threads=None` uses every core (rayon's pool; `RAYON_NUM_THREADS` sets its size).
+/// The text is cut into at most `n_threads` chunks, on character boundaries and none
+/// smaller than 32 KiB, and counted on rayon's pool without holding the interpreter.
+/// The result is the same for every `n_threads`.
+///
+/// Raises TypeError if `text` is not a str or `n_threads` not an int or None, and
+/// ValueError if `n_threads` is below 1. Counts above `MAX_THREADS` are capped.
+#[pyfunction]
+#[pyo3(signature = (text, n_threads=None))]
+pub fn word_count(
+    py: Python<'_>,
+    text: PyText,
+    n_threads: Option<&Bound<'_, PyAny>>,
+) -> Result<usize, Error> {
+    let threads = thread_count(n_threads)?;
+    let bytes = text.as_bytes();
+    let n_chunks = chunks::chunk_count(bytes.len(), threads, MIN_CHUNK_BYTES);
+    Ok(py.detach(|| {
+        if n_chunks == 1 {
+            // On the calling thread: no pool hand-off for a small or 1-thread count.
+            words::count_words(bytes)
+        } else {
+            words::count_words_parallel(bytes, n_chunks)
+        }
+    }))
+}

@@ -1,0 +1,36 @@
+"""Suite-wide checks: the GIL must stay off on a free-threaded build, test after test."""
+
+from __future__ import annotations
+
+import os
+import sys
+import sysconfig
+
+import pytest
+from hypothesis import settings
+
+FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+
+settings.register_profile("default", deadline=None, print_blob=True)
+# Many more examples, for a long local run: HYPOTHESIS_PROFILE=thorough.
+settings.register_profile("thorough", deadline=None, print_blob=True, max_examples=5000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_report_header() -> list[str]:
+    import word_count
+
+    gil = "on" if sys._is_gil_enabled() else "off"
+    return [
+        f"word_count {word_count.__version__} from {word_count.__file__}",
+        f"free-threaded build: {FREE_THREADED}, GIL {gil}",
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _gil_stays_off() -> object:
+    """Fail any test after which a free-threaded interpreter has turned the GIL on, as
+    NumPy's and PyO3's conftests do: an extension that re-enables it must not pass."""
+    yield
+    if FREE_THREADED and sys._is_gil_enabled():
+        pytest.fail("the GIL was enabled during this test")

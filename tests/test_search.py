@@ -1,0 +1,105 @@
+"""search, search_sequential, search_sequential_detached and search_py agree on every str."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import word_count
+from word_count import search, search_py, search_sequential, search_sequential_detached
+
+from strategies import ALL_CHARS, PY_LINE_BREAKS, PY_WHITESPACE, needle, tricky_text
+
+RUST = [search, search_sequential, search_sequential_detached]
+ALL = [*RUST, search_py]
+
+
+def reference(contents: str, needle: str) -> int:
+    """The definition, written out once more, independent of the package."""
+    return sum(t == needle for line in contents.splitlines() for t in line.split(" "))
+
+
+@pytest.mark.parametrize("impl", ALL, ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    ("contents", "needle", "expected"),
+    [
+        ("the cat the\nthe", "the", 3),
+        ("there other the", "the", 1),
+        ("the\tthe", "the", 0),  # a tab does not split tokens
+        ("the  the", "the", 2),  # two spaces make an empty token between
+        ("the\u2028the\x85the\r\nthe\x1ethe\x0bthe\x0cthe\rthe", "the", 8),
+        ("a b", "a b", 0),  # a needle with a space is never a token
+        ("aaa", "aa", 0),
+        ("", "x", 0),
+        ("x", "x", 1),
+        ("é中😀 é中😀\né中😀", "é中😀", 3),
+        ("\ud800 x \ud800", "\ud800", 2),  # lone surrogates
+    ],
+)
+def test_examples(impl, contents, needle, expected):
+    assert impl(contents, needle) == expected
+
+
+@given(contents=tricky_text, needle=needle)
+def test_all_implementations_agree(contents, needle):
+    expected = reference(contents, needle)
+    assert [impl(contents, needle) for impl in ALL] == [expected] * len(ALL)
+
+
+@given(
+    contents=tricky_text,
+    needle=st.sampled_from(["the", "a", "é中😀", "\ud800"]),
+    repeat=st.integers(1, 4000),
+)
+def test_agree_on_texts_large_enough_to_split(contents, needle, repeat):
+    # Repeating a tricky text makes it long enough (hundreds of KB) for `search` to
+    # split it between threads, with chunk boundaries landing anywhere in the pattern.
+    big = (contents + " " + needle + " ") * repeat
+    expected = search_py(big, needle)
+    assert [impl(big, needle) for impl in RUST] == [expected] * len(RUST)
+
+
+def test_token_boundaries_are_exactly_space_and_python_line_breaks():
+    # Every code point between two needles: the Rust split must agree with Python's.
+    boundaries = [c for c in ALL_CHARS if search(f"a{c}a", "a") == 2]
+    assert boundaries == sorted({" ", *PY_LINE_BREAKS})
+    assert boundaries == [c for c in ALL_CHARS if reference(f"a{c}a", "a") == 2]
+
+
+@pytest.mark.parametrize("impl", ALL, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("separator", [*PY_WHITESPACE, *PY_LINE_BREAKS])
+def test_needle_holding_a_separator_never_matches_across_it(impl, separator):
+    text = f"a{separator}b a{separator}b"
+    assert impl(text, f"a{separator}b") == reference(text, f"a{separator}b")
+
+
+@pytest.mark.parametrize("impl", ALL, ids=lambda f: f.__name__)
+def test_empty_needle_is_a_value_error(impl):
+    with pytest.raises(ValueError, match="needle must not be empty"):
+        impl("a b", "")
+
+
+@pytest.mark.parametrize("impl", ALL, ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    ("contents", "needle"),
+    [(b"a b", "a"), ("a b", b"a"), (None, "a"), ("a", None), (1, "a"), (["a"], "a")],
+)
+def test_wrong_types_are_type_errors(impl, contents, needle):
+    with pytest.raises(TypeError):
+        impl(contents, needle)
+
+
+def test_str_subclass_is_accepted():
+    class Text(str):
+        pass
+
+    assert [impl(Text("x y x"), Text("x")) for impl in ALL] == [2] * len(ALL)
+
+
+def test_exported_names():
+    assert set(word_count.__all__) <= set(dir(word_count))
+    for name in word_count.__all__:
+        obj = getattr(word_count, name)
+        if callable(obj):
+            assert obj.__doc__, f"{name} has no docstring"
