@@ -11,6 +11,12 @@ from hypothesis import settings
 
 FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 
+
+def gil_enabled() -> bool:
+    """Is the GIL on? (sys._is_gil_enabled exists from 3.13; before, it always is.)"""
+    return getattr(sys, "_is_gil_enabled", lambda: True)()
+
+
 settings.register_profile("default", deadline=None, print_blob=True)
 # Many more examples, for a long local run: HYPOTHESIS_PROFILE=thorough.
 settings.register_profile("thorough", deadline=None, print_blob=True, max_examples=5000)
@@ -20,7 +26,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 def pytest_report_header() -> list[str]:
     import word_count
 
-    gil = "on" if sys._is_gil_enabled() else "off"
+    gil = "on" if gil_enabled() else "off"
     return [
         f"word_count {word_count.__version__} from {word_count.__file__}",
         f"free-threaded build: {FREE_THREADED}, GIL {gil}",
@@ -32,5 +38,5 @@ def _gil_stays_off() -> object:
     """Fail any test after which a free-threaded interpreter has turned the GIL on, as
     NumPy's and PyO3's conftests do: an extension that re-enables it must not pass."""
     yield
-    if FREE_THREADED and sys._is_gil_enabled():
+    if FREE_THREADED and gil_enabled():
         pytest.fail("the GIL was enabled during this test")

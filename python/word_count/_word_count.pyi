@@ -2,6 +2,16 @@
 
 from typing import Final, final
 
+__all__ = [
+    "MAX_THREADS",
+    "WordCounter",
+    "__version__",
+    "search",
+    "search_sequential",
+    "search_sequential_detached",
+    "word_count",
+]
+
 __version__: Final[str]
 MAX_THREADS: Final[int]
 
@@ -16,7 +26,7 @@ class WordCounter:
     def add(self, text: str) -> int: ...
     @property
     def total(self) -> int: ...
-    def __getitem__(self, word: str) -> int: ...
-    def __contains__(self, word: object) -> bool: ...
+    def __getitem__(self, word: str, /) -> int: ...
+    def __contains__(self, word: object, /) -> bool: ...
     def __len__(self) -> int: ...
     def most_common(self, n: int | None = None) -> list[tuple[str, int]]: ...
