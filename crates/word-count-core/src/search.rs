@@ -8,7 +8,6 @@
 //! equal a token, so its count is 0.
 
 use memchr::memmem;
-use rayon::prelude::*;
 
 use crate::chunks;
 use crate::pychars::{ends_with_token_boundary, starts_with_token_boundary};
@@ -67,9 +66,7 @@ impl<'n> Needle<'n> {
     /// The result is the same for every `n_chunks`.
     pub fn count_parallel(&self, text: &[u8], n_chunks: usize) -> usize {
         let cuts = chunks::boundaries(text, n_chunks);
-        cuts.par_windows(2)
-            .map(|w| self.count_starting_in(text, w[0], w[1]))
-            .sum()
+        chunks::sum_parallel(&cuts, |start, end| self.count_starting_in(text, start, end))
     }
 }
 

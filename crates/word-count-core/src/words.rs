@@ -5,8 +5,6 @@
 //! the text. Counting starts rather than splitting lets a chunk be counted on its own
 //! given one bit of context: whether the character before it is whitespace.
 
-use rayon::prelude::*;
-
 use crate::chunks;
 use crate::pychars::{char_len, ends_with_whitespace, multibyte_is_whitespace, ASCII_WHITESPACE};
 
@@ -39,18 +37,13 @@ pub fn count_word_starts(bytes: &[u8], after_space: bool) -> usize {
 /// The result is the same for every `n_chunks`.
 pub fn count_words_parallel(bytes: &[u8], n_chunks: usize) -> usize {
     let cuts = chunks::boundaries(bytes, n_chunks);
-    if cuts.len() <= 2 {
-        return count_words(bytes);
-    }
-    cuts.par_windows(2)
-        .map(|w| {
-            let before = &bytes[..w[0]];
-            count_word_starts(
-                &bytes[w[0]..w[1]],
-                before.is_empty() || ends_with_whitespace(before),
-            )
-        })
-        .sum()
+    chunks::sum_parallel(&cuts, |start, end| {
+        let before = &bytes[..start];
+        count_word_starts(
+            &bytes[start..end],
+            before.is_empty() || ends_with_whitespace(before),
+        )
+    })
 }
 
 /// The words of `bytes`, split as `str.split()` splits them, in order.
