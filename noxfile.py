@@ -5,6 +5,7 @@
     nox -s build              # dist/: abi3 wheel, cp313t wheel (cp314t if found), sdist
     nox -s install-check      # pip install dist/ into fresh venvs of every interpreter
     nox -s rust lint          # cargo fmt/clippy/test; ruff, stub check
+    nox -s bench-3.13 bench-3.13t report   # the benchmark on both builds, and its report
 
 Interpreters come from ``ci/find-python``, which looks on PATH and in pyenv, then in the
 project's cache, and otherwise builds CPython from source -- so ``nox -s tests-3.13t``
@@ -22,16 +23,17 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import nox
 
 nox.needs_version = ">=2025.2.9"
 nox.options.error_on_external_run = False
-nox.options.sessions = ["lint", "rust", "tests", "build", "install-check"]
 
 ROOT = Path(__file__).resolve().parent
 DIST = ROOT / "dist"
+BENCH_RESULTS = ROOT / "bench-results"
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 
 PYTHONS = ["3.11", "3.12", "3.13", "3.13t", "3.14t"]
@@ -41,6 +43,8 @@ FREE_THREADED = [v for v in PYTHONS if v.endswith("t")]
 OPTIONAL = {"3.14t"}
 # The abi3 wheel is built with the oldest GIL interpreter it supports.
 ABI3_PYTHON = "3.11"
+# `nox` alone runs what CI runs (ci/test), but for the benchmark smoke.
+nox.options.sessions = ["lint", "rust", *[f"tests-{v}" for v in PYTHONS], "build", "install-check"]
 PARALLEL_THREADS = 8
 
 
@@ -120,10 +124,52 @@ def tests(session: nox.Session, version: str) -> None:
             )
 
 
-for _version in PYTHONS:
-    nox.session(name=f"tests-{_version}", python=False, tags=["tests"])(
-        lambda session, version=_version: tests(session, version)
-    )
+def bench(session: nox.Session, version: str) -> None:
+    """Build and install the wheel (release), then run the benchmark; writes
+    bench-results/<version>.json. Arguments after -- go to the benchmark (--quick,
+    --size 100M, ...: see python -m word_count.bench --help)."""
+    python = fresh_venv(session, version)
+    wheels = build_wheel(session, python)
+    pip(session, python, "install", "-q", "--no-index", "--find-links", str(wheels), "word-count")
+    BENCH_RESULTS.mkdir(exist_ok=True)
+    out = BENCH_RESULTS / f"{version}.json"
+    # Run from bench-results/ so that `import word_count` is the installed wheel.
+    with session.chdir(BENCH_RESULTS):
+        session.run(
+            str(python),
+            "-m",
+            "word_count.bench",
+            "--label",
+            version,
+            "--out",
+            str(out),
+            *session.posargs,
+        )
+
+
+def _per_python(kind: str, body: Callable[[nox.Session, str], None], doc: str) -> None:
+    """Register ``<kind>-<version>`` for every version in PYTHONS."""
+    for version in PYTHONS:
+
+        def session_func(session: nox.Session, version: str = version) -> None:
+            body(session, version)
+
+        session_func.__doc__ = doc.format(version=version)
+        nox.session(name=f"{kind}-{version}", python=False, tags=[kind])(session_func)
+
+
+_per_python("tests", tests, "Build the wheel, pip install it and run the tests on {version}.")
+_per_python("bench", bench, "Run the benchmark on {version}: bench-results/{version}.json.")
+
+
+@nox.session(python=False)
+def report(session: nox.Session) -> None:
+    """Merge bench-results/*.json into bench-results/report.md and speedup charts,
+    after checking every result file is complete."""
+    python = fresh_venv(session, ABI3_PYTHON)
+    pip(session, python, "install", "-q", *nox.project.dependency_groups(PYPROJECT, "report"))
+    script = ROOT / "python" / "word_count" / "bench" / "report.py"
+    session.run(str(python), str(script), "--check", str(BENCH_RESULTS))
 
 
 @nox.session(python=False)

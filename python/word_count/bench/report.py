@@ -1,9 +1,10 @@
-"""Merge benchmark results into a report: ``python -m word_count.bench.report [DIR]``.
+"""Merge benchmark results into a report: ``python -m word_count.bench.report [--check] [DIR]``.
 
 Reads every ``DIR/*.json`` that ``python -m word_count.bench`` wrote (default
 ``bench-results``) and writes ``DIR/report.md`` and one speedup chart per text size
 (``DIR/speedup-<size>.png``, if matplotlib is installed). Every sentence of the summary is
-drawn from the numbers; nothing in it is written by hand.
+drawn from the numbers; nothing in it is written by hand. ``--check`` first fails if any
+result file lacks a workload, thread count or field its settings promised.
 
 This file needs only the standard library (and matplotlib for charts): it does not
 import the compiled extension, so it runs from a source checkout too.
@@ -315,9 +316,61 @@ def write_report(folder: Path) -> Path:
     return out
 
 
+REQUIRED_FIELDS = ("workload", "threads", "bytes", "median_s", "min_s", "max_s", "runs")
+SINGLE_THREAD_VARIANTS = {
+    "str.split",
+    "search_py",
+    "search_sequential",
+    "word_count",
+    "WordCounter.add",
+}
+
+
+def check_complete(doc: dict) -> list[str]:
+    """What a result file lacks: a field, an interpreter detail, or a workload x thread x
+    size cell its settings promised. Empty when it is complete."""
+    problems = []
+    for key in ("version", "free_threaded", "gil_enabled", "config_args"):
+        if key not in doc.get("interpreter", {}):
+            problems.append(f"interpreter.{key} is missing")
+    results = doc.get("results", [])
+    for r in results:
+        missing = [f for f in REQUIRED_FIELDS if f not in r]
+        if missing:
+            problems.append(f"a result lacks {missing}: {r}")
+        elif r["runs"] < 1 or not 0 < r["min_s"] <= r["median_s"] <= r["max_s"]:
+            problems.append(f"inconsistent timings: {r}")
+    have = {
+        (r.get("workload"), r.get("variant", ""), r.get("threads"), r.get("bytes")) for r in results
+    }
+    settings = doc.get("settings", {})
+    for n_bytes in {r.get("bytes") for r in results} or {None}:
+        if n_bytes is None:
+            problems.append("no results at all")
+            break
+        for w in WORKLOAD_ORDER:
+            for t in settings.get("threads", []):
+                if (w, "", t, n_bytes) not in have:
+                    problems.append(f"no {w} result at {t} threads for {size_name(n_bytes)}")
+        for v in SINGLE_THREAD_VARIANTS:
+            if ("single-thread", v, 1, n_bytes) not in have:
+                problems.append(f"no single-thread {v} result for {size_name(n_bytes)}")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    check = "--check" in args
+    args = [a for a in args if a != "--check"]
     folder = Path(args[0] if args else "bench-results")
+    if check:
+        bad = False
+        for doc in load(folder):
+            for problem in check_complete(doc):
+                print(f"{doc['label']}: {problem}", file=sys.stderr)
+                bad = True
+        if bad:
+            return 1
     out = write_report(folder)
     print(f"wrote {out}")
     print(out.read_text().split("## Method")[0])
