@@ -7,8 +7,14 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 use word_count_core::words::split_words;
 
+use crate::detach::detach;
+use crate::errors::Error;
+use crate::sliced::no_panic;
 use crate::text::{to_py_str, PyText};
 use crate::threads::saturating_index;
+
+/// Words counted per batch between checks for Ctrl-C: some 20-50 ms of work.
+const WORDS_PER_BATCH: usize = 1 << 20;
 
 #[derive(Default)]
 struct Counts {
@@ -33,15 +39,32 @@ pub struct WordCounter {
 
 impl WordCounter {
     fn lock(&self) -> MutexGuard<'_, Counts> {
-        // Merging only adds to counts, so even a table left by a panicking thread is
-        // consistent: recover it instead of poisoning the counter for good.
+        // A panic while merging leaves the table consistent if partly merged at worst (it
+        // only ever adds): recover it rather than poison the counter for good.
         self.counts
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn with_counts<R: Send>(&self, py: Python<'_>, f: impl FnOnce(&mut Counts) -> R + Send) -> R {
-        py.detach(|| f(&mut self.lock()))
+        detach(py, || f(&mut self.lock()))
+    }
+
+    /// Add a batch of counted words under the lock; returns how many words it held.
+    fn merge(&self, local: IndexMap<&[u8], u64>) -> u64 {
+        let added: u64 = local.values().sum();
+        let mut counts = self.lock();
+        crate::testing::maybe_panic_holding_lock();
+        for (word, n) in local {
+            match counts.words.get_mut(word) {
+                Some(count) => *count += n,
+                None => {
+                    counts.words.insert(word.into(), n);
+                }
+            }
+        }
+        counts.total += added;
+        added
     }
 }
 
@@ -56,26 +79,31 @@ impl WordCounter {
 
     /// Count the words of `text`, split as `text.split()` splits them, and return how
     /// many there were.
-    fn add(&self, py: Python<'_>, text: PyText) -> u64 {
-        let bytes = text.as_bytes();
-        py.detach(|| {
-            let mut local: IndexMap<&[u8], u64> = IndexMap::new();
-            for word in split_words(bytes) {
-                *local.entry(word).or_insert(0) += 1;
-            }
-            let added: u64 = local.values().sum();
-            let mut counts = self.lock();
-            for (word, n) in local {
-                match counts.words.get_mut(word) {
-                    Some(count) => *count += n,
-                    None => {
-                        counts.words.insert(word.into(), n);
+    ///
+    /// All or nothing: the words are counted apart and merged at the end, so an `add`
+    /// interrupted by Ctrl-C (checked between batches of a million words) or failing
+    /// leaves the counter as it was.
+    fn add(&self, py: Python<'_>, text: PyText) -> Result<u64, Error> {
+        let mut words = split_words(text.as_bytes());
+        let mut local: IndexMap<&[u8], u64> = IndexMap::new();
+        loop {
+            let done = detach(py, || {
+                no_panic(|| {
+                    for _ in 0..WORDS_PER_BATCH {
+                        let Some(word) = words.next() else {
+                            return true;
+                        };
+                        *local.entry(word).or_insert(0) += 1;
                     }
-                }
+                    false
+                })
+            })?;
+            if done {
+                break;
             }
-            counts.total += added;
-            added
-        })
+            py.check_signals()?;
+        }
+        detach(py, || no_panic(|| self.merge(local)))
     }
 
     /// The number of words added so far, repeats included.

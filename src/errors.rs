@@ -1,6 +1,6 @@
 //! The one error type of the binding layer, and how each case reaches Python.
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::PyErr;
 use word_count_core::CoreError;
 
@@ -12,6 +12,8 @@ pub enum Error {
     ThreadsNotPositive(String),
     /// `n_threads` was not an int or None; holds the type's name.
     ThreadsType(String),
+    /// A bug: the Rust code panicked. Holds the panic message.
+    Internal(String),
     /// An exception Python already raised, passed through.
     Python(PyErr),
 }
@@ -40,6 +42,10 @@ impl From<Error> for PyErr {
             Error::ThreadsType(t) => {
                 PyTypeError::new_err(format!("n_threads must be an int or None, not {t}"))
             }
+            Error::Internal(msg) => PyRuntimeError::new_err(format!(
+                "word_count internal error ({msg}); the call was abandoned and later calls \
+                 are unaffected. Please report this bug."
+            )),
             Error::Python(e) => e,
         }
     }

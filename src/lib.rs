@@ -3,8 +3,11 @@
 //! (`word-count-core`), which has no pyo3 in it.
 
 mod counter;
+mod detach;
 mod errors;
 mod search;
+mod sliced;
+mod testing;
 mod text;
 mod threads;
 mod words;
@@ -16,6 +19,8 @@ mod words;
 /// outside its arguments except `WordCounter`, which is frozen and locks inside.
 #[pyo3::pymodule(gil_used = false)]
 mod _word_count {
+    use pyo3::prelude::*;
+
     #[pymodule_export]
     use crate::counter::WordCounter;
     #[pymodule_export]
@@ -23,8 +28,18 @@ mod _word_count {
     #[pymodule_export]
     use crate::words::word_count;
 
+    /// Runs when the module is imported.
+    #[pymodule_init]
+    fn init(module: &Bound<'_, PyModule>) -> PyResult<()> {
+        crate::detach::register(module)
+    }
+
     /// Thread counts above this are capped: a call never splits its text into more
     /// chunks than this, whatever `n_threads` asks for.
+    #[cfg(feature = "test-hooks")]
+    #[pymodule_export]
+    use crate::testing::_inject_panic;
+
     /// The package version, from Cargo.toml.
     #[pymodule_export]
     #[allow(non_upper_case_globals)] // Python's name for it

@@ -9,6 +9,7 @@ use word_count_core::search::Needle;
 use word_count_core::{chunks, MIN_CHUNK_BYTES};
 
 use crate::errors::Error;
+use crate::sliced::sum_sliced;
 use crate::text::PyText;
 
 /// Count the tokens of `contents` equal to `needle`, in parallel over the text on
@@ -21,8 +22,11 @@ use crate::text::PyText;
 pub fn search(py: Python<'_>, contents: PyText, needle: PyText) -> Result<usize, Error> {
     let needle = Needle::new(needle.as_bytes())?;
     let text = contents.as_bytes();
-    let n_chunks = chunks::chunk_count(text.len(), rayon::current_num_threads(), MIN_CHUNK_BYTES);
-    Ok(py.detach(|| needle.count_parallel(text, n_chunks)))
+    let threads = word_count_core::pool::threads();
+    sum_sliced(py, text, false, |start, end| {
+        let n_chunks = chunks::chunk_count(end - start, threads, MIN_CHUNK_BYTES);
+        needle.count_in(text, start, end, n_chunks)
+    })
 }
 
 /// Like `search`, on the calling thread, staying attached to the interpreter.
@@ -31,8 +35,12 @@ pub fn search(py: Python<'_>, contents: PyText, needle: PyText) -> Result<usize,
 /// run one at a time. That is deliberate: it is the contrast the benchmarks measure.
 /// On free-threaded Python, threads calling it run in parallel.
 #[pyfunction]
-pub fn search_sequential(contents: PyText, needle: PyText) -> Result<usize, Error> {
-    Ok(Needle::new(needle.as_bytes())?.count(contents.as_bytes()))
+pub fn search_sequential(py: Python<'_>, contents: PyText, needle: PyText) -> Result<usize, Error> {
+    let needle = Needle::new(needle.as_bytes())?;
+    let text = contents.as_bytes();
+    sum_sliced(py, text, true, |start, end| {
+        needle.count_in(text, start, end, 1)
+    })
 }
 
 /// Like `search`, on the calling thread, detached from the interpreter while it counts,
@@ -45,5 +53,7 @@ pub fn search_sequential_detached(
 ) -> Result<usize, Error> {
     let needle = Needle::new(needle.as_bytes())?;
     let text = contents.as_bytes();
-    Ok(py.detach(|| needle.count(text)))
+    sum_sliced(py, text, false, |start, end| {
+        needle.count_in(text, start, end, 1)
+    })
 }

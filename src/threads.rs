@@ -23,7 +23,7 @@ pub fn saturating_index(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
 /// at [`MAX_THREADS`]; anything else is a TypeError.
 pub fn thread_count(n_threads: Option<&Bound<'_, PyAny>>) -> Result<usize, Error> {
     let Some(obj) = n_threads else {
-        return Ok(rayon::current_num_threads());
+        return Ok(word_count_core::pool::threads());
     };
     match saturating_index(obj) {
         Ok(n) if n >= 1 => Ok(usize::try_from(n).unwrap_or(usize::MAX).min(MAX_THREADS)),

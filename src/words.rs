@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 use word_count_core::{chunks, words, MIN_CHUNK_BYTES};
 
 use crate::errors::Error;
+use crate::sliced::sum_sliced;
 use crate::text::PyText;
 use crate::threads::thread_count;
 
@@ -26,13 +27,9 @@ pub fn word_count(
 ) -> Result<usize, Error> {
     let threads = thread_count(n_threads)?;
     let bytes = text.as_bytes();
-    let n_chunks = chunks::chunk_count(bytes.len(), threads, MIN_CHUNK_BYTES);
-    Ok(py.detach(|| {
-        if n_chunks == 1 {
-            // On the calling thread: no pool hand-off for a small or 1-thread count.
-            words::count_words(bytes)
-        } else {
-            words::count_words_parallel(bytes, n_chunks)
-        }
-    }))
+    sum_sliced(py, bytes, false, |start, end| {
+        // A small text, or 1 thread, is counted on the calling thread: no pool hand-off.
+        let n_chunks = chunks::chunk_count(end - start, threads, MIN_CHUNK_BYTES);
+        words::count_words_in(bytes, start, end, n_chunks)
+    })
 }

@@ -36,9 +36,17 @@ pub fn boundaries(bytes: &[u8], n: usize) -> Vec<usize> {
     cuts
 }
 
+/// Cut positions that split `bytes` into consecutive slices of at most about `max_len`
+/// bytes each, on character boundaries: the slices a long call works through one at a
+/// time, checking for Ctrl-C in between.
+pub fn slices(bytes: &[u8], max_len: usize) -> Vec<usize> {
+    let n = bytes.len().div_ceil(max_len.max(1)).max(1);
+    boundaries(bytes, n)
+}
+
 /// The sum of `count(start, end)` over the chunks between consecutive `cuts`, run in
-/// parallel: the calling thread counts the first chunk itself while rayon's pool counts
-/// the others.
+/// parallel: the calling thread counts the first chunk itself while this process's pool
+/// ([`crate::pool`]) counts the others.
 ///
 /// Why not `par_windows(..).sum()`: called from a thread outside the pool (every Python
 /// thread), that hands the whole job to the pool and blocks, and the pool must then wake
@@ -53,12 +61,19 @@ pub fn sum_parallel(cuts: &[usize], count: impl Fn(usize, usize) -> usize + Sync
             .zip(cuts.last())
             .map_or(0, |(&a, &b)| count(a, b));
     }
+    let Some(pool) = crate::pool::pool() else {
+        return cuts.windows(2).map(|w| count(w[0], w[1])).sum();
+    };
     let mut counts = vec![0usize; n];
     let (first, rest) = counts.split_first_mut().expect("n >= 2");
     let count = &count;
-    rayon::in_place_scope(|scope| {
+    pool.in_place_scope(|scope| {
         for (slot, w) in rest.iter_mut().zip(cuts[1..].windows(2)) {
-            scope.spawn(move |_| *slot = count(w[0], w[1]));
+            scope.spawn(move |_| {
+                #[cfg(feature = "test-hooks")]
+                crate::testing::maybe_panic_in_worker();
+                *slot = count(w[0], w[1]);
+            });
         }
         *first = count(cuts[0], cuts[1]);
     });

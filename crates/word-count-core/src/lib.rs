@@ -12,9 +12,13 @@
 //! - [`search`]: the tokens of `line.split(" ")` for each line of `text.splitlines()`.
 
 pub mod chunks;
+pub mod pool;
 pub mod pychars;
 pub mod search;
 pub mod words;
+
+#[cfg(feature = "test-hooks")]
+pub mod testing;
 
 /// The most chunks (and so rayon tasks) a call splits its text into; larger thread
 /// counts asked for are capped here, so no caller can make us create thousands of tasks.

@@ -62,11 +62,24 @@ impl<'n> Needle<'n> {
         self.count_starting_in(text, 0, text.len())
     }
 
-    /// [`Needle::count`] over `n_chunks` byte chunks counted in parallel on rayon's pool.
-    /// The result is the same for every `n_chunks`.
+    /// [`Needle::count`] over `n_chunks` byte chunks counted in parallel on this
+    /// process's pool. The result is the same for every `n_chunks`.
     pub fn count_parallel(&self, text: &[u8], n_chunks: usize) -> usize {
-        let cuts = chunks::boundaries(text, n_chunks);
-        chunks::sum_parallel(&cuts, |start, end| self.count_starting_in(text, start, end))
+        self.count_in(text, 0, text.len(), n_chunks)
+    }
+
+    /// The matching tokens that *start* in `text[start..end]` (both on character
+    /// boundaries), counted in `n_chunks` parallel chunks. Summed over consecutive
+    /// ranges this is [`Needle::count`], which lets a caller count a huge text slice by
+    /// slice.
+    pub fn count_in(&self, text: &[u8], start: usize, end: usize, n_chunks: usize) -> usize {
+        if n_chunks <= 1 {
+            return self.count_starting_in(text, start, end);
+        }
+        let cuts = chunks::boundaries(&text[start..end], n_chunks);
+        chunks::sum_parallel(&cuts, |a, b| {
+            self.count_starting_in(text, start + a, start + b)
+        })
     }
 }
 
@@ -150,6 +163,18 @@ mod tests {
         fn parallel_matches_sequential((text, needle) in text_and_needle(), n in 1usize..70) {
             let needle = Needle::new(needle.as_bytes()).unwrap();
             prop_assert_eq!(needle.count_parallel(text.as_bytes(), n), needle.count(text.as_bytes()));
+        }
+
+        #[test]
+        fn ranges_sum_to_the_whole((text, needle) in text_and_needle(), cut in 0usize..300, n in 1usize..5) {
+            let bytes = text.as_bytes();
+            let mut cut = cut.min(bytes.len());
+            while !text.is_char_boundary(cut) {
+                cut += 1;
+            }
+            let needle = Needle::new(needle.as_bytes()).unwrap();
+            let parts = needle.count_in(bytes, 0, cut, n) + needle.count_in(bytes, cut, bytes.len(), n);
+            prop_assert_eq!(parts, needle.count(bytes));
         }
 
         #[test]

@@ -33,14 +33,22 @@ pub fn count_word_starts(bytes: &[u8], after_space: bool) -> usize {
     count
 }
 
-/// [`count_words`] split into `n_chunks` chunks counted in parallel on rayon's pool.
-/// The result is the same for every `n_chunks`.
+/// [`count_words`] split into `n_chunks` chunks counted in parallel on this process's
+/// pool. The result is the same for every `n_chunks`.
 pub fn count_words_parallel(bytes: &[u8], n_chunks: usize) -> usize {
-    let cuts = chunks::boundaries(bytes, n_chunks);
-    chunks::sum_parallel(&cuts, |start, end| {
-        let before = &bytes[..start];
+    count_words_in(bytes, 0, bytes.len(), n_chunks)
+}
+
+/// The words of `bytes` that *start* in `bytes[start..end]` (both on character
+/// boundaries), counted in `n_chunks` parallel chunks. Summed over consecutive ranges
+/// this is [`count_words`], which lets a caller count a huge text slice by slice.
+pub fn count_words_in(bytes: &[u8], start: usize, end: usize, n_chunks: usize) -> usize {
+    let range = &bytes[start..end];
+    let cuts = chunks::boundaries(range, n_chunks);
+    chunks::sum_parallel(&cuts, |a, b| {
+        let before = &bytes[..start + a];
         count_word_starts(
-            &bytes[start..end],
+            &range[a..b],
             before.is_empty() || ends_with_whitespace(before),
         )
     })
@@ -128,6 +136,17 @@ mod tests {
         #[test]
         fn parallel_matches_sequential_for_every_chunking(text in tricky_text(), n in 1usize..80) {
             prop_assert_eq!(count_words_parallel(text.as_bytes(), n), count_words(text.as_bytes()));
+        }
+
+        #[test]
+        fn ranges_sum_to_the_whole(text in tricky_text(), cut in 0usize..300, n in 1usize..5) {
+            let bytes = text.as_bytes();
+            let mut cut = cut.min(bytes.len());
+            while !text.is_char_boundary(cut) {
+                cut += 1;
+            }
+            let parts = count_words_in(bytes, 0, cut, n) + count_words_in(bytes, cut, bytes.len(), n);
+            prop_assert_eq!(parts, count_words(bytes));
         }
 
         #[test]

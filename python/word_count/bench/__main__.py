@@ -6,7 +6,8 @@ Method, because these machines are noisy (one timing can vary 2x run to run):
 - then rounds: each round times every cell once, in a new shuffled order, so slow
   minutes hit every variant alike;
 - rounds go on until every cell's median has stopped moving (under 2% between rounds)
-  or the time budget is spent;
+  and 40% of the budget is spent (noise here changes minute to minute), or until the
+  whole budget is spent;
 - a speedup is the median over rounds of t(1 thread) / t(N threads), both timed in the
   same round, with its quartiles;
 - in the workloads where Python threads call Rust, each thread repeats its call, so a
@@ -28,6 +29,7 @@ import sysconfig
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import word_count
 from word_count.bench.text import make_text
@@ -102,9 +104,17 @@ def progress(msg: str) -> None:
 
 
 def measure(
-    cell_list: list[Cell], budget: float, min_rounds: int, max_rounds: int, sample: float
+    cell_list: list[Cell],
+    budget: float,
+    min_rounds: int,
+    max_rounds: int,
+    sample: float,
+    min_time: float = 0.0,
 ) -> dict[tuple[str, str, int], list[float]]:
-    """Warm up, calibrate, then run interleaved rounds; each cell's per-call times."""
+    """Warm up, calibrate, then run interleaved rounds; each cell's per-call times.
+
+    Rounds stop once every median has settled, but not before ``min_time``: noise here
+    changes from minute to minute, and a run must span more than one quiet spell."""
     reps = {}
     for cell in cell_list:
         timed(cell, 1)  # warm-up: caches, pools, UTF-8 forms, page faults
@@ -129,17 +139,19 @@ def measure(
             f"  round {rnd}: {elapsed:5.1f} s of {budget:.0f} s budget, "
             f"medians moved {moved:6.1%} at most"
         )
-        if rnd >= min_rounds and (moved < 0.02 or elapsed > budget):
+        if rnd >= min_rounds and ((moved < 0.02 and elapsed >= min_time) or elapsed > budget):
             break
     return times
 
 
-def summarize(cell_list: list[Cell], times: dict, n_bytes: int) -> list[dict[str, object]]:
+def summarize(
+    cell_list: list[Cell], times: dict[tuple[str, str, int], list[float]], n_bytes: int
+) -> list[dict[str, Any]]:
     rows = []
     for cell in cell_list:
         ts = times[cell.key]
         q1, med, q3 = quantiles(ts)
-        row: dict[str, object] = {
+        row: dict[str, Any] = {
             "workload": cell.workload,
             "variant": cell.variant,
             "threads": cell.threads,
@@ -162,7 +174,7 @@ def summarize(cell_list: list[Cell], times: dict, n_bytes: int) -> list[dict[str
     return rows
 
 
-def print_table(rows: list[dict[str, object]]) -> None:
+def print_table(rows: list[dict[str, Any]]) -> None:
     print(
         f"{'workload':24} {'variant':18} {'thr':>3} {'median ms':>10} {'q1-q3 ms':>17} "
         f"{'runs':>4} {'GB/s':>6} {'speedup':>16}"
@@ -238,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         cell_list = cells(text, threads, args.start_method, args.workload)
         progress(f"{len(cell_list)} cells: warming up, then interleaved rounds")
         try:
-            times = measure(cell_list, budget, min_rounds, max_rounds, sample)
+            min_time = 0.0 if args.quick else 0.4 * budget
+            times = measure(cell_list, budget, min_rounds, max_rounds, sample, min_time)
         finally:
             for cell in cell_list:
                 cell.close()

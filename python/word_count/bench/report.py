@@ -16,6 +16,11 @@ import json
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
+
+# A result file as json.load gives it, and one of its results.
+Doc = dict[str, Any]
+Row = dict[str, Any]
 
 WORKLOAD_ORDER = [
     "python-threads",
@@ -38,7 +43,7 @@ GIL_BOUND = ["python-threads", "rust-attached-threads"]
 FT_AT_LEAST, GIL_AT_MOST, RUST_AT_LEAST = 1.5, 1.25, 1.3
 
 
-def load(folder: Path) -> list[dict]:
+def load(folder: Path) -> list[Doc]:
     docs = []
     for path in sorted(folder.glob("*.json")):
         doc = json.loads(path.read_text())
@@ -53,7 +58,7 @@ def size_name(n_bytes: int) -> str:
     return f"{n_bytes / 2**20:.0f}MiB" if n_bytes >= 2**20 else f"{n_bytes / 2**10:.0f}KiB"
 
 
-def row(doc: dict, workload: str, threads: int, n_bytes: int, variant: str = "") -> dict | None:
+def row(doc: Doc, workload: str, threads: int, n_bytes: int, variant: str = "") -> Row | None:
     for r in doc["results"]:
         if (r["workload"], r["variant"], r["threads"], r["bytes"]) == (
             workload,
@@ -61,22 +66,23 @@ def row(doc: dict, workload: str, threads: int, n_bytes: int, variant: str = "")
             threads,
             n_bytes,
         ):
-            return r
+            found: Row = r
+            return found
     return None
 
 
-def speedup(doc: dict, workload: str, threads: int, n_bytes: int) -> float | None:
+def speedup(doc: Doc, workload: str, threads: int, n_bytes: int) -> float | None:
     r = row(doc, workload, threads, n_bytes)
-    return r.get("speedup") if r else None
+    return float(r["speedup"]) if r and "speedup" in r else None
 
 
-def flags(doc: dict) -> list[str]:
+def flags(doc: Doc) -> list[str]:
     """Configure flags that matter for a twin check: not --prefix, not --disable-gil."""
     args = shlex.split(doc["interpreter"]["config_args"])
     return [a for a in args if a != "--disable-gil" and not a.startswith("--prefix")]
 
 
-def twin_warnings(docs: list[dict]) -> list[str]:
+def twin_warnings(docs: list[Doc]) -> list[str]:
     gil = [d for d in docs if not d["interpreter"]["free_threaded"]]
     ft = [d for d in docs if d["interpreter"]["free_threaded"]]
     out = []
@@ -106,7 +112,7 @@ def fmt(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.2f}×"
 
 
-def summary(docs: list[dict], sizes: list[int]) -> list[str]:
+def summary(docs: list[Doc], sizes: list[int]) -> list[str]:
     """Plain-words findings, each computed from the numbers."""
     lines = []
     gil = [d for d in docs if not d["interpreter"]["free_threaded"]]
@@ -130,7 +136,7 @@ def summary(docs: list[dict], sizes: list[int]) -> list[str]:
     return lines
 
 
-def findings(g: dict, f: dict, n_bytes: int) -> list[str]:
+def findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
     out = []
     bound = []
     for w in GIL_BOUND:
@@ -171,15 +177,72 @@ def findings(g: dict, f: dict, n_bytes: int) -> list[str]:
             f"- On one thread, {f['label']} takes this long relative to {g['label']} "
             f"(above 1 is the free-threaded build's single-thread cost): {', '.join(penalties)}."
         )
-    if n_bytes >= 64 << 20:
-        out.append(
-            "- At this size the text does not fit in cache: the Rust kernels are capped by "
-            "memory bandwidth, so extra threads help them less than on the small text."
-        )
     return out
 
 
-def results_table(doc: dict) -> list[str]:
+def size_findings(docs: list[Doc], sizes: list[int]) -> list[str]:
+    """How scaling changes from the smallest text to each larger one, from the numbers:
+    whether memory bandwidth caps the Rust kernels is measured here, not assumed."""
+    if len(sizes) < 2:
+        return []
+    small, out = sizes[0], []
+    for big in sizes[1:]:
+        for d in docs:
+            for w in ("rust-threads", "rust-detached-threads", "python-threads"):
+                rs, rb = row(d, w, 2, small), row(d, w, 2, big)
+                if not (rs and rb and "speedup" in rs and "speedup" in rb):
+                    continue
+                drop = rb["speedup"] < 0.85 * rs["speedup"]
+                verdict = (
+                    "scaling drops on the large text, which no longer fits in cache"
+                    if drop
+                    else "scaling holds on the large text"
+                )
+                out.append(
+                    f"- {PLAIN_NAMES[w][0].upper()}{PLAIN_NAMES[w][1:]} on {d['label']}: "
+                    f"{fmt(rb['speedup'])} at {size_name(big)} ({rb['gb_per_s']:.2f} GB/s) "
+                    f"against {fmt(rs['speedup'])} at {size_name(small)} "
+                    f"({rs['gb_per_s']:.2f} GB/s): {verdict}."
+                )
+        one = [
+            r["gb_per_s"]
+            for d in docs
+            for r in d["results"]
+            if r["bytes"] == big and r["threads"] == 1 and r["workload"].startswith("rust")
+        ]
+        if one:
+            out.append(
+                f"- On one thread the Rust kernels count {min(one):.1f}-{max(one):.1f} GB/s at "
+                f"{size_name(big)}. Where that is well under what one core can read from "
+                "memory, they are limited by computation, not by memory bandwidth."
+            )
+    return [*out, ""]
+
+
+def gil_cache_note(docs: list[Doc], sizes: list[int]) -> list[str]:
+    """A GIL build's python-threads gaining at more threads is not parallelism."""
+    out = []
+    for d in docs:
+        if d["interpreter"]["free_threaded"]:
+            continue
+        for n_bytes in sizes:
+            for r in d["results"]:
+                if (
+                    r["workload"] == "python-threads"
+                    and r["bytes"] == n_bytes
+                    and r["threads"] > 2
+                    and r.get("speedup", 0) > GIL_AT_MOST
+                ):
+                    out.append(
+                        f"- On {d['label']} (GIL) pure-Python threads gain {fmt(r['speedup'])} at "
+                        f"{r['threads']} threads on the {size_name(n_bytes)} text. That is not "
+                        "parallelism: under the GIL the chunks are split one after another, so "
+                        "each word list is smaller and stays in cache."
+                    )
+    return [*out, ""] if out else []
+
+
+def results_table(doc: Doc) -> list[str]:
     lines = [
         f"### {doc['label']}",
         "",
@@ -200,7 +263,7 @@ def results_table(doc: dict) -> list[str]:
     return [*lines, ""]
 
 
-def interpreters_table(docs: list[dict]) -> list[str]:
+def interpreters_table(docs: list[Doc]) -> list[str]:
     lines = [
         "| label | version | free-threaded | GIL at run time | configure flags | CPUs "
         "| rounds budget | created |",
@@ -217,7 +280,7 @@ def interpreters_table(docs: list[dict]) -> list[str]:
     return [*lines, ""]
 
 
-def chart(docs: list[dict], n_bytes: int, path: Path) -> bool:
+def chart(docs: list[Doc], n_bytes: int, path: Path) -> bool:
     try:
         import matplotlib
 
@@ -289,6 +352,7 @@ def write_report(folder: Path) -> Path:
     if warnings:
         lines += [f"> {w}" for w in warnings] + [""]
     lines += ["## Summary", "", *summary(docs, sizes)]
+    lines += size_findings(docs, sizes) + gil_cache_note(docs, sizes)
     lines += [f"![speedup chart]({c.name})" for c in charts] + [""]
     lines += [
         "## Method",
@@ -326,7 +390,7 @@ SINGLE_THREAD_VARIANTS = {
 }
 
 
-def check_complete(doc: dict) -> list[str]:
+def check_complete(doc: Doc) -> list[str]:
     """What a result file lacks: a field, an interpreter detail, or a workload x thread x
     size cell its settings promised. Empty when it is complete."""
     problems = []

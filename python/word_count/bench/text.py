@@ -19,7 +19,7 @@ SYLLABLES = "ka lo mi ne ru sa ti vo be da fe gi ho ju ly pe qu re so tu wa xe y
 
 
 def _vocabulary(rng: random.Random, size: int = 3000) -> list[str]:
-    made_up = set()
+    made_up: set[str] = set()
     while len(made_up) < size - len(COMMON):
         made_up.add("".join(rng.choices(SYLLABLES, k=rng.randint(1, 4))))
     return COMMON + sorted(made_up)

@@ -3,10 +3,13 @@ attached or detached, one multi-threaded Rust call, processes, and a shared coun
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from multiprocessing.pool import Pool
 
 import word_count
 from word_count.bench.text import split_at_lines
@@ -82,6 +85,11 @@ def _add_lines(counter: word_count.WordCounter, lines: list[str]) -> int:
     return len(lines)
 
 
+def _map_sum(pool: Pool, chunks: list[str]) -> int:
+    """The processes workload: every call sends the chunks to the workers again."""
+    return sum(pool.map(_count_words, chunks))
+
+
 def _add_all(lines: list[str], reps: int) -> int:
     counter = word_count.WordCounter()
     for _ in range(reps):
@@ -90,7 +98,12 @@ def _add_all(lines: list[str], reps: int) -> int:
 
 
 def _shared_counter(lines: list[str], n: int) -> Callable[[int], int]:
-    shares = [lines[i::n] for i in range(n)]
+    # Contiguous shares, not lines[i::n]: round-robin shares put neighbouring str objects
+    # in different threads, and on 3.13t each add writes the line's (shared) refcount, so
+    # the threads would fight over cache lines -- false sharing of the input, measured
+    # at 0.76x on a 100 MiB text, where we mean to measure contention on the counter.
+    cuts = [len(lines) * k // n for k in range(n + 1)]
+    shares = [lines[a:b] for a, b in itertools.pairwise(cuts)]
 
     def run(reps: int) -> int:
         counter = word_count.WordCounter()
@@ -116,26 +129,24 @@ def cells(
     out: list[Cell] = []
     for n in threads:
         chunks = split_at_lines(text, n)
-        per_chunk = [(c, NEEDLE) for c in chunks]
+        per_chunk: list[tuple[object, ...]] = [(c, NEEDLE) for c in chunks]
         if "python-threads" in wanted:
             # word_count_py starts its own n threads on every call.
-            run = _repeat(lambda n=n: word_count.word_count_py(text, n))
+            run = _repeat(partial(word_count.word_count_py, text, n))
             out.append(Cell("python-threads", n, run, n_words))
         if "rust-attached-threads" in wanted:
-            fn = word_count.search_sequential
-            run = lambda reps, fn=fn, a=per_chunk: in_threads(fn, a, reps)  # noqa: E731
+            run = partial(in_threads, word_count.search_sequential, per_chunk)
             out.append(Cell("rust-attached-threads", n, run, n_needle))
         if "rust-detached-threads" in wanted:
-            fn = word_count.search_sequential_detached
-            run = lambda reps, fn=fn, a=per_chunk: in_threads(fn, a, reps)  # noqa: E731
+            run = partial(in_threads, word_count.search_sequential_detached, per_chunk)
             out.append(Cell("rust-detached-threads", n, run, n_needle))
         if "rust-threads" in wanted:
-            run = _repeat(lambda n=n: word_count.word_count(text, n))
+            run = _repeat(partial(word_count.word_count, text, n))
             out.append(Cell("rust-threads", n, run, n_words))
         if "processes" in wanted:
             pool = multiprocessing.get_context(start_method).Pool(n)
             # Every call sends the chunks to the workers again: that cost is the point.
-            run = _repeat(lambda pool=pool, c=chunks: sum(pool.map(_count_words, c)))
+            run = _repeat(partial(_map_sum, pool, chunks))
             out.append(Cell("processes", n, run, n_words, close=pool.terminate))
         if "shared-counter" in wanted:
             out.append(Cell("shared-counter", n, _shared_counter(lines, n), n_words))

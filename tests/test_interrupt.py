@@ -1,0 +1,86 @@
+"""Ctrl-C: a long call on the main thread raises KeyboardInterrupt within 0.2 s, and the
+next call works. A call on another thread finishes, correct, when the program is
+interrupted. Long calls work slice by slice and handle signals in between (src/sliced.rs).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from subproc import check, run_python
+
+# The interrupt comes from another process, as Ctrl-C does: a thread of the same
+# process could not send it while search_sequential holds the GIL on a GIL build.
+CODE = """
+import json, os, signal, subprocess, sys, time
+import word_count as w
+
+text = "ab " * (350 << 20)  # about 1 GB: seconds of work for every function
+calls = {
+    "word_count, 1 thread": lambda: w.word_count(text, 1),
+    "word_count, all threads": lambda: w.word_count(text),
+    "search": lambda: w.search(text, "ab"),
+    "search_sequential": lambda: w.search_sequential(text, "ab"),
+    "search_sequential_detached": lambda: w.search_sequential_detached(text, "ab"),
+    "WordCounter.add": lambda: w.WordCounter().add(text),
+}
+# The sender says when it is ready, then sends SIGINT 0.15 s later, so the signal lands
+# inside the call however long the sender took to start.
+SENDER = (
+    "import os, signal, sys, time; print('ready', flush=True); time.sleep(0.15); "
+    "t = time.monotonic(); os.kill(int(sys.argv[1]), signal.SIGINT); print(t)"
+)
+latency = {}
+for name, call in calls.items():
+    sender = subprocess.Popen(
+        [sys.executable, "-c", SENDER, str(os.getpid())], stdout=subprocess.PIPE, text=True
+    )
+    assert sender.stdout.readline().strip() == "ready"
+    try:
+        call()
+        latency[name] = "finished without KeyboardInterrupt"
+    except KeyboardInterrupt:
+        caught = time.monotonic()
+        latency[name] = caught - float(sender.stdout.readline())
+    sender.wait()
+    assert w.word_count("still works after Ctrl-C", 2) == 4
+print(json.dumps(latency))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT from another process is POSIX")
+@pytest.mark.thread_unsafe(
+    reason="measures signal latency in wall-clock time and allocates 1 GB per run; "
+    "eight copies competing for two cores would measure the scheduler, not the code"
+)
+def test_ctrl_c_interrupts_every_long_call_within_0_2_s():
+    latency = json.loads(check(run_python(CODE, timeout=240)))
+    slow = {name: t for name, t in latency.items() if not isinstance(t, float) or t > 0.2}
+    assert slow == {}, f"latencies: {latency}"
+
+
+def test_calls_on_other_threads_finish_when_the_program_is_interrupted():
+    code = """
+import os, signal, threading, time
+import word_count as w
+text = "ab " * (60 << 20)
+results = {}
+def work():
+    results["count"] = w.word_count(text, 2)
+    results["search"] = w.search_sequential_detached(text, "ab")
+t = threading.Thread(target=work)
+t.start()
+try:
+    time.sleep(0.05)
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(5)
+    raise SystemExit("no KeyboardInterrupt")
+except KeyboardInterrupt:
+    pass
+t.join()
+assert results == {"count": 60 << 20, "search": 60 << 20}, results
+print("ok")
+"""
+    assert check(run_python(code, timeout=120)).strip() == "ok"
