@@ -302,10 +302,27 @@ def rust(session: nox.Session) -> None:
 
 
 @nox.session(python=False)
+def fuzz(session: nox.Session) -> None:
+    """Fuzz the core's kernels against simple models: `nox -s fuzz -- SECONDS` (default
+    60). Installs cargo-fuzz if missing. RUSTC_BOOTSTRAP lets the stable toolchain take
+    the sanitizer flags cargo-fuzz passes, as no nightly can be installed here."""
+    seconds = session.posargs[0] if session.posargs else "60"
+    if shutil.which("cargo-fuzz") is None:
+        session.run("cargo", "install", "--locked", "cargo-fuzz")
+    with session.chdir(ROOT / "fuzz"):
+        session.run(
+            "cargo", "fuzz", "run", "kernels", "--", f"-max_total_time={seconds}",
+            env={"RUSTC_BOOTSTRAP": "1"},
+        )  # fmt: skip
+
+
+@nox.session(python=False)
 def lint(session: nox.Session) -> None:
     """ruff (lint and format), and the type stub checked against the built module."""
     python = fresh_venv(session, ABI3_PYTHON)
-    pip(session, python, "install", "-q", *nox.project.dependency_groups(PYPROJECT, "lint"))
+    # The report group too: mypy checks the report's matplotlib calls against its types.
+    groups = nox.project.dependency_groups(PYPROJECT, "lint", "report")
+    pip(session, python, "install", "-q", *groups)
     bindir = python.parent
     session.run(str(bindir / "ruff"), "check", str(ROOT))
     session.run(str(bindir / "ruff"), "format", "--check", str(ROOT))
