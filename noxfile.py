@@ -142,6 +142,12 @@ def bench(session: nox.Session, version: str) -> None:
     pip(session, python, "install", "-q", "--no-index", "--find-links", str(wheels), "word-count")
     BENCH_RESULTS.mkdir(exist_ok=True)
     out = BENCH_RESULTS / f"{version}.json"
+    # Recorded with the results, so the report can tell if two runs measured different code.
+    describe = subprocess.run(
+        ["git", "describe", "--always", "--dirty", "--abbrev=12"],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    source = describe.stdout.strip() if describe.returncode == 0 else "unknown"
     # Run from bench-results/ so that `import word_count` is the installed wheel.
     with session.chdir(BENCH_RESULTS):
         session.run(
@@ -150,6 +156,8 @@ def bench(session: nox.Session, version: str) -> None:
             "word_count.bench",
             "--label",
             version,
+            "--source",
+            source,
             "--out",
             str(out),
             *session.posargs,

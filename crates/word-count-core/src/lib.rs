@@ -15,6 +15,7 @@ pub mod chunks;
 pub mod pool;
 pub mod pychars;
 pub mod search;
+pub mod word_starts;
 pub mod words;
 
 #[cfg(feature = "test-hooks")]

@@ -57,33 +57,42 @@ pub(crate) fn is_continuation(b: u8) -> bool {
     b & 0xC0 == 0x80
 }
 
-/// The length of the character whose lead byte is `b`. A stray continuation or an
-/// invalid lead byte counts as one byte, so garbage input still makes progress.
+/// The length of the Python whitespace character at the start of `bytes`, if there is
+/// one: 1 for ASCII whitespace; 2 or 3 for the multibyte ones, which all start with lead
+/// byte C2, E1, E2 or E3: U+0085, U+00A0 (C2 ..), U+1680 (E1 9A 80), U+2000..U+200A,
+/// U+2028, U+2029, U+202F (E2 80 ..), U+205F (E2 81 9F) and U+3000 (E3 80 80).
+///
+/// Whitespace is decided byte by byte in this crate: a byte is whitespace if it starts
+/// one of these patterns (which is then consumed whole), and every other byte is a
+/// non-whitespace byte. On valid UTF-8 that is exactly Python's rule, since each byte of
+/// a non-whitespace character is then "not whitespace"; on any other bytes it is still
+/// one well-defined rule, which every kernel, scalar or SIMD, and every chunking follow.
 #[inline]
-pub(crate) fn char_len(b: u8) -> usize {
-    match b {
-        0x00..=0xBF => 1,
-        0xC0..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        _ => 4,
+pub(crate) fn whitespace_len(bytes: &[u8]) -> Option<usize> {
+    match bytes {
+        [b, ..] if *b < 0x80 => ASCII_WHITESPACE[*b as usize].then_some(1),
+        [0xC2, 0x85 | 0xA0, ..] => Some(2),
+        [0xE1, 0x9A, 0x80, ..]
+        | [0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF, ..]
+        | [0xE2, 0x81, 0x9F, ..]
+        | [0xE3, 0x80, 0x80, ..] => Some(3),
+        _ => None,
     }
 }
 
-/// Is the multibyte character starting at `bytes[0]` Python whitespace?
-///
-/// All multibyte whitespace starts with lead byte C2, E1, E2 or E3:
-/// U+0085, U+00A0 (C2 ..), U+1680 (E1 9A 80), U+2000..U+200A, U+2028, U+2029,
-/// U+202F (E2 80 ..), U+205F (E2 81 9F) and U+3000 (E3 80 80).
+/// Does `bytes` end with a Python whitespace character (by the byte rule of
+/// [`whitespace_len`])? False for an empty slice.
 #[inline]
-pub(crate) fn multibyte_is_whitespace(bytes: &[u8]) -> bool {
-    matches!(
-        bytes,
-        [0xC2, 0x85 | 0xA0, ..]
-            | [0xE1, 0x9A, 0x80, ..]
-            | [0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF, ..]
-            | [0xE2, 0x81, 0x9F, ..]
-            | [0xE3, 0x80, 0x80, ..]
-    )
+pub(crate) fn ends_with_whitespace(bytes: &[u8]) -> bool {
+    match bytes {
+        [.., b] if *b < 0x80 => ASCII_WHITESPACE[*b as usize],
+        [.., 0xC2, 0x85 | 0xA0] => true,
+        [.., 0xE1, 0x9A, 0x80]
+        | [.., 0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF]
+        | [.., 0xE2, 0x81, 0x9F]
+        | [.., 0xE3, 0x80, 0x80] => true,
+        _ => false,
+    }
 }
 
 /// Is the character starting at `bytes[0]` a token boundary for `search`: a plain
@@ -109,25 +118,6 @@ pub(crate) fn ends_with_token_boundary(bytes: &[u8]) -> bool {
     )
 }
 
-/// Does `bytes` end with a Python whitespace character? (False for an empty slice.)
-#[inline]
-pub(crate) fn ends_with_whitespace(bytes: &[u8]) -> bool {
-    let n = bytes.len();
-    // Step back over up to three continuation bytes to the last character's lead byte.
-    let mut start = n;
-    while start > 0 && n - start < 4 {
-        start -= 1;
-        if !is_continuation(bytes[start]) {
-            break;
-        }
-    }
-    match bytes.get(start..) {
-        Some([b]) if *b < 0x80 => ASCII_WHITESPACE[*b as usize],
-        Some(last) if !last.is_empty() => multibyte_is_whitespace(last),
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,12 +140,9 @@ mod tests {
         for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
             let mut buf = [0u8; 4];
             let s = c.encode_utf8(&mut buf).as_bytes();
-            let ws = if s.len() == 1 {
-                ASCII_WHITESPACE[s[0] as usize]
-            } else {
-                multibyte_is_whitespace(s)
-            };
-            assert_eq!(ws, is_py_whitespace(c), "{c:?}");
+            let ws = whitespace_len(s);
+            assert_eq!(ws.is_some(), is_py_whitespace(c), "{c:?}");
+            assert!(ws.is_none() || ws == Some(s.len()), "{c:?}");
             assert_eq!(ends_with_whitespace(s), is_py_whitespace(c), "{c:?}");
             let boundary = c == ' ' || is_py_line_break(c);
             assert_eq!(starts_with_token_boundary(s), boundary, "{c:?}");

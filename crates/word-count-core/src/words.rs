@@ -6,32 +6,14 @@
 //! given one bit of context: whether the character before it is whitespace.
 
 use crate::chunks;
-use crate::pychars::{char_len, ends_with_whitespace, multibyte_is_whitespace, ASCII_WHITESPACE};
+use crate::pychars::{ends_with_whitespace, whitespace_len};
 
 /// `len(text.split())` for the generalised-UTF-8 `bytes` of a Python `str`.
 pub fn count_words(bytes: &[u8]) -> usize {
     count_word_starts(bytes, true)
 }
 
-/// The number of word starts in `bytes`, where `after_space` says whether the
-/// character before `bytes` was whitespace (true at the start of a text).
-pub fn count_word_starts(bytes: &[u8], after_space: bool) -> usize {
-    let mut count = 0;
-    let mut in_space = after_space;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (space, len) = if b < 0x80 {
-            (ASCII_WHITESPACE[b as usize], 1)
-        } else {
-            (multibyte_is_whitespace(&bytes[i..]), char_len(b))
-        };
-        count += usize::from(in_space && !space);
-        in_space = space;
-        i += len;
-    }
-    count
-}
+pub use crate::word_starts::count_word_starts;
 
 /// [`count_words`] split into `n_chunks` chunks counted in parallel on this process's
 /// pool. The result is the same for every `n_chunks`.
@@ -54,32 +36,28 @@ pub fn count_words_in(bytes: &[u8], start: usize, end: usize, n_chunks: usize) -
     })
 }
 
-/// The words of `bytes`, split as `str.split()` splits them, in order.
+/// The words of `bytes`, split as `str.split()` splits them, in order (by the byte rule
+/// of [`crate::pychars::whitespace_len`]).
 pub fn split_words(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut i = 0;
     std::iter::from_fn(move || {
         let mut start = None;
         while i < bytes.len() {
-            let b = bytes[i];
-            let (space, len) = if b < 0x80 {
-                (ASCII_WHITESPACE[b as usize], 1)
-            } else {
-                (multibyte_is_whitespace(&bytes[i..]), char_len(b))
-            };
-            match (space, start) {
-                (false, None) => start = Some(i),
-                (true, Some(s)) => {
+            match (whitespace_len(&bytes[i..]), start) {
+                (Some(len), Some(s)) => {
                     let word = &bytes[s..i];
                     i += len;
                     return Some(word);
                 }
-                _ => {}
+                (Some(len), None) => i += len,
+                (None, None) => {
+                    start = Some(i);
+                    i += 1;
+                }
+                (None, Some(_)) => i += 1,
             }
-            i += len;
         }
-        // The last word may run to the end; `min` guards against a truncated
-        // final character in garbage input stepping `i` past the end.
-        start.map(|s| &bytes[s..i.min(bytes.len())])
+        start.map(|s| &bytes[s..])
     })
 }
 

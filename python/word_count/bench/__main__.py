@@ -215,6 +215,11 @@ def main(argv: list[str] | None = None) -> int:
         "--workload", action="append", choices=list(WORKLOADS), help="only these (repeatable)"
     )
     parser.add_argument("--label", default=default_label(), help="name of this interpreter")
+    parser.add_argument(
+        "--source",
+        default="unknown",
+        help="the source revision the package was built from (nox passes `git describe`)",
+    )
     parser.add_argument("--out", type=Path, help="JSON file (default bench-results/LABEL.json)")
     parser.add_argument(
         "--start-method",
@@ -266,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "interpreter": info,
         "machine": machine_info(),
-        "package": {"word_count": word_count.__version__},
+        "package": {"word_count": word_count.__version__, "source": args.source},
         "settings": {
             "quick": args.quick,
             "threads": threads,

@@ -101,6 +101,15 @@ def twin_warnings(docs: list[Doc]) -> list[str]:
             out.append(f"No GIL build of {minor} was measured to compare {f['label']} with.")
     if any(d["interpreter"]["gil_enabled"] for d in ft):
         out.append("A free-threaded interpreter ran with the GIL enabled (PYTHON_GIL=1?).")
+    sources = {d["package"].get("source", "unknown") for d in docs}
+    if len(sources) > 1:
+        out.append(
+            "**The results come from different builds of word-count** "
+            f"({', '.join(sorted(sources))}): differences between interpreters may come from "
+            "the code, not the GIL."
+        )
+    if any(s.endswith("-dirty") for s in sources):
+        out.append("Some results come from a build with uncommitted changes.")
     if len({d["machine"]["cpu_count"] for d in docs}) > 1:
         out.append("The results come from machines with different CPU counts.")
     if any(d["settings"]["quick"] for d in docs):
@@ -266,8 +275,8 @@ def results_table(doc: Doc) -> list[str]:
 def interpreters_table(docs: list[Doc]) -> list[str]:
     lines = [
         "| label | version | free-threaded | GIL at run time | configure flags | CPUs "
-        "| rounds budget | created |",
-        "|---|---|---|---|---|---:|---|---|",
+        "| rounds budget | word-count source | created |",
+        "|---|---|---|---|---|---:|---|---|---|",
     ]
     for d in docs:
         i, s = d["interpreter"], d["settings"]
@@ -275,7 +284,8 @@ def interpreters_table(docs: list[Doc]) -> list[str]:
             f"| {d['label']} | {i['version']} | {i['free_threaded']} "
             f"| {'on' if i['gil_enabled'] else 'off'} | `{i['config_args']}` "
             f"| {d['machine']['cpu_count']} | {s['budget_s']:.0f} s"
-            f"{' (quick)' if s['quick'] else ''} | {d['created']} |"
+            f"{' (quick)' if s['quick'] else ''} | {d['package'].get('source', 'unknown')} "
+            f"| {d['created']} |"
         )
     return [*lines, ""]
 
