@@ -15,8 +15,9 @@ mod words;
 /// Word counting and whole-token search, in Rust, safe to call from many threads.
 ///
 /// `gil_used = false` is a promise checked by the test suite: on free-threaded CPython
-/// importing this module leaves the GIL off. It holds because no function keeps state
-/// outside its arguments except `WordCounter`, which is frozen and locks inside.
+/// importing this module leaves the GIL off. It holds because the only shared state is
+/// `WordCounter` (frozen, with a lock inside), the per-process thread pool and the exit
+/// flag (both pure Rust, published atomically); no Python object is shared unguarded.
 #[pyo3::pymodule(gil_used = false)]
 mod _word_count {
     use pyo3::prelude::*;

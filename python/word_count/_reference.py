@@ -79,9 +79,10 @@ def _chunk_bounds(text: str, n_chunks: int) -> list[int]:
 
 
 def _count_slice(text: str, start: int, end: int) -> int:
-    # Line by line, so memory holds one line's words, not a list of every word of the
-    # chunk (tens of millions of str objects per thread for a gigabyte of text). The sum
-    # is the same: every line break Python knows is also whitespace to str.split().
+    # Line by line: memory holds the chunk's lines and one line's words at a time, not a
+    # list of every word of the chunk (tens of millions of str objects per thread for a
+    # gigabyte of text). The sum is the same: every line break Python knows is also
+    # whitespace to str.split().
     count = 0
     for line in text[start:end].splitlines():
         count += len(line.split())
