@@ -48,15 +48,16 @@ nox.options.sessions = ["lint", "rust", *[f"tests-{v}" for v in PYTHONS], "build
 PARALLEL_THREADS = 8
 
 
-def find_python(session: nox.Session, version: str) -> str:
-    """The interpreter for ``version``, from ci/find-python (its progress shows on stderr)."""
+def find_python(session: nox.Session, version: str) -> str | None:
+    """The interpreter for ``version``, from ci/find-python (its progress shows on stderr);
+    None if ``version`` is OPTIONAL and cannot be had here."""
     session.log(f"finding CPython {version} (ci/find-python {version})")
     proc = subprocess.run(
         [str(ROOT / "ci" / "find-python"), version], stdout=subprocess.PIPE, text=True
     )
     if proc.returncode != 0:
         if version in OPTIONAL:
-            session.skip(f"no CPython {version} on this machine and none can be built here")
+            return None
         session.error(f"ci/find-python {version} failed (see its message above)")
     return proc.stdout.strip()
 
@@ -64,6 +65,8 @@ def find_python(session: nox.Session, version: str) -> str:
 def fresh_venv(session: nox.Session, version: str, name: str = "venv") -> Path:
     """A new venv for ``version`` in this session's folder; returns its python."""
     interpreter = find_python(session, version)
+    if interpreter is None:
+        session.skip(f"no CPython {version} on this machine and none can be built here")
     location = ROOT / ".nox" / session.name / name
     shutil.rmtree(location, ignore_errors=True)
     session.run(interpreter, "-m", "venv", str(location), silent=True)
@@ -199,17 +202,11 @@ def build(session: nox.Session) -> None:
     session.run(maturin, "build", "--release", "--out", str(DIST), "--interpreter", str(python))
     built_ft = []
     for version in FREE_THREADED:
-        proc = subprocess.run(
-            [str(ROOT / "ci" / "find-python"), version], stdout=subprocess.PIPE, text=True
-        )
-        if proc.returncode != 0:
-            if version in OPTIONAL:
-                session.warn(f"no CPython {version} here: no {version} wheel built")
-                continue
-            session.error(f"ci/find-python {version} failed")
-        session.run(
-            maturin, "build", "--release", "--out", str(DIST), "--interpreter", proc.stdout.strip()
-        )
+        interpreter = find_python(session, version)
+        if interpreter is None:
+            session.warn(f"no CPython {version} here: no {version} wheel built")
+            continue
+        session.run(maturin, "build", "--release", "--out", str(DIST), "--interpreter", interpreter)
         built_ft.append(version)
     session.run(maturin, "sdist", "--out", str(DIST))
     check_dist(session, built_ft)
