@@ -84,6 +84,8 @@ impl WordCounter {
     /// interrupted by Ctrl-C (checked between batches of a million words) or failing
     /// leaves the counter as it was.
     fn add(&self, py: Python<'_>, text: PyText) -> Result<u64, Error> {
+        let len = text.as_bytes().len();
+        detach(py, || text.check_utf8(0, len)).map_err(|e| text.decode_error(py, e))?;
         let mut words = split_words(text.as_bytes());
         let mut local: IndexMap<&[u8], u64> = IndexMap::new();
         loop {
@@ -113,15 +115,16 @@ impl WordCounter {
     }
 
     /// The count of `word`, 0 if it was never added.
-    fn __getitem__(&self, py: Python<'_>, word: PyText) -> u64 {
-        self.with_counts(py, |c| c.words.get(word.as_bytes()).copied().unwrap_or(0))
+    fn __getitem__(&self, py: Python<'_>, word: &Bound<'_, PyString>) -> PyResult<u64> {
+        let word = PyText::from_str(word)?;
+        Ok(self.with_counts(py, |c| c.words.get(word.as_bytes()).copied().unwrap_or(0)))
     }
 
     fn __contains__(&self, py: Python<'_>, word: &Bound<'_, PyAny>) -> PyResult<bool> {
         if !word.is_instance_of::<PyString>() {
             return Ok(false);
         }
-        let word: PyText = word.extract()?;
+        let word = PyText::from_str(word.cast::<PyString>()?)?;
         Ok(self.with_counts(py, |c| c.words.contains_key(word.as_bytes())))
     }
 

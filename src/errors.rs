@@ -1,7 +1,9 @@
 //! The one error type of the binding layer, and how each case reaches Python.
 
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
-use pyo3::PyErr;
+use pyo3::exceptions::{
+    PyOSError, PyRuntimeError, PyTypeError, PyUnicodeDecodeError, PyValueError,
+};
+use pyo3::prelude::*;
 use word_count_core::CoreError;
 
 #[derive(Debug)]
@@ -14,6 +16,15 @@ pub enum Error {
     ThreadsType(String),
     /// A bug: the Rust code panicked. Holds the panic message.
     Internal(String),
+    /// Bytes that are not UTF-8: Python's UnicodeDecodeError arguments.
+    Decode {
+        object: Py<PyAny>,
+        start: usize,
+        end: usize,
+        reason: String,
+    },
+    /// A file could not be opened or read; holds the name as the caller gave it.
+    Io(std::io::Error, Py<PyAny>),
     /// An exception Python already raised, passed through.
     Python(PyErr),
 }
@@ -46,7 +57,33 @@ impl From<Error> for PyErr {
                 "word_count internal error ({msg}); the call was abandoned and later calls \
                  are unaffected. Please report this bug."
             )),
+            Error::Decode {
+                object,
+                start,
+                end,
+                reason,
+            } => PyUnicodeDecodeError::new_err(("utf-8", object, start, end, reason)),
+            Error::Io(e, filename) => os_error(e, filename),
             Error::Python(e) => e,
         }
+    }
+}
+
+/// The OSError `open()` would raise: `OSError(errno, strerror, filename)`, which Python
+/// turns into the subclass for the errno (FileNotFoundError, IsADirectoryError,
+/// PermissionError...). PyO3's own conversion from `io::Error` keeps neither the errno
+/// nor the filename (see ../shared/NOTES.md).
+fn os_error(e: std::io::Error, filename: Py<PyAny>) -> PyErr {
+    match e.raw_os_error() {
+        Some(errno) => {
+            let strerror = Python::attach(|py| {
+                py.import("os")
+                    .and_then(|os| os.call_method1("strerror", (errno,)))
+                    .and_then(|s| s.extract::<String>())
+                    .unwrap_or_else(|_| e.to_string())
+            });
+            PyOSError::new_err((errno, strerror, filename))
+        }
+        None => PyOSError::new_err(e.to_string()),
     }
 }

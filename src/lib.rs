@@ -5,6 +5,8 @@
 mod counter;
 mod detach;
 mod errors;
+mod files;
+mod probes;
 mod search;
 mod sliced;
 mod testing;
@@ -25,6 +27,10 @@ mod _word_count {
     #[pymodule_export]
     use crate::counter::WordCounter;
     #[pymodule_export]
+    use crate::files::{search_file, word_count_file};
+    #[pymodule_export]
+    use crate::probes::{_noop, _sum_bytes};
+    #[pymodule_export]
     use crate::search::{search, search_sequential, search_sequential_detached};
     #[pymodule_export]
     use crate::words::word_count;
@@ -35,8 +41,6 @@ mod _word_count {
         crate::detach::register(module)
     }
 
-    /// Thread counts above this are capped: a call never splits its text into more
-    /// chunks than this, whatever `n_threads` asks for.
     #[cfg(feature = "test-hooks")]
     #[pymodule_export]
     use crate::testing::_inject_panic;
@@ -46,6 +50,8 @@ mod _word_count {
     #[allow(non_upper_case_globals)] // Python's name for it
     const __version__: &str = env!("CARGO_PKG_VERSION");
 
+    /// Thread counts above this are capped: a call never splits its text into more
+    /// chunks than this, whatever `n_threads` asks for.
     #[pymodule_export]
     const MAX_THREADS: usize = word_count_core::MAX_THREADS;
 }

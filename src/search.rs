@@ -12,18 +12,28 @@ use crate::errors::Error;
 use crate::sliced::sum_sliced;
 use crate::text::PyText;
 
+/// The needle, checked: UTF-8 if it came as bytes, and not empty.
+pub fn needle_of<'n>(py: Python<'_>, needle: &'n PyText) -> Result<Needle<'n>, Error> {
+    needle.check_utf8_now(py)?;
+    Ok(Needle::new(needle.as_bytes())?)
+}
+
 /// Count the tokens of `contents` equal to `needle`, in parallel over the text on
 /// rayon's pool, without holding the interpreter.
 ///
 /// The tokens are `line.split(" ")` for each line of `contents.splitlines()`, so a
-/// token ends at a space or any of Python's line breaks, but not at a tab. Raises
-/// ValueError for an empty needle and TypeError if either argument is not a str.
+/// token ends at a space or any of Python's line breaks, but not at a tab. Either
+/// argument may be a str or a bytes-like object of UTF-8 (read in place, not copied),
+/// which means the text it decodes to.
+///
+/// Raises ValueError for an empty needle, TypeError for an argument of another type,
+/// and UnicodeDecodeError (as `bytes.decode()` would) for bytes that are not UTF-8.
 #[pyfunction]
 pub fn search(py: Python<'_>, contents: PyText, needle: PyText) -> Result<usize, Error> {
-    let needle = Needle::new(needle.as_bytes())?;
+    let needle = needle_of(py, &needle)?;
     let text = contents.as_bytes();
     let threads = word_count_core::pool::threads();
-    sum_sliced(py, text, false, |start, end| {
+    sum_sliced(py, &contents, false, |start, end| {
         let n_chunks = chunks::chunk_count(end - start, threads, MIN_CHUNK_BYTES);
         needle.count_in(text, start, end, n_chunks)
     })
@@ -36,9 +46,9 @@ pub fn search(py: Python<'_>, contents: PyText, needle: PyText) -> Result<usize,
 /// On free-threaded Python, threads calling it run in parallel.
 #[pyfunction]
 pub fn search_sequential(py: Python<'_>, contents: PyText, needle: PyText) -> Result<usize, Error> {
-    let needle = Needle::new(needle.as_bytes())?;
+    let needle = needle_of(py, &needle)?;
     let text = contents.as_bytes();
-    sum_sliced(py, text, true, |start, end| {
+    sum_sliced(py, &contents, true, |start, end| {
         needle.count_in(text, start, end, 1)
     })
 }
@@ -51,9 +61,9 @@ pub fn search_sequential_detached(
     contents: PyText,
     needle: PyText,
 ) -> Result<usize, Error> {
-    let needle = Needle::new(needle.as_bytes())?;
+    let needle = needle_of(py, &needle)?;
     let text = contents.as_bytes();
-    sum_sliced(py, text, false, |start, end| {
+    sum_sliced(py, &contents, false, |start, end| {
         needle.count_in(text, start, end, 1)
     })
 }

@@ -8,6 +8,7 @@ use word_count_core::chunks;
 
 use crate::detach::detach;
 use crate::errors::Error;
+use crate::text::PyText;
 
 /// Ctrl-C must raise KeyboardInterrupt within 0.2 s. The slowest count is a search for
 /// a needle that is every other token ("ab" in "ab ab ab ..."), at about 0.38 GB/s on
@@ -28,25 +29,28 @@ pub fn no_panic<T>(f: impl FnOnce() -> T) -> Result<T, Error> {
     })
 }
 
-/// The sum of `count(start, end)` over consecutive slices of `bytes` of at most
-/// [`SLICE_BYTES`]. Each slice is counted detached from the interpreter unless
-/// `attached`; between slices, pending signals are handled, so Ctrl-C raises
-/// KeyboardInterrupt (on the main thread; other threads have no signals to handle).
+/// The sum of `count(start, end)` over consecutive slices of `text` of at most
+/// [`SLICE_BYTES`]. Each slice is checked to be UTF-8 (if the text came as bytes) and
+/// counted detached from the interpreter, unless `attached`; between slices, pending
+/// signals are handled, so Ctrl-C raises KeyboardInterrupt (on the main thread; other
+/// threads have no signals to handle).
 pub fn sum_sliced(
     py: Python<'_>,
-    bytes: &[u8],
+    text: &PyText,
     attached: bool,
     count: impl Fn(usize, usize) -> usize + Sync,
 ) -> Result<usize, Error> {
-    let cuts = chunks::slices(bytes, SLICE_BYTES);
+    let cuts = chunks::slices(text.as_bytes(), SLICE_BYTES);
     let mut total = 0;
     for w in cuts.windows(2) {
-        let slice = || no_panic(|| count(w[0], w[1]));
-        total += if attached {
-            slice()?
-        } else {
-            detach(py, slice)?
+        let slice = || {
+            no_panic(|| {
+                text.check_utf8(w[0], w[1])?;
+                Ok(count(w[0], w[1]))
+            })
         };
+        let counted = if attached { slice() } else { detach(py, slice) };
+        total += counted?.map_err(|e| text.decode_error(py, e))?;
         if cuts.len() > 2 {
             py.check_signals()?;
         }

@@ -1,24 +1,39 @@
-//! Python `str` arguments as bytes the core can count, and words back to `str`.
+//! Text arguments -- a `str` or a bytes-like object of UTF-8 -- as bytes the core can
+//! count, and words back to `str`.
 
-use pyo3::exceptions::PyUnicodeEncodeError;
+use pyo3::buffer::PyUntypedBuffer;
+use pyo3::exceptions::{PyBufferError, PyTypeError, PyUnicodeEncodeError};
 use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyBytes, PyString};
 use pyo3::{intern, Borrowed};
+use word_count_core::utf8::{self, Utf8Error};
 
-/// A `str` argument, held as generalised UTF-8 (see the core's crate docs).
+use crate::errors::Error;
+
+/// A text argument, held as generalised UTF-8 (see the core's crate docs).
 ///
-/// Almost every `str` is borrowed: an ASCII `str` is its own UTF-8, and for any other
+/// A `str` is almost always borrowed: an ASCII `str` is its own UTF-8, and for any other
 /// CPython builds and caches a UTF-8 copy once. A `str` holding lone surrogates has no
 /// UTF-8 form at all; rather than fail where Python's own `split()` works, we encode it
 /// with `"surrogatepass"`, which keeps every code point distinct and self-synchronising,
 /// so word and token boundaries are unchanged.
 ///
-/// Both variants keep the Python object alive and are `Send`, so the bytes may be read
+/// A bytes-like object (`bytes`, `bytearray`, `memoryview`, `mmap`, ...) is borrowed
+/// through the buffer protocol, never copied, and means the text it decodes to: it must
+/// be strict UTF-8, which the caller checks slice by slice with [`PyText::check_utf8`]
+/// while detached, since that is long work on a large buffer.
+///
+/// Every variant keeps its Python object alive and is `Send`, so the bytes may be read
 /// while detached from the interpreter.
 pub enum PyText {
     Utf8(PyBackedStr),
     SurrogatePass(PyBackedBytes),
+    Buffer {
+        buffer: PyUntypedBuffer,
+        /// The object itself, for the UnicodeDecodeError an invalid buffer raises.
+        object: Py<PyAny>,
+    },
 }
 
 impl PyText {
@@ -26,17 +41,29 @@ impl PyText {
         match self {
             PyText::Utf8(s) => s.as_bytes(),
             PyText::SurrogatePass(b) => b,
+            PyText::Buffer { buffer, .. } => {
+                let len = buffer.len_bytes();
+                if len == 0 {
+                    return &[];
+                }
+                // SAFETY: the buffer was obtained C-contiguous (checked in `extract`), so
+                // its `len` bytes start at `buf_ptr`, and they stay valid and unmoved
+                // until `buffer` is released, which cannot happen while `&self` is
+                // borrowed. A writable exporter (bytearray) may have its bytes changed by
+                // another thread meanwhile -- the caller's race, as with hashlib or zlib
+                // reading a bytearray without the GIL. The kernels are sound on any byte
+                // values (they index only within the slice), so such a race can change
+                // the count but not crash; the README says so.
+                unsafe { std::slice::from_raw_parts(buffer.buf_ptr().cast::<u8>(), len) }
+            }
         }
     }
-}
 
-impl<'a, 'py> FromPyObject<'a, 'py> for PyText {
-    type Error = PyErr;
-
-    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        let py = obj.py();
-        let s = obj.cast::<PyString>()?;
-        match PyBackedStr::try_from(s.to_owned()) {
+    /// A `str` argument: `str` only, for lookups such as `counter[word]`, where a bytes
+    /// key would silently find nothing (as in `collections.Counter`).
+    pub fn from_str(s: &Bound<'_, PyString>) -> PyResult<Self> {
+        let py = s.py();
+        match PyBackedStr::try_from(s.clone()) {
             Ok(utf8) => Ok(PyText::Utf8(utf8)),
             Err(e) if e.is_instance_of::<PyUnicodeEncodeError>(py) => {
                 let encoded = s.call_method1(intern!(py, "encode"), ("utf-8", "surrogatepass"))?;
@@ -46,6 +73,79 @@ impl<'a, 'py> FromPyObject<'a, 'py> for PyText {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Check that `self.as_bytes()[start..end]` is UTF-8, if this text came as bytes (a
+    /// `str` always is). Pure Rust: call it detached.
+    pub fn check_utf8(&self, start: usize, end: usize) -> Result<(), Utf8Error> {
+        match self {
+            PyText::Buffer { .. } => {
+                let bytes = self.as_bytes();
+                utf8::validate(&bytes[start..end]).map_err(|e| {
+                    // The slice may end inside a bad sequence: classify it against the
+                    // whole buffer, as `bytes.decode()` would.
+                    let at = start + e.start;
+                    let whole = utf8::validate(&bytes[at..(at + 4).min(bytes.len())])
+                        .expect_err("the sequence was just found invalid");
+                    Utf8Error {
+                        start: at,
+                        end: at + whole.end,
+                        reason: whole.reason,
+                    }
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The UnicodeDecodeError `bytes(self).decode("utf-8")` raises for `e`.
+    pub fn decode_error(&self, py: Python<'_>, e: Utf8Error) -> Error {
+        let object = match self {
+            PyText::Buffer { object, .. } => object.clone_ref(py),
+            // A str is always valid; keep the error well-formed all the same.
+            _ => PyBytes::new(py, self.as_bytes()).into_any().unbind(),
+        };
+        Error::Decode {
+            object,
+            start: e.start,
+            end: e.end,
+            reason: e.reason.to_string(),
+        }
+    }
+
+    /// Check all of a (short) text at once, attached: for needles.
+    pub fn check_utf8_now(&self, py: Python<'_>) -> Result<(), Error> {
+        self.check_utf8(0, self.as_bytes().len())
+            .map_err(|e| self.decode_error(py, e))
+    }
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for PyText {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        if let Ok(s) = obj.cast::<PyString>() {
+            return PyText::from_str(&s);
+        }
+        let buffer = match PyUntypedBuffer::get(&obj) {
+            Ok(buffer) => buffer,
+            Err(e) if e.is_instance_of::<PyTypeError>(obj.py()) => {
+                return Err(PyTypeError::new_err(format!(
+                    "expected str or a bytes-like object, not {}",
+                    obj.get_type().name()?
+                )));
+            }
+            Err(e) => return Err(e),
+        };
+        if !buffer.is_c_contiguous() {
+            return Err(PyBufferError::new_err(
+                "the buffer is not C-contiguous; pass bytes(view) instead",
+            ));
+        }
+        Ok(PyText::Buffer {
+            buffer,
+            object: obj.to_owned().unbind(),
+        })
     }
 }
 

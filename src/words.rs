@@ -16,8 +16,12 @@ use crate::threads::thread_count;
 /// smaller than 32 KiB, and counted on rayon's pool without holding the interpreter.
 /// The result is the same for every `n_threads`.
 ///
-/// Raises TypeError if `text` is not a str or `n_threads` not an int or None, and
-/// ValueError if `n_threads` is below 1. Counts above `MAX_THREADS` are capped.
+/// `text` may also be a bytes-like object of UTF-8 (`bytes`, `bytearray`, `memoryview`,
+/// `mmap`...), read in place without a copy; it means the text it decodes to.
+///
+/// Raises TypeError if `text` is not a str or bytes-like, or `n_threads` not an int or
+/// None; ValueError if `n_threads` is below 1; UnicodeDecodeError (as `bytes.decode()`
+/// would) for bytes that are not UTF-8. Counts above `MAX_THREADS` are capped.
 #[pyfunction]
 #[pyo3(signature = (text, n_threads=None))]
 pub fn word_count(
@@ -27,7 +31,7 @@ pub fn word_count(
 ) -> Result<usize, Error> {
     let threads = thread_count(n_threads)?;
     let bytes = text.as_bytes();
-    sum_sliced(py, bytes, false, |start, end| {
+    sum_sliced(py, &text, false, |start, end| {
         // A small text, or 1 thread, is counted on the calling thread: no pool hand-off.
         let n_chunks = chunks::chunk_count(end - start, threads, MIN_CHUNK_BYTES);
         words::count_words_in(bytes, start, end, n_chunks)

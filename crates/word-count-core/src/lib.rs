@@ -13,8 +13,11 @@
 
 pub mod chunks;
 pub mod pool;
+pub mod probe;
 pub mod pychars;
 pub mod search;
+pub mod stream;
+pub mod utf8;
 pub mod word_starts;
 pub mod words;
 

@@ -37,6 +37,12 @@ impl<'n> Needle<'n> {
         self.finder.needle().len()
     }
 
+    /// How many bytes past a region [`Needle::count_in`] may read: the needle and the
+    /// character after it. A [`crate::stream::Stream`] keeps this much after each block.
+    pub fn lookahead(&self) -> usize {
+        self.len() + 3
+    }
+
     /// The number of tokens equal to the needle that *start* in `text[start..end]`,
     /// looking at all of `text` for the token boundaries on either side.
     fn count_starting_in(&self, text: &[u8], start: usize, end: usize) -> usize {

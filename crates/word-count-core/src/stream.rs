@@ -1,0 +1,283 @@
+//! Reading a file, or any reader, block by block in bounded memory, as validated UTF-8.
+//!
+//! Why read rather than memory-map: a mapped file that another process truncates kills
+//! the reader with SIGBUS, and no result or error could be returned; a file larger than
+//! the address space (or than `RLIMIT_AS`) cannot be mapped whole. A `read` into one
+//! reused buffer has neither problem, costs one copy from the page cache, and keeps the
+//! memory used to one block whatever the file's size.
+//!
+//! Each block handed to the caller is a region of the buffer that starts and ends on
+//! character boundaries. Before the region lie a few bytes of context (the end of the
+//! previous block), so a kernel can see the character before the region; after it lie
+//! `lookahead` more bytes (unless the reader has ended), so a token starting in the
+//! region can be checked up to and including the character that follows it. The bytes
+//! after the region are carried over and become the start of the next block: every
+//! position of the stream is in exactly one region.
+
+use std::io::{self, Read};
+
+use crate::pychars::is_continuation;
+use crate::utf8;
+
+/// The default size of a block: large enough that per-block costs (a read call, waking
+/// the pool, a Ctrl-C check) vanish, small enough that memory stays a few dozen MB.
+pub const BLOCK_BYTES: usize = 16 << 20;
+
+/// Bytes of context kept before each region: the longest character a kernel looks back
+/// at (a three-byte whitespace or line break).
+const CONTEXT: usize = 3;
+
+/// Why a stream could not be read to its end.
+#[derive(Debug)]
+pub enum StreamError {
+    Io(io::Error),
+    /// The bytes are not UTF-8. `window` holds the stream's bytes around the error, with
+    /// the undecodable ones at `window[start..end]`; `offset` is the stream position of
+    /// `window[start]`.
+    Utf8 {
+        offset: u64,
+        window: Vec<u8>,
+        start: usize,
+        end: usize,
+        reason: &'static str,
+    },
+}
+
+impl std::fmt::Display for StreamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StreamError::Io(e) => e.fmt(f),
+            StreamError::Utf8 { offset, reason, .. } => {
+                write!(f, "not UTF-8 at byte {offset}: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for StreamError {}
+
+/// One region of the stream, ready to count: `bytes[start..end]`, with context before
+/// `start` and lookahead after `end` (see the module docs).
+#[derive(Debug, Clone, Copy)]
+pub struct Block<'a> {
+    pub bytes: &'a [u8],
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A reader, read as a sequence of [`Block`]s.
+pub struct Stream<R> {
+    reader: R,
+    buf: Vec<u8>,
+    /// Bytes of `buf` holding data.
+    filled: usize,
+    /// Where the next region starts in `buf`.
+    start: usize,
+    /// Where the last region handed out ended, if it has not been carried over yet.
+    consumed: Option<usize>,
+    /// The stream position of `buf[0]`.
+    offset: u64,
+    lookahead: usize,
+    eof: bool,
+    bytes_read: u64,
+}
+
+impl<R: Read> Stream<R> {
+    /// A stream that reads `reader` into a buffer of about `block` bytes, keeping
+    /// `lookahead` bytes after each region (0 for word counting; a needle's length plus
+    /// a character for token search).
+    pub fn new(reader: R, block: usize, lookahead: usize) -> Self {
+        // Room for the carried bytes (context, lookahead, a split character) and at
+        // least as much again for new data, so every block makes progress.
+        let size = block.max(2 * (lookahead + 4 * CONTEXT) + 64);
+        Stream {
+            reader,
+            buf: vec![0; size],
+            filled: 0,
+            start: 0,
+            consumed: None,
+            offset: 0,
+            lookahead,
+            eof: false,
+            bytes_read: 0,
+        }
+    }
+
+    /// How many bytes have been read from the reader so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read
+    }
+
+    /// The size of the buffer: the memory this stream holds.
+    pub fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// The next region of the stream, or None at its end.
+    pub fn next_block(&mut self) -> Result<Option<Block<'_>>, StreamError> {
+        self.carry_over();
+        self.fill().map_err(StreamError::Io)?;
+        let valid_end = match utf8::validate(&self.buf[self.start..self.filled]) {
+            Ok(()) => self.filled,
+            Err(e) if e.is_truncated() && !self.eof => self.start + e.start,
+            Err(e) => return Err(self.utf8_error(e)),
+        };
+        let end = if self.eof {
+            valid_end
+        } else {
+            let mut end = valid_end.saturating_sub(self.lookahead).max(self.start);
+            while end > self.start && end < valid_end && is_continuation(self.buf[end]) {
+                end -= 1;
+            }
+            end
+        };
+        if end == self.start && self.eof {
+            return Ok(None);
+        }
+        self.consumed = Some(end);
+        Ok(Some(Block {
+            bytes: &self.buf[..self.filled],
+            start: self.start,
+            end,
+        }))
+    }
+
+    /// Move what follows the last region (and a little context before it) to the front.
+    fn carry_over(&mut self) {
+        let Some(end) = self.consumed.take() else {
+            return;
+        };
+        let keep_from = end.saturating_sub(CONTEXT);
+        self.buf.copy_within(keep_from..self.filled, 0);
+        self.filled -= keep_from;
+        self.start = end - keep_from;
+        self.offset += keep_from as u64;
+    }
+
+    /// Read until the buffer is full or the reader ends.
+    fn fill(&mut self) -> io::Result<()> {
+        while self.filled < self.buf.len() && !self.eof {
+            match self.reader.read(&mut self.buf[self.filled..]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => {
+                    self.filled += n;
+                    self.bytes_read += n as u64;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    fn utf8_error(&self, e: utf8::Utf8Error) -> StreamError {
+        let (start, end) = (self.start + e.start, self.start + e.end);
+        let from = start.saturating_sub(16);
+        let to = (end + 16).min(self.filled);
+        StreamError::Utf8 {
+            offset: self.offset + start as u64,
+            window: self.buf[from..to].to_vec(),
+            start: start - from,
+            end: end - from,
+            reason: e.reason,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::Needle;
+    use crate::words::{count_words, count_words_in};
+    use proptest::prelude::*;
+
+    /// A reader that hands out at most a few bytes per call, as pipes and signals do.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            self.step = self.step % 7 + 1;
+            // Some calls are interrupted (EINTR), which must be retried, not reported.
+            if self.step % 3 == 0 {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let n = self.step.min(out.len()).min(self.data.len());
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    fn stream_words(data: &[u8], block: usize, step: usize) -> Result<usize, StreamError> {
+        let mut s = Stream::new(Trickle { data, step }, block, 0);
+        let mut n = 0;
+        while let Some(b) = s.next_block()? {
+            n += count_words_in(b.bytes, b.start, b.end, 2);
+        }
+        Ok(n)
+    }
+
+    fn stream_tokens(data: &[u8], needle: &[u8], block: usize) -> usize {
+        let needle = Needle::new(needle).unwrap();
+        let mut s = Stream::new(Trickle { data, step: 5 }, block, needle.lookahead());
+        let mut n = 0;
+        while let Some(b) = s.next_block().unwrap() {
+            n += needle.count_in(b.bytes, b.start, b.end, 2);
+        }
+        n
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        let unit = prop::sample::select(vec![
+            "a", "ab", " ", "\n", "\r\n", "é", "€", "😀", "\u{3000}", "\u{2028}", "\u{85}",
+            "\u{A0}",
+        ]);
+        prop::collection::vec(unit, 0..200).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn streamed_words_match_whole(text in text(), block in 1usize..100, step in 1usize..9) {
+            let bytes = text.as_bytes();
+            prop_assert_eq!(stream_words(bytes, block, step).unwrap(), count_words(bytes));
+        }
+
+        #[test]
+        fn streamed_tokens_match_whole(text in text(), needle in "(a|ab|é|😀){1,3}", block in 1usize..100) {
+            let whole = Needle::new(needle.as_bytes()).unwrap().count(text.as_bytes());
+            prop_assert_eq!(stream_tokens(text.as_bytes(), needle.as_bytes(), block), whole);
+        }
+
+        #[test]
+        fn the_first_bad_byte_is_reported(prefix in text(), bad in prop::collection::vec(any::<u8>(), 1..4), block in 1usize..100) {
+            let mut data = prefix.into_bytes();
+            data.extend(&bad);
+            let Err(expected) = utf8::validate(&data) else { return Ok(()) };
+            match stream_words(&data, block, 3) {
+                Err(StreamError::Utf8 { offset, window, start, end, reason }) => {
+                    prop_assert_eq!(offset, expected.start as u64);
+                    prop_assert_eq!(end - start, expected.end - expected.start);
+                    prop_assert_eq!(&window[start..end], &data[expected.start..expected.end]);
+                    prop_assert_eq!(reason, expected.reason);
+                }
+                other => prop_assert!(false, "{:?}", other),
+            }
+        }
+    }
+
+    #[test]
+    fn memory_is_one_block() {
+        let data = "word ".repeat(100_000);
+        let mut s = Stream::new(data.as_bytes(), 4096, 10);
+        let mut n = 0;
+        while let Some(b) = s.next_block().unwrap() {
+            n += count_words_in(b.bytes, b.start, b.end, 1);
+        }
+        assert_eq!(n, 100_000);
+        assert_eq!(s.capacity(), 4096);
+        assert_eq!(s.bytes_read(), data.len() as u64);
+    }
+}
