@@ -15,6 +15,17 @@ def watchdog(timeout: float) -> str:
     return f"import faulthandler; faulthandler.dump_traceback_later({timeout - 5}, exit=True)\n"
 
 
+# Child code that defines peak_rss_kib(): the peak resident memory of this process.
+# Not getrusage's ru_maxrss: on Linux a child's ru_maxrss starts at its parent's RSS at
+# fork (the kernel keeps the old mm's high-water mark across exec), so under pytest it
+# reads 100+ MB before the child has done anything. VmHWM is the current mm's own peak.
+PEAK_RSS = """
+def peak_rss_kib():
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+"""
+
+
 def run_python(
     code: str,
     timeout: float = 120,

@@ -14,7 +14,7 @@ from subproc import check, run_python
 # The interrupt comes from another process, as Ctrl-C does: a thread of the same
 # process could not send it while search_sequential holds the GIL on a GIL build.
 CODE = """
-import json, os, signal, subprocess, sys, time
+import json, os, signal, subprocess, sys, tempfile, time
 import word_count as w
 
 # About 1 GB of UTF-8. Every 32-byte block holds an ideographic space, so word counting
@@ -30,7 +30,13 @@ calls = {
     "search_sequential": lambda: w.search_sequential(text, "ab"),
     "search_sequential_detached": lambda: w.search_sequential_detached(text, "ab"),
     "WordCounter.add": lambda: w.WordCounter().add(text),
+    "word_count_file": lambda: w.word_count_file(path, 1),
+    "search_file": lambda: w.search_file(path, "ab"),
 }
+# The same text in a file, read block by block.
+fd, path = tempfile.mkstemp(suffix=".txt")
+with os.fdopen(fd, "w", encoding="utf-8") as f:
+    f.write(text)
 # The sender says when it is ready, then sends SIGINT 0.15 s later, so the signal lands
 # inside the call however long the sender took to start.
 SENDER = (
@@ -51,13 +57,15 @@ for name, call in calls.items():
         latency[name] = caught - float(sender.stdout.readline())
     sender.wait()
     assert w.word_count("still works after Ctrl-C", 2) == 4
+os.unlink(path)
 print(json.dumps(latency))
 """
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT from another process is POSIX")
 @pytest.mark.thread_unsafe(
-    reason="measures signal latency in wall-clock time and allocates 1 GB per run; "
+    reason="measures signal latency in wall-clock time and allocates 1 GB (and writes a "
+    "1 GB file) per run; "
     "eight copies competing for two cores would measure the scheduler, not the code"
 )
 def test_ctrl_c_interrupts_every_long_call_within_0_2_s():

@@ -4,6 +4,12 @@ The Rust functions are safe to call from many threads at once. On free-threaded
 CPython (3.13t, 3.14t) they run in parallel with each other and with Python code, and
 importing this package leaves the GIL off.
 
+Every text argument may be a ``str`` or a bytes-like object of UTF-8 (``bytes``,
+``bytearray``, ``memoryview``, ``mmap``), read in place without a copy; bytes mean the
+text they decode to, and bytes that are not UTF-8 raise the UnicodeDecodeError that
+``bytes.decode()`` would. ``word_count_file`` and ``search_file`` read files of any size
+in bounded memory. ``python -m word_count FILE...`` is a ``wc -w`` built on them.
+
 Every implementation of a function gives the same answer for every ``str``:
 
 - ``word_count``, ``word_count_py`` and ``WordCounter`` split words as ``str.split()``
@@ -19,9 +25,11 @@ from word_count._word_count import (
     WordCounter,
     __version__,
     search,
+    search_file,
     search_sequential,
     search_sequential_detached,
     word_count,
+    word_count_file,
 )
 
 __all__ = [
@@ -29,9 +37,11 @@ __all__ = [
     "WordCounter",
     "__version__",
     "search",
+    "search_file",
     "search_py",
     "search_sequential",
     "search_sequential_detached",
     "word_count",
+    "word_count_file",
     "word_count_py",
 ]

@@ -1,0 +1,159 @@
+"""Count words in files, like ``wc -w``: ``python -m word_count FILE... [--word W] [--threads N]``.
+
+Prints one line per file -- the count, then the name -- and a total line when there is
+more than one file. With ``--word W`` the count is of the tokens equal to W (the tokens
+of ``line.split(" ")`` for each line, as ``word_count.search`` counts them) instead of
+words. ``-`` reads standard input.
+
+Files are read in blocks of 16 MiB, so any size works in bounded memory. On a terminal,
+a file over 1 GB shows a progress bar on stderr. A file that cannot be read (missing, a
+directory, not UTF-8) gets a one-line message on stderr, like ``wc``; the others are still
+counted, and the exit status is 1. A bad option exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import NoReturn, TextIO
+
+from word_count._word_count import search_file, word_count_file
+
+PROG = "python -m word_count"
+# Inputs above this size get a progress bar, when stderr is a terminal.
+PROGRESS_BYTES = 1 << 30
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One line, not argparse's usage block: the message is what the user needs."""
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Count words (as str.split() does) in UTF-8 files, or occurrences of one "
+        "word with --word. Prints a count per file and, for several files, a total.",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="files to read; - for stdin")
+    parser.add_argument(
+        "--word", metavar="W", help="count the tokens equal to W instead of all words"
+    )
+    parser.add_argument(
+        "--threads",
+        type=_positive,
+        metavar="N",
+        help="Rust threads to count words with (default: every core)",
+    )
+    parser.add_argument(
+        "--progress",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="progress bar on stderr: auto (a terminal and a file over 1 GB), always, never",
+    )
+    return parser
+
+
+class ProgressBar:
+    """A one-line bar on ``stream``, redrawn at most ten times a second."""
+
+    def __init__(self, name: str, stream: TextIO) -> None:
+        self.name, self.stream = name, stream
+        self.start = self.last = time.monotonic()
+        self.drawn = False
+
+    def __call__(self, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.1 and done != total:
+            return
+        self.last = now
+        rate = done / max(now - self.start, 1e-9) / 1e9
+        if total:
+            width = 30
+            filled = width * done // total
+            bar = "#" * filled + "-" * (width - filled)
+            line = f"{self.name} [{bar}] {100 * done / total:5.1f}% {rate:.2f} GB/s"
+        else:
+            line = f"{self.name} {done / 1e9:.2f} GB {rate:.2f} GB/s"
+        self.stream.write(f"\r{line}\x1b[K")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def _wants_progress(mode: str, path: str) -> bool:
+    if mode != "auto":
+        return mode == "always"
+    try:
+        return sys.stderr.isatty() and os.path.getsize(path) > PROGRESS_BYTES
+    except OSError:
+        return False
+
+
+def _count(path: str, args: argparse.Namespace, progress: Callable[[int, int | None], None] | None) -> int:
+    if args.word is not None:
+        return search_file(path, args.word, progress=progress)
+    return word_count_file(path, args.threads, progress=progress)
+
+
+def _describe(error: Exception) -> str:
+    """One line saying what went wrong, without the traceback."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    if isinstance(error, UnicodeDecodeError):
+        return f"not UTF-8: {error.reason}"
+    return str(error) or type(error).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.word == "":
+        _parser().error("--word must not be empty")
+    width = 8
+    total, failed = 0, False
+    for name in args.files:
+        path = "/dev/stdin" if name == "-" else name
+        bar = ProgressBar(name, sys.stderr) if _wants_progress(args.progress, path) else None
+        try:
+            count = _count(path, args, bar)
+        except (OSError, UnicodeDecodeError) as error:
+            print(f"{PROG}: {name}: {_describe(error)}", file=sys.stderr)
+            failed = True
+            continue
+        finally:
+            if bar is not None:
+                bar.close()
+        total += count
+        print(f"{count:>{width}} {name}")
+    if len(args.files) > 1:
+        print(f"{total:>{width}} total")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        # `python -m word_count ... | head`: stop quietly, as wc does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

@@ -1,0 +1,152 @@
+"""Bytes-like input: bytes, bytearray and memoryview of UTF-8 mean the text they decode to,
+are read in place, and bytes that are not UTF-8 raise what ``bytes.decode()`` raises."""
+
+from __future__ import annotations
+
+import json
+import mmap
+import sys
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import word_count as w
+
+from strategies import SURROGATES, tricky_text
+from subproc import PEAK_RSS, check, run_python
+
+# Valid Unicode only: a str with lone surrogates has no UTF-8 bytes to pass.
+valid_text = tricky_text.map(lambda t: "".join(c for c in t if c not in SURROGATES)).filter(
+    lambda t: not any(0xD800 <= ord(c) <= 0xDFFF for c in t)
+)
+KINDS = {
+    "bytes": bytes,
+    "bytearray": bytearray,
+    "memoryview": memoryview,
+    "memoryview-slice": lambda b: memoryview(b"<" + b + b">")[1:-1],
+}
+SEARCHES = [w.search, w.search_sequential, w.search_sequential_detached]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@given(text=valid_text, needle=st.sampled_from(["the", "a", "é", "😀", "ab"]))
+def test_bytes_mean_their_text(kind, text, needle):
+    data = KINDS[kind](text.encode())
+    n_words = len(text.split())
+    assert w.word_count(data) == w.word_count(data, 1) == n_words
+    expected = w.search_py(text, needle)
+    for search in SEARCHES:
+        assert search(data, needle) == search(text, needle.encode()) == expected
+        assert search(data, KINDS[kind](needle.encode())) == expected
+    from_bytes, from_str = w.WordCounter(), w.WordCounter()
+    assert from_bytes.add(data) == from_str.add(text) == n_words
+    assert from_bytes.most_common() == from_str.most_common()
+
+
+@given(text=valid_text, repeat=st.integers(1, 3000), n_threads=st.integers(2, 9))
+def test_bytes_split_between_threads(text, repeat, n_threads):
+    big = (text + "x") * repeat
+    data = bytearray(big.encode())
+    assert w.word_count(data, n_threads) == len(big.split())
+    assert w.search(data, "x") == w.search_py(big, "x")
+
+
+def test_counter_counts_bytes_as_text():
+    counter = w.WordCounter()
+    counter.add(b"caf\xc3\xa9 tea caf\xc3\xa9")
+    counter.add("café")
+    assert counter["café"] == 3
+    assert counter.most_common(1) == [("café", 3)]
+    # Keys are str, as in collections.Counter: a bytes key is a type error, not a miss.
+    assert b"tea" not in counter
+    with pytest.raises(TypeError):
+        counter[b"tea"]  # type: ignore[index]
+
+
+def decode_error(data: bytes) -> UnicodeDecodeError:
+    with pytest.raises(UnicodeDecodeError) as info:
+        data.decode("utf-8")
+    return info.value
+
+
+def same_error(ours: UnicodeDecodeError, theirs: UnicodeDecodeError) -> None:
+    assert (ours.encoding, ours.start, ours.end, ours.reason) == (
+        theirs.encoding,
+        theirs.start,
+        theirs.end,
+        theirs.reason,
+    )
+    assert ours.object == theirs.object
+    assert str(ours) == str(theirs)
+
+
+@given(data=st.binary(max_size=40))
+def test_invalid_utf8_raises_what_decode_raises(data):
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as expected:
+        for call in (
+            lambda: w.word_count(data),
+            lambda: w.word_count(bytearray(data), 3),
+            lambda: w.search(memoryview(data), "x"),
+            lambda: w.search_sequential(data, "x"),
+            lambda: w.search("x", data),
+            lambda: w.WordCounter().add(data),
+        ):
+            with pytest.raises(UnicodeDecodeError) as info:
+                call()
+            same_error(info.value, expected)
+    else:
+        assert w.word_count(data) == len(text.split())
+
+
+@pytest.mark.parametrize("at", [0, (16 << 20) - 1, (16 << 20) - 2, (16 << 20) + 1])
+@pytest.mark.parametrize("bad", [b"\xff", b"\xe2\x82", b"\xe2\x82x", b"\xed\xa0\x80"])
+def test_error_position_in_a_large_buffer(at, bad):
+    # Large buffers are checked in 16 MiB slices: an error at or across a slice boundary
+    # must be reported where bytes.decode() reports it.
+    data = b"ab " * ((at + 2) // 3) + b"x"
+    data = data[:at] + bad + b" tail" * 4
+    expected = decode_error(data)
+    with pytest.raises(UnicodeDecodeError) as info:
+        w.word_count(data, 2)
+    same_error(info.value, expected)
+    assert info.value.object is data  # the caller's own bytes, not a copy
+
+
+def test_wrong_types_and_layouts():
+    with pytest.raises(TypeError, match="str or a bytes-like object, not int"):
+        w.word_count(5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="not list"):
+        w.search(["a"], "a")  # type: ignore[arg-type]
+    with pytest.raises(BufferError, match="not C-contiguous"):
+        w.word_count(memoryview(b"a b c d")[::2])
+    with pytest.raises(ValueError, match="empty"):
+        w.search(b"a", b"")
+
+
+def test_other_buffers():
+    assert w.word_count(memoryview(b"a b c").cast("c")) == 3
+    with mmap.mmap(-1, 16) as m:
+        m.write(b"one two  three\n")
+        # The unwritten 16th byte is a NUL, a word of its own, as in the decoded str.
+        assert w.word_count(m) == len(bytes(m).decode().split()) == 4
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads peak RSS")
+def test_bytes_are_not_copied():
+    code = """
+import json
+import word_count as w
+data = bytearray(b"the quick brown fox " * (12 << 20))  # 240 MiB
+w.word_count(b"warm up " * 100_000)  # start the pool before measuring
+peak0 = peak_rss_kib()
+n = w.word_count(data) + w.word_count(memoryview(data)[4:], 1) + w.search(data, b"fox")
+peak1 = peak_rss_kib()
+print(json.dumps({"n": n, "growth_kib": peak1 - peak0, "size_kib": len(data) >> 10}))
+"""
+    seen = json.loads(check(run_python(PEAK_RSS + code, timeout=200)))
+    assert seen["n"] == 2 * (48 << 20) - 1 + (12 << 20)
+    # A copy of the buffer would add 240 MiB to the peak.
+    assert seen["growth_kib"] < 16 << 10, seen

@@ -1,0 +1,280 @@
+"""word_count_file and search_file: a file means the text it decodes to, read block by
+block in bounded memory, with the errors open() and bytes.decode() would raise."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import pathlib
+import sys
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import word_count as w
+
+from strategies import SURROGATES, tricky_text
+from subproc import PEAK_RSS, check, run_python
+
+BLOCK = 16 << 20  # the block size of the core's stream module
+LINUX = sys.platform.startswith("linux")
+valid_text = tricky_text.map(lambda t: "".join(c for c in t if c not in SURROGATES)).filter(
+    lambda t: not any(0xD800 <= ord(c) <= 0xDFFF for c in t)
+)
+
+
+def write(data: bytes, directory: str | None = None) -> str:
+    """A new file holding ``data``; a unique name, so parallel test threads never share."""
+    fd, path = tempfile.mkstemp(suffix=".txt", dir=directory)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return path
+
+
+@pytest.fixture
+def tmp_file() -> Iterator[list[str]]:
+    """Collects the files a test writes and removes them after it."""
+    paths: list[str] = []
+    yield paths
+    for path in paths:
+        os.unlink(path)
+
+
+@given(text=valid_text, needle=st.sampled_from(["the", "a", "é", "ab", "😀"]))
+def test_small_files_mean_their_text(text, needle):
+    path = write(text.encode())
+    try:
+        assert w.word_count_file(path) == w.word_count_file(path, 1) == len(text.split())
+        assert w.search_file(path, needle) == w.search_py(text, needle)
+    finally:
+        os.unlink(path)
+
+
+# The character at the block boundary, and a needle that may straddle it.
+UNITS = ["\u3000", "é", "😀", "\r\n", "\u2028", "\x85", " ", "the", "\xa0"]
+
+
+@pytest.mark.parametrize("unit", UNITS)
+@pytest.mark.parametrize("shift", range(-4, 3))
+def test_block_boundaries(unit, shift, tmp_file):
+    # Put `unit` so that it begins `shift` bytes from the end of the first block: a
+    # multibyte character, a word or a token then spans the boundary.
+    head = "ab the " * (BLOCK // 7 + 1)
+    head = head[: BLOCK + shift - 1] + " "
+    text = head + unit + "the" + unit + " the\n" + head[:1000]
+    tmp_file.append(path := write(text.encode()))
+    assert w.word_count_file(path) == w.word_count(text) == len(text.split())
+    assert w.search_file(path, "the") == w.search(text, "the")
+    assert w.search_file(path, "the" + unit + "the") == w.search(text, "the" + unit + "the")
+
+
+@settings(max_examples=10)
+@given(text=valid_text, repeat=st.integers(1, 40), n_threads=st.integers(1, 4))
+def test_large_files_mean_their_text(text, repeat, n_threads):
+    # From one to two blocks and a half: the last block is partial, the first is full.
+    unit = text + "x"
+    big = unit * ((BLOCK + repeat * BLOCK // 27) // len(unit.encode()) + 1)
+    path = write(big.encode())
+    try:
+        assert w.word_count_file(path, n_threads) == w.word_count(big)
+        assert w.search_file(path, "x") == w.search(big, "x")
+    finally:
+        os.unlink(path)
+
+
+def test_path_types(tmp_file):
+    tmp_file.append(path := write(b"one two three"))
+    for p in (path, os.fsencode(path), pathlib.Path(path)):
+        assert w.word_count_file(p) == 3
+        assert w.search_file(p, "two") == w.search_file(p, b"two") == 1
+    with pytest.raises(TypeError):
+        w.word_count_file(3)  # type: ignore[arg-type]
+
+
+def test_missing_file_and_directory():
+    with tempfile.TemporaryDirectory() as d:
+        missing = os.path.join(d, "missing.txt")
+        for call in (w.word_count_file, lambda p: w.search_file(p, "x")):
+            with pytest.raises(FileNotFoundError) as info:
+                call(missing)
+            assert (info.value.errno, info.value.filename) == (errno.ENOENT, missing)
+            assert str(info.value) == f"[Errno 2] No such file or directory: {missing!r}"
+            with pytest.raises(IsADirectoryError) as info:
+                call(pathlib.Path(d))
+            assert (info.value.errno, info.value.filename) == (errno.EISDIR, d)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads all")
+def test_unreadable_file(tmp_file):
+    tmp_file.append(path := write(b"secret"))
+    os.chmod(path, 0)
+    with pytest.raises(PermissionError) as info:
+        w.word_count_file(path)
+    assert (info.value.errno, info.value.filename) == (errno.EACCES, path)
+
+
+@pytest.mark.parametrize("at", [0, 10, BLOCK - 1, BLOCK - 2, BLOCK + 5])
+@pytest.mark.parametrize("bad", [b"\xff", b"\xe2\x82", b"\xed\xa0\x80"])
+def test_invalid_utf8_reports_the_byte_offset(at, bad, tmp_file):
+    data = (b"ab " * (at // 3 + 1))[:at] + bad + b" more text"
+    expected = pytest.raises(UnicodeDecodeError, data.decode)
+    tmp_file.append(path := write(data))
+    with pytest.raises(UnicodeDecodeError) as info:
+        w.word_count_file(path)
+    e = info.value
+    assert (e.encoding, e.reason.split(" (")[0]) == ("utf-8", expected.value.reason)
+    assert f"at byte {expected.value.start} of {path!r}" in e.reason
+    # The error's object is the bytes around the error, and start:end the bad ones.
+    bad_bytes = data[expected.value.start : expected.value.end]
+    assert e.object[e.start : e.end] == bad_bytes
+    with pytest.raises(UnicodeDecodeError, match=f"at byte {expected.value.start} "):
+        w.search_file(path, "ab")
+
+
+def test_empty_file_and_devices(tmp_file):
+    tmp_file.append(path := write(b""))
+    assert w.word_count_file(path) == w.search_file(path, "x") == 0
+    if os.path.exists("/dev/null"):
+        assert w.word_count_file("/dev/null") == 0
+
+
+def test_progress_is_reported_and_can_stop_the_count(tmp_file):
+    data = b"word " * ((BLOCK * 5 // 2) // 5)
+    tmp_file.append(path := write(data))
+    seen: list[tuple[int, int | None]] = []
+    assert w.word_count_file(path, progress=lambda done, total: seen.append((done, total))) == (
+        len(data) // 5
+    )
+    assert len(seen) == 3
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert seen[-1] == (len(data), len(data))
+
+    class Stop(Exception):
+        pass
+
+    def stop(done: int, total: int | None) -> None:
+        raise Stop
+
+    with pytest.raises(Stop):
+        w.search_file(path, "word", progress=stop)
+
+
+def test_a_pipe_has_no_size():
+    if not LINUX:
+        pytest.skip("reads a pipe through /dev/fd")
+    read, write_end = os.pipe()
+    os.write(write_end, b"one two three " * 100)
+    os.close(write_end)
+    try:
+        seen: list[int | None] = []
+        count = w.word_count_file(f"/dev/fd/{read}", progress=lambda d, t: seen.append(t))
+        assert count == 300
+        assert seen == [None]
+    finally:
+        os.close(read)
+
+
+@pytest.mark.skipif(not LINUX, reason="truncate(2) semantics and /proc")
+def test_a_file_truncated_while_read_gives_a_result_or_an_error():
+    # With a memory map, reading a page past the new end kills the process (SIGBUS).
+    code = """
+import os, tempfile, threading
+import word_count as w
+fd, path = tempfile.mkstemp()
+os.close(fd)
+data = ("ab \\u3000 " * (8 << 20)).encode()  # 8 bytes per word; 64 MiB
+stop = threading.Event()
+def vandal():
+    while not stop.is_set():
+        with open(path, "r+b") as f:
+            f.truncate(len(data) // 3)
+            f.truncate(0)
+            f.write(data[: len(data) // 2 + 1])  # ends inside a character
+        with open(path, "wb") as f:
+            f.write(data)
+with open(path, "wb") as f:
+    f.write(data)
+t = threading.Thread(target=vandal)
+t.start()
+results = set()
+for _ in range(30):
+    for call in (lambda: w.word_count_file(path), lambda: w.search_file(path, "ab")):
+        try:
+            n = call()
+            assert 0 <= n <= 2 * (8 << 20), n
+            results.add("count")
+        except UnicodeDecodeError:
+            results.add("UnicodeDecodeError")
+stop.set()
+t.join()
+os.unlink(path)
+print(sorted(results))
+"""
+    out = check(run_python(code, timeout=200))
+    assert "count" in out
+
+
+@pytest.mark.skipif(not LINUX, reason="RLIMIT_AS and sparse files")
+def test_a_file_larger_than_the_address_space():
+    # A 3 GiB sparse file, read with the address space limited to 1.5 GiB: it cannot be
+    # mapped or read whole. Its holes read as NULs, which are not whitespace (as in str).
+    code = """
+import os, resource, tempfile
+import word_count as w
+w.word_count("start the pool first " * 10_000)
+fd, path = tempfile.mkstemp()
+size = 3 << 30
+with os.fdopen(fd, "r+b") as f:
+    for at in (0, 1 << 30, (2 << 30) - 2, size - 6):
+        f.seek(at)
+        f.write(b" end ")
+    f.truncate(size)
+resource.setrlimit(resource.RLIMIT_AS, (3 << 29, resource.RLIM_INFINITY))
+try:
+    try:
+        bytearray(size)
+        raise SystemExit("the limit does not hold")
+    except MemoryError:
+        pass
+    print(w.word_count_file(path), w.search_file(path, "end"))
+finally:
+    os.unlink(path)
+"""
+    # Words: NUL runs between the writes, and the " end " tokens themselves.
+    assert check(run_python(code, timeout=200)).split() == ["8", "4"]
+
+
+@pytest.mark.skipif(not LINUX, reason="reads peak RSS")
+@pytest.mark.thread_unsafe(
+    reason="writes a 1 GiB file; eight at once would need 8 GiB of disk and page cache "
+    "and measure the disk, not the code"
+)
+def test_a_1_gib_file_needs_a_few_blocks_of_memory_not_a_copy():
+    code = """
+import json, os, tempfile
+import word_count as w
+w.word_count("start the pool first " * 10_000)
+fd, path = tempfile.mkstemp()
+line = b"the quick brown fox jumps over the lazy dog \\xe3\\x80\\x80 caf\\xc3\\xa9\\n"
+with os.fdopen(fd, "wb") as f:
+    block = line * ((1 << 20) // len(line))
+    for _ in range(1024):
+        f.write(block)
+size = os.path.getsize(path)
+peak0 = peak_rss_kib()
+counts = [w.word_count_file(path), w.word_count_file(path, 1), w.search_file(path, "the")]
+peak1 = peak_rss_kib()
+os.unlink(path)
+lines = size // len(line)
+text = line.decode()
+expected = [len(text.split()) * lines] * 2 + [w.search_py(text, "the") * lines]
+print(json.dumps({"counts": counts, "expected": expected, "growth_kib": peak1 - peak0}))
+"""
+    seen = json.loads(check(run_python(PEAK_RSS + code, timeout=300)))
+    assert seen["counts"] == seen["expected"]
+    # One 16 MiB block, and what the threads touch; a copy of the file would be 1 GiB.
+    assert seen["growth_kib"] < 4 * (BLOCK >> 10), seen
