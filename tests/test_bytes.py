@@ -10,11 +10,11 @@ import sys
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from subproc import PEAK_RSS, check, run_python
 
 import word_count as w
 
 from strategies import SURROGATES, tricky_text
-from subproc import PEAK_RSS, check, run_python
 
 # Valid Unicode only: a str with lone surrogates has no UTF-8 bytes to pass.
 valid_text = tricky_text.map(lambda t: "".join(c for c in t if c not in SURROGATES)).filter(

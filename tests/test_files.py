@@ -14,11 +14,11 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from subproc import PEAK_RSS, check, run_python
 
 import word_count as w
 
 from strategies import SURROGATES, tricky_text
-from subproc import PEAK_RSS, check, run_python
 
 BLOCK = 16 << 20  # the block size of the core's stream module
 LINUX = sys.platform.startswith("linux")
@@ -121,7 +121,8 @@ def test_unreadable_file(tmp_file):
 @pytest.mark.parametrize("bad", [b"\xff", b"\xe2\x82", b"\xed\xa0\x80"])
 def test_invalid_utf8_reports_the_byte_offset(at, bad, tmp_file):
     data = (b"ab " * (at // 3 + 1))[:at] + bad + b" more text"
-    expected = pytest.raises(UnicodeDecodeError, data.decode)
+    with pytest.raises(UnicodeDecodeError) as expected:
+        data.decode()
     tmp_file.append(path := write(data))
     with pytest.raises(UnicodeDecodeError) as info:
         w.word_count_file(path)

@@ -108,7 +108,10 @@ def _wants_progress(mode: str, path: str) -> bool:
         return False
 
 
-def _count(path: str, args: argparse.Namespace, progress: Callable[[int, int | None], None] | None) -> int:
+Progress = Callable[[int, int | None], None]
+
+
+def _count(path: str, args: argparse.Namespace, progress: Progress | None) -> int:
     if args.word is not None:
         return search_file(path, args.word, progress=progress)
     return word_count_file(path, args.threads, progress=progress)

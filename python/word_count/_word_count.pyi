@@ -2,14 +2,16 @@
 
 import os
 from collections.abc import Callable
-from typing import Final, final
+from typing import Final, TypeAlias, final
 
-from typing_extensions import Buffer, TypeAlias
+from typing_extensions import Buffer
 
 __all__ = [
     "MAX_THREADS",
     "WordCounter",
     "__version__",
+    "_noop",
+    "_sum_bytes",
     "search",
     "search_file",
     "search_sequential",
@@ -22,28 +24,29 @@ __version__: Final[str]
 MAX_THREADS: Final[int]
 
 # A str, or a bytes-like object (bytes, bytearray, memoryview, mmap...) of UTF-8.
-Text: TypeAlias = str | Buffer
+_Text: TypeAlias = str | Buffer
 # What open() accepts as a file name.
-StrOrBytesPath: TypeAlias = str | bytes | os.PathLike[str] | os.PathLike[bytes]
+_StrOrBytesPath: TypeAlias = str | bytes | os.PathLike[str] | os.PathLike[bytes]
 # Called after each block read with (bytes read so far, file size or None).
-Progress: TypeAlias = Callable[[int, int | None], object]
+_Progress: TypeAlias = Callable[[int, int | None], object]
 
-def search(contents: Text, needle: Text) -> int: ...
-def search_sequential(contents: Text, needle: Text) -> int: ...
-def search_sequential_detached(contents: Text, needle: Text) -> int: ...
-def word_count(text: Text, n_threads: int | None = None) -> int: ...
+def search(contents: _Text, needle: _Text) -> int: ...
+def search_sequential(contents: _Text, needle: _Text) -> int: ...
+def search_sequential_detached(contents: _Text, needle: _Text) -> int: ...
+def word_count(text: _Text, n_threads: int | None = None) -> int: ...
 def word_count_file(
-    path: StrOrBytesPath, n_threads: int | None = None, *, progress: Progress | None = None
+    path: _StrOrBytesPath, n_threads: int | None = None, *, progress: _Progress | None = None
 ) -> int: ...
 def search_file(
-    path: StrOrBytesPath, needle: Text, *, progress: Progress | None = None
+    path: _StrOrBytesPath, needle: _Text, *, progress: _Progress | None = None
 ) -> int: ...
 def _noop(text: object, n_threads: object = None) -> int: ...
-def _sum_bytes(data: Text) -> int: ...
+def _sum_bytes(data: _Text) -> int: ...
+
 @final
 class WordCounter:
     def __new__(cls) -> WordCounter: ...
-    def add(self, text: Text) -> int: ...
+    def add(self, text: _Text) -> int: ...
     @property
     def total(self) -> int: ...
     def __getitem__(self, word: str, /) -> int: ...
