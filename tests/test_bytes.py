@@ -26,7 +26,7 @@ KINDS = {
     "memoryview": memoryview,
     "memoryview-slice": lambda b: memoryview(b"<" + b + b">")[1:-1],
 }
-SEARCHES = [w.search, w.search_sequential, w.search_sequential_detached]
+SEARCHES = [w.search, w.search_sequential, w.search_sequential_detached, w.search_py]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -34,7 +34,7 @@ SEARCHES = [w.search, w.search_sequential, w.search_sequential_detached]
 def test_bytes_mean_their_text(kind, text, needle):
     data = KINDS[kind](text.encode())
     n_words = len(text.split())
-    assert w.word_count(data) == w.word_count(data, 1) == n_words
+    assert w.word_count(data) == w.word_count(data, 1) == w.word_count_py(data) == n_words
     expected = w.search_py(text, needle)
     for search in SEARCHES:
         assert search(data, needle) == search(text, needle.encode()) == expected
@@ -93,6 +93,8 @@ def test_invalid_utf8_raises_what_decode_raises(data):
             lambda: w.search_sequential(data, "x"),
             lambda: w.search("x", data),
             lambda: w.WordCounter().add(data),
+            lambda: w.word_count_py(data),
+            lambda: w.search_py(bytearray(data), "x"),
         ):
             with pytest.raises(UnicodeDecodeError) as info:
                 call()
@@ -120,8 +122,9 @@ def test_wrong_types_and_layouts():
         w.word_count(5)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="not list"):
         w.search(["a"], "a")  # type: ignore[arg-type]
-    with pytest.raises(BufferError, match="not C-contiguous"):
-        w.word_count(memoryview(b"a b c d")[::2])
+    for impl in (w.word_count, w.word_count_py):
+        with pytest.raises(BufferError, match="not C-contiguous"):
+            impl(memoryview(b"a b c d")[::2])
     with pytest.raises(ValueError, match="empty"):
         w.search(b"a", b"")
 

@@ -83,7 +83,7 @@ def test_empty_needle_is_a_value_error(impl):
 @pytest.mark.parametrize("impl", ALL, ids=lambda f: f.__name__)
 @pytest.mark.parametrize(
     ("contents", "needle"),
-    [(b"a b", "a"), ("a b", b"a"), (None, "a"), ("a", None), (1, "a"), (["a"], "a")],
+    [(None, "a"), ("a", None), (1, "a"), (["a"], "a"), ("a", 1.5)],
 )
 def test_wrong_types_are_type_errors(impl, contents, needle):
     with pytest.raises(TypeError):

@@ -99,7 +99,7 @@ def test_huge_thread_counts_are_capped(impl, n_threads):
 
 
 @pytest.mark.parametrize("impl", IMPLS, ids=lambda f: f.__name__)
-@pytest.mark.parametrize("text", [b"a b", bytearray(b"a"), None, 3, ["a"]])
+@pytest.mark.parametrize("text", [None, 3, ["a"], 1.5])
 def test_text_of_the_wrong_type_is_a_type_error(impl, text):
     with pytest.raises(TypeError):
         impl(text)

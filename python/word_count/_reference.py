@@ -7,8 +7,12 @@ import operator
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from word_count._word_count import MAX_THREADS
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 # A chunk smaller than this is not worth a thread (the Rust side uses 32 KiB of UTF-8).
 _MIN_CHUNK_CHARS = 32 * 1024
@@ -16,9 +20,22 @@ _MIN_CHUNK_CHARS = 32 * 1024
 _WHITESPACE = re.compile(r"\s")
 
 
-def _require_str(value: object, name: str) -> None:
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be str, not {type(value).__name__}")
+def _as_str(value: object, name: str) -> str:
+    """``value`` as text, as the Rust functions take it: a str, or a bytes-like object
+    that means the text it decodes to as UTF-8 (decoding raises UnicodeDecodeError)."""
+    if isinstance(value, str):
+        return value
+    try:
+        view = memoryview(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(
+            f"{name}: expected str or a bytes-like object, not {type(value).__name__}"
+        ) from None
+    if not view.c_contiguous:
+        raise BufferError("the buffer is not C-contiguous; pass bytes(view) instead")
+    # bytes(b) is b itself for bytes, so its UnicodeDecodeError holds the caller's object.
+    data = value if isinstance(value, bytes) else view.tobytes()
+    return data.decode("utf-8")
 
 
 def _available_cpus() -> int:
@@ -45,17 +62,19 @@ def _thread_count(n_threads: object) -> int:
     return min(n, MAX_THREADS)
 
 
-def search_py(contents: str, needle: str) -> int:
+def search_py(contents: str | Buffer, needle: str | Buffer) -> int:
     """Count the tokens of ``contents`` equal to ``needle``, in pure Python.
 
     The tokens are ``line.split(" ")`` for each line of ``contents.splitlines()``.
     This is the reference: ``search``, ``search_sequential`` and
     ``search_sequential_detached`` return the same count for every ``str``.
 
-    Raises TypeError if an argument is not a str, ValueError if ``needle`` is empty.
+    Either argument may be a bytes-like object of UTF-8, which means its decoded text.
+    Raises TypeError if an argument is neither, ValueError if ``needle`` is empty, and
+    UnicodeDecodeError for bytes that are not UTF-8.
     """
-    _require_str(contents, "contents")
-    _require_str(needle, "needle")
+    contents = _as_str(contents, "contents")
+    needle = _as_str(needle, "needle")
     if not needle:
         raise ValueError("needle must not be empty")
     total = 0
@@ -89,7 +108,7 @@ def _count_slice(text: str, start: int, end: int) -> int:
     return count
 
 
-def word_count_py(text: str, n_threads: int | None = None) -> int:
+def word_count_py(text: str | Buffer, n_threads: int | None = None) -> int:
     """Count the words of ``text`` (``len(text.split())``) with ``n_threads`` Python threads.
 
     The text is cut at whitespace into at most ``n_threads`` chunks (none shorter than
@@ -97,10 +116,12 @@ def word_count_py(text: str, n_threads: int | None = None) -> int:
     On a GIL build the threads take turns holding the GIL, so this cannot scale; on
     free-threaded Python it can. ``n_threads=None`` means one thread per available CPU.
 
-    Raises TypeError if ``text`` is not a str or ``n_threads`` not an int or None, and
-    ValueError if ``n_threads`` is below 1. Counts above ``MAX_THREADS`` are capped.
+    ``text`` may be a bytes-like object of UTF-8, which means its decoded text. Raises
+    TypeError if ``text`` is neither or ``n_threads`` not an int or None, ValueError if
+    ``n_threads`` is below 1, and UnicodeDecodeError for bytes that are not UTF-8.
+    Counts above ``MAX_THREADS`` are capped.
     """
-    _require_str(text, "text")
+    text = _as_str(text, "text")
     threads = _thread_count(n_threads)
     n_chunks = max(1, min(threads, len(text) // _MIN_CHUNK_CHARS))
     bounds = _chunk_bounds(text, n_chunks)
