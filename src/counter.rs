@@ -83,7 +83,7 @@ impl WordCounter {
     /// All or nothing: the words are counted apart and merged at the end, so an `add`
     /// interrupted by Ctrl-C (checked between batches of a million words) or failing
     /// leaves the counter as it was.
-    fn add(&self, py: Python<'_>, text: PyText) -> Result<u64, Error> {
+    fn add(&self, py: Python<'_>, text: PyText<'_>) -> Result<u64, Error> {
         let len = text.as_bytes().len();
         detach(py, || text.check_utf8(0, len)).map_err(|e| text.decode_error(py, e))?;
         let mut words = split_words(text.as_bytes());
@@ -116,7 +116,7 @@ impl WordCounter {
 
     /// The count of `word`, 0 if it was never added.
     fn __getitem__(&self, py: Python<'_>, word: &Bound<'_, PyString>) -> PyResult<u64> {
-        let word = PyText::from_str(word)?;
+        let word = PyText::from_str(word.as_any().as_borrowed())?;
         Ok(self.with_counts(py, |c| c.words.get(word.as_bytes()).copied().unwrap_or(0)))
     }
 
@@ -124,7 +124,7 @@ impl WordCounter {
         if !word.is_instance_of::<PyString>() {
             return Ok(false);
         }
-        let word = PyText::from_str(word.cast::<PyString>()?)?;
+        let word = PyText::from_str(word.as_borrowed())?;
         Ok(self.with_counts(py, |c| c.words.contains_key(word.as_bytes())))
     }
 

@@ -7,14 +7,14 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use word_count_core::stream::{Block, Stream, StreamError, BLOCK_BYTES};
-use word_count_core::{chunks, pool, words, MIN_CHUNK_BYTES};
+use word_count_core::words;
 
 use crate::detach::detach;
 use crate::errors::Error;
 use crate::search::needle_of;
 use crate::sliced::no_panic;
 use crate::text::PyText;
-use crate::threads::thread_count;
+use crate::threads::{chunks_for, thread_count};
 
 /// Count the words of the file at `path` as `len(text.split())` would for its text,
 /// decoded as UTF-8, splitting the work over `n_threads` Rust threads.
@@ -39,8 +39,12 @@ pub fn word_count_file(
 ) -> Result<usize, Error> {
     let threads = thread_count(n_threads)?;
     scan_file(py, path, 0, progress, |b| {
-        let n_chunks = chunks::chunk_count(b.end - b.start, threads, MIN_CHUNK_BYTES);
-        words::count_words_in(b.bytes, b.start, b.end, n_chunks)
+        words::count_words_in(
+            b.bytes,
+            b.start,
+            b.end,
+            chunks_for(b.end - b.start, threads),
+        )
     })
 }
 
@@ -54,14 +58,12 @@ pub fn word_count_file(
 pub fn search_file(
     py: Python<'_>,
     path: &Bound<'_, PyAny>,
-    needle: PyText,
+    needle: PyText<'_>,
     progress: Option<&Bound<'_, PyAny>>,
 ) -> Result<usize, Error> {
     let needle = needle_of(py, &needle)?;
-    let threads = pool::threads();
     scan_file(py, path, needle.lookahead(), progress, |b| {
-        let n_chunks = chunks::chunk_count(b.end - b.start, threads, MIN_CHUNK_BYTES);
-        needle.count_in(b.bytes, b.start, b.end, n_chunks)
+        needle.count_in(b.bytes, b.start, b.end, chunks_for(b.end - b.start, None))
     })
 }
 

@@ -18,7 +18,7 @@ pub fn _noop(text: &Bound<'_, PyAny>, n_threads: Option<&Bound<'_, PyAny>>) -> u
 /// The wrapping sum of `data`'s bytes as u64 words, on one thread, detached: how fast
 /// one core can read the text at all, the ceiling for any kernel reading it.
 #[pyfunction]
-pub fn _sum_bytes(py: Python<'_>, data: PyText) -> u64 {
+pub fn _sum_bytes(py: Python<'_>, data: PyText<'_>) -> u64 {
     let bytes = data.as_bytes();
     detach(py, || word_count_core::probe::sum_bytes(bytes))
 }

@@ -6,14 +6,14 @@
 
 use pyo3::prelude::*;
 use word_count_core::search::Needle;
-use word_count_core::{chunks, MIN_CHUNK_BYTES};
 
 use crate::errors::Error;
 use crate::sliced::sum_sliced;
 use crate::text::PyText;
+use crate::threads::chunks_for;
 
 /// The needle, checked: UTF-8 if it came as bytes, and not empty.
-pub fn needle_of<'n>(py: Python<'_>, needle: &'n PyText) -> Result<Needle<'n>, Error> {
+pub fn needle_of<'n>(py: Python<'_>, needle: &'n PyText<'_>) -> Result<Needle<'n>, Error> {
     needle.check_utf8_now(py)?;
     Ok(Needle::new(needle.as_bytes())?)
 }
@@ -29,13 +29,11 @@ pub fn needle_of<'n>(py: Python<'_>, needle: &'n PyText) -> Result<Needle<'n>, E
 /// Raises ValueError for an empty needle, TypeError for an argument of another type,
 /// and UnicodeDecodeError (as `bytes.decode()` would) for bytes that are not UTF-8.
 #[pyfunction]
-pub fn search(py: Python<'_>, contents: PyText, needle: PyText) -> Result<usize, Error> {
+pub fn search(py: Python<'_>, contents: PyText<'_>, needle: PyText<'_>) -> Result<usize, Error> {
     let needle = needle_of(py, &needle)?;
     let text = contents.as_bytes();
-    let threads = word_count_core::pool::threads();
     sum_sliced(py, &contents, false, |start, end| {
-        let n_chunks = chunks::chunk_count(end - start, threads, MIN_CHUNK_BYTES);
-        needle.count_in(text, start, end, n_chunks)
+        needle.count_in(text, start, end, chunks_for(end - start, None))
     })
 }
 
@@ -45,7 +43,11 @@ pub fn search(py: Python<'_>, contents: PyText, needle: PyText) -> Result<usize,
 /// run one at a time. That is deliberate: it is the contrast the benchmarks measure.
 /// On free-threaded Python, threads calling it run in parallel.
 #[pyfunction]
-pub fn search_sequential(py: Python<'_>, contents: PyText, needle: PyText) -> Result<usize, Error> {
+pub fn search_sequential(
+    py: Python<'_>,
+    contents: PyText<'_>,
+    needle: PyText<'_>,
+) -> Result<usize, Error> {
     let needle = needle_of(py, &needle)?;
     let text = contents.as_bytes();
     sum_sliced(py, &contents, true, |start, end| {
@@ -58,8 +60,8 @@ pub fn search_sequential(py: Python<'_>, contents: PyText, needle: PyText) -> Re
 #[pyfunction]
 pub fn search_sequential_detached(
     py: Python<'_>,
-    contents: PyText,
-    needle: PyText,
+    contents: PyText<'_>,
+    needle: PyText<'_>,
 ) -> Result<usize, Error> {
     let needle = needle_of(py, &needle)?;
     let text = contents.as_bytes();

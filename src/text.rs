@@ -4,7 +4,7 @@
 use pyo3::buffer::PyUntypedBuffer;
 use pyo3::exceptions::{PyBufferError, PyTypeError, PyUnicodeEncodeError};
 use pyo3::prelude::*;
-use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
+use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyString};
 use pyo3::{intern, Borrowed};
 use word_count_core::utf8::{self, Utf8Error};
@@ -13,8 +13,9 @@ use crate::errors::Error;
 
 /// A text argument, held as generalised UTF-8 (see the core's crate docs).
 ///
-/// A `str` is almost always borrowed: an ASCII `str` is its own UTF-8, and for any other
-/// CPython builds and caches a UTF-8 copy once. A `str` holding lone surrogates has no
+/// A `str` is almost always borrowed, for the duration of the call (no reference count
+/// is taken; the argument itself keeps it alive): an ASCII `str` is its own UTF-8, and
+/// for any other CPython builds and caches a UTF-8 copy once. A `str` holding lone surrogates has no
 /// UTF-8 form at all; rather than fail where Python's own `split()` works, we encode it
 /// with `"surrogatepass"`, which keeps every code point distinct and self-synchronising,
 /// so word and token boundaries are unchanged.
@@ -26,8 +27,8 @@ use crate::errors::Error;
 ///
 /// Every variant keeps its Python object alive and is `Send`, so the bytes may be read
 /// while detached from the interpreter.
-pub enum PyText {
-    Utf8(PyBackedStr),
+pub enum PyText<'a> {
+    Utf8(&'a str),
     SurrogatePass(PyBackedBytes),
     Buffer {
         buffer: PyUntypedBuffer,
@@ -36,7 +37,7 @@ pub enum PyText {
     },
 }
 
-impl PyText {
+impl<'a> PyText<'a> {
     pub fn as_bytes(&self) -> &[u8] {
         match self {
             PyText::Utf8(s) => s.as_bytes(),
@@ -59,11 +60,11 @@ impl PyText {
         }
     }
 
-    /// A `str` argument: `str` only, for lookups such as `counter[word]`, where a bytes
-    /// key would silently find nothing (as in `collections.Counter`).
-    pub fn from_str(s: &Bound<'_, PyString>) -> PyResult<Self> {
+    /// A `str` argument (TypeError for anything else), also for lookups such as
+    /// `counter[word]`, where a bytes key would find nothing (as in `collections.Counter`).
+    pub fn from_str(s: Borrowed<'a, '_, PyAny>) -> PyResult<Self> {
         let py = s.py();
-        match PyBackedStr::try_from(s.clone()) {
+        match <&'a str as FromPyObject<'a, '_>>::extract(s) {
             Ok(utf8) => Ok(PyText::Utf8(utf8)),
             Err(e) if e.is_instance_of::<PyUnicodeEncodeError>(py) => {
                 let encoded = s.call_method1(intern!(py, "encode"), ("utf-8", "surrogatepass"))?;
@@ -120,12 +121,12 @@ impl PyText {
     }
 }
 
-impl<'a, 'py> FromPyObject<'a, 'py> for PyText {
+impl<'a, 'py> FromPyObject<'a, 'py> for PyText<'a> {
     type Error = PyErr;
 
     fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        if let Ok(s) = obj.cast::<PyString>() {
-            return PyText::from_str(&s);
+        if obj.is_instance_of::<PyString>() {
+            return PyText::from_str(obj);
         }
         let buffer = match PyUntypedBuffer::get(&obj) {
             Ok(buffer) => buffer,

@@ -1,12 +1,12 @@
 //! `word_count`: `len(text.split())` in Rust, on as many threads as asked.
 
 use pyo3::prelude::*;
-use word_count_core::{chunks, words, MIN_CHUNK_BYTES};
+use word_count_core::words;
 
 use crate::errors::Error;
 use crate::sliced::sum_sliced;
 use crate::text::PyText;
-use crate::threads::thread_count;
+use crate::threads::{chunks_for, thread_count};
 
 /// Count the words of `text` exactly as `len(text.split())` does, with Python's 29
 /// whitespace characters, splitting the work over `n_threads` Rust threads.
@@ -26,14 +26,13 @@ use crate::threads::thread_count;
 #[pyo3(signature = (text, n_threads=None))]
 pub fn word_count(
     py: Python<'_>,
-    text: PyText,
+    text: PyText<'_>,
     n_threads: Option<&Bound<'_, PyAny>>,
 ) -> Result<usize, Error> {
     let threads = thread_count(n_threads)?;
     let bytes = text.as_bytes();
     sum_sliced(py, &text, false, |start, end| {
         // A small text, or 1 thread, is counted on the calling thread: no pool hand-off.
-        let n_chunks = chunks::chunk_count(end - start, threads, MIN_CHUNK_BYTES);
-        words::count_words_in(bytes, start, end, n_chunks)
+        words::count_words_in(bytes, start, end, chunks_for(end - start, threads))
     })
 }

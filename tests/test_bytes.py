@@ -20,6 +20,9 @@ from strategies import SURROGATES, tricky_text
 valid_text = tricky_text.map(lambda t: "".join(c for c in t if c not in SURROGATES)).filter(
     lambda t: not any(0xD800 <= ord(c) <= 0xDFFF for c in t)
 )
+# Tests that make buffers of 16 MiB or more: thread-safe, but eight copies at once, three
+# times over, would measure memory bandwidth and take most of CI's time.
+MEMORY_HEAVY = pytest.mark.parallel_threads_limit(2)
 KINDS = {
     "bytes": bytes,
     "bytearray": bytearray,
@@ -103,6 +106,7 @@ def test_invalid_utf8_raises_what_decode_raises(data):
         assert w.word_count(data) == len(text.split())
 
 
+@MEMORY_HEAVY
 @pytest.mark.parametrize("at", [0, (16 << 20) - 1, (16 << 20) - 2, (16 << 20) + 1])
 @pytest.mark.parametrize("bad", [b"\xff", b"\xe2\x82", b"\xe2\x82x", b"\xed\xa0\x80"])
 def test_error_position_in_a_large_buffer(at, bad):
@@ -137,6 +141,7 @@ def test_other_buffers():
         assert w.word_count(m) == len(bytes(m).decode().split()) == 4
 
 
+@MEMORY_HEAVY
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads peak RSS")
 def test_bytes_are_not_copied():
     code = """

@@ -113,6 +113,8 @@ def test_no_bar_when_stderr_is_not_a_terminal(files):
     assert run(files["b.txt"]).stderr == ""
 
 
+# Reads a 1 GiB (sparse) file: thread-safe, but eight at once would measure the disk.
+@pytest.mark.parallel_threads_limit(2)
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pty and sparse files")
 def test_a_bar_on_a_terminal_for_a_file_over_1_gb():
     import pty
