@@ -56,7 +56,8 @@ pub fn search_sequential(
 }
 
 /// Like `search`, on the calling thread, detached from the interpreter while it counts,
-/// so Python threads calling it run in parallel on either build.
+/// so Python threads calling it run in parallel on either build. (A text under 32 KiB
+/// is counted attached: microseconds of work, less than detaching costs.)
 #[pyfunction]
 pub fn search_sequential_detached(
     py: Python<'_>,
