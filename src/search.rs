@@ -9,7 +9,7 @@ use word_count_core::search::Needle;
 
 use crate::errors::Error;
 use crate::sliced::sum_sliced;
-use crate::text::PyText;
+use crate::text::{Contents, PyText};
 use crate::threads::chunks_for;
 
 /// The needle, checked: UTF-8 if it came as bytes, and not empty.
@@ -29,8 +29,16 @@ pub fn needle_of<'n>(py: Python<'_>, needle: &'n PyText<'_>) -> Result<Needle<'n
 /// Raises ValueError for an empty needle, TypeError for an argument of another type,
 /// and UnicodeDecodeError (as `bytes.decode()` would) for bytes that are not UTF-8.
 #[pyfunction]
-pub fn search(py: Python<'_>, contents: PyText<'_>, needle: PyText<'_>) -> Result<usize, Error> {
+pub fn search(py: Python<'_>, contents: Contents<'_>, needle: PyText<'_>) -> Result<usize, Error> {
     let needle = needle_of(py, &needle)?;
+    #[allow(clippy::infallible_destructuring_match)] // one variant under abi3
+    let contents = match contents {
+        Contents::Text(text) => text,
+        #[cfg(not(any(Py_LIMITED_API, Py_3_14)))]
+        Contents::Units(units) => {
+            return crate::units::search(py, &units, needle.bytes(), true, false)
+        }
+    };
     let text = contents.as_bytes();
     sum_sliced(py, &contents, false, |start, end| {
         needle.count_in(text, start, end, chunks_for(end - start, None))
@@ -45,10 +53,18 @@ pub fn search(py: Python<'_>, contents: PyText<'_>, needle: PyText<'_>) -> Resul
 #[pyfunction]
 pub fn search_sequential(
     py: Python<'_>,
-    contents: PyText<'_>,
+    contents: Contents<'_>,
     needle: PyText<'_>,
 ) -> Result<usize, Error> {
     let needle = needle_of(py, &needle)?;
+    #[allow(clippy::infallible_destructuring_match)] // one variant under abi3
+    let contents = match contents {
+        Contents::Text(text) => text,
+        #[cfg(not(any(Py_LIMITED_API, Py_3_14)))]
+        Contents::Units(units) => {
+            return crate::units::search(py, &units, needle.bytes(), false, false)
+        }
+    };
     let text = contents.as_bytes();
     sum_sliced(py, &contents, true, |start, end| {
         needle.count_in(text, start, end, 1)
@@ -61,10 +77,18 @@ pub fn search_sequential(
 #[pyfunction]
 pub fn search_sequential_detached(
     py: Python<'_>,
-    contents: PyText<'_>,
+    contents: Contents<'_>,
     needle: PyText<'_>,
 ) -> Result<usize, Error> {
     let needle = needle_of(py, &needle)?;
+    #[allow(clippy::infallible_destructuring_match)] // one variant under abi3
+    let contents = match contents {
+        Contents::Text(text) => text,
+        #[cfg(not(any(Py_LIMITED_API, Py_3_14)))]
+        Contents::Units(units) => {
+            return crate::units::search(py, &units, needle.bytes(), false, false)
+        }
+    };
     let text = contents.as_bytes();
     sum_sliced(py, &contents, false, |start, end| {
         needle.count_in(text, start, end, 1)

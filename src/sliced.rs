@@ -18,7 +18,7 @@ pub const SLICE_BYTES: usize = 16 << 20;
 /// A text under this is counted without detaching: at worst (the scalar path) some
 /// 30 us, while detaching and re-attaching costs about as much as the whole call on a
 /// tiny text. It is one minimum chunk, so such a text is never split between threads.
-const SMALL_BYTES: usize = word_count_core::MIN_CHUNK_BYTES;
+pub const SMALL_BYTES: usize = word_count_core::MIN_CHUNK_BYTES;
 
 /// Run `f`, turning a panic into [`Error::Internal`]. No user input should panic the
 /// core; this is the net for a bug, so that it reaches Python as an exception that

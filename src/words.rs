@@ -5,7 +5,7 @@ use word_count_core::words;
 
 use crate::errors::Error;
 use crate::sliced::sum_sliced;
-use crate::text::PyText;
+use crate::text::Contents;
 use crate::threads::{chunks_for, thread_count};
 
 /// Count the words of `text` exactly as `len(text.split())` does, with Python's 29
@@ -26,10 +26,16 @@ use crate::threads::{chunks_for, thread_count};
 #[pyo3(signature = (text, n_threads=None))]
 pub fn word_count(
     py: Python<'_>,
-    text: PyText<'_>,
+    text: Contents<'_>,
     n_threads: Option<&Bound<'_, PyAny>>,
 ) -> Result<usize, Error> {
     let threads = thread_count(n_threads)?;
+    #[allow(clippy::infallible_destructuring_match)] // one variant under abi3
+    let text = match text {
+        Contents::Text(text) => text,
+        #[cfg(not(any(Py_LIMITED_API, Py_3_14)))]
+        Contents::Units(units) => return crate::units::word_count(py, &units, threads),
+    };
     let bytes = text.as_bytes();
     sum_sliced(py, &text, false, |start, end| {
         // A small text, or 1 thread, is counted on the calling thread: no pool hand-off.

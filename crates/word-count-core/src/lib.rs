@@ -17,6 +17,7 @@ pub mod probe;
 pub mod pychars;
 pub mod search;
 pub mod stream;
+pub mod units;
 pub mod utf8;
 pub mod word_starts;
 pub mod words;

@@ -37,6 +37,11 @@ impl<'n> Needle<'n> {
         self.finder.needle().len()
     }
 
+    /// The needle's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        self.finder.needle()
+    }
+
     /// How many bytes past a region [`Needle::count_in`] may read: the needle and the
     /// character after it. A [`crate::stream::Stream`] keeps this much after each block.
     pub fn lookahead(&self) -> usize {

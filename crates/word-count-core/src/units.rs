@@ -1,0 +1,254 @@
+//! The kernels on a Python `str`'s own storage: code units of 1, 2 or 4 bytes
+//! (CPython's PEP 393 kinds: Latin-1, UCS-2, UCS-4), one unit per code point.
+//!
+//! Why: for a non-ASCII `str`, asking CPython for UTF-8 makes it build (and keep) a UTF-8
+//! copy, at about 0.3 GB/s here, slower than any count and doubling the memory. Where
+//! the binding may read a `str`'s storage (not under the stable ABI), it counts the code
+//! units in place with these functions. Semantics are those of [`crate::words`] and
+//! [`crate::search`], on code points instead of UTF-8: a lone surrogate is a code unit
+//! like any other, so every `str` works.
+
+use crate::chunks;
+use crate::pychars::{is_py_line_break, is_py_whitespace};
+
+/// A code unit of a `str`'s storage.
+pub trait Unit: Copy + Eq + Send + Sync + 'static {
+    fn code_point(self) -> u32;
+}
+
+impl Unit for u8 {
+    #[inline]
+    fn code_point(self) -> u32 {
+        u32::from(self)
+    }
+}
+
+impl Unit for u16 {
+    #[inline]
+    fn code_point(self) -> u32 {
+        u32::from(self)
+    }
+}
+
+impl Unit for u32 {
+    #[inline]
+    fn code_point(self) -> u32 {
+        self
+    }
+}
+
+/// Is code point `c` one of Python's 29 whitespace characters? A table for Latin-1, the
+/// common case, and [`is_py_whitespace`] above it.
+#[inline]
+fn is_space(c: u32) -> bool {
+    if c < 256 {
+        LATIN1_WHITESPACE[c as usize]
+    } else {
+        char::from_u32(c).is_some_and(is_py_whitespace)
+    }
+}
+
+const LATIN1_WHITESPACE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = matches!(b, 0x09..=0x0D | 0x1C..=0x20 | 0x85 | 0xA0);
+        b += 1;
+    }
+    t
+};
+
+/// Is code point `c` a token boundary for `search`: a space or a Python line break?
+#[inline]
+fn is_boundary(c: u32) -> bool {
+    c == 0x20 || char::from_u32(c).is_some_and(is_py_line_break)
+}
+
+/// `len(text.split())` for the units of a `str`; `after_space` says whether the unit
+/// before `units` was whitespace (true at the start of the text).
+pub fn count_word_starts<T: Unit>(units: &[T], after_space: bool) -> usize {
+    let mut count = 0;
+    let mut in_space = after_space;
+    for &u in units {
+        let space = is_space(u.code_point());
+        count += usize::from(in_space & !space);
+        in_space = space;
+    }
+    count
+}
+
+/// The words that start in `units[start..end]`, counted in `n_chunks` parallel chunks.
+pub fn count_words_in<T: Unit>(units: &[T], start: usize, end: usize, n_chunks: usize) -> usize {
+    let after_space = |at: usize| at == 0 || is_space(units[at - 1].code_point());
+    if n_chunks <= 1 {
+        return count_word_starts(&units[start..end], after_space(start));
+    }
+    let cuts = even_cuts(end - start, n_chunks);
+    chunks::sum_parallel(&cuts, |a, b| {
+        count_word_starts(&units[start + a..start + b], after_space(start + a))
+    })
+}
+
+/// `n + 1` cut positions splitting `len` units into `n` chunks: any position is a
+/// character boundary here.
+fn even_cuts(len: usize, n: usize) -> Vec<usize> {
+    (0..=n)
+        .map(|k| (len as u128 * k as u128 / n as u128) as usize)
+        .collect()
+}
+
+/// A needle for a text of units `T`, from its code points: None if it holds a code point
+/// `T` cannot, or a space or line break (then no token can equal it).
+pub fn needle_units<T: Unit + TryFrom<u32>>(
+    code_points: impl IntoIterator<Item = u32>,
+) -> Option<Vec<T>> {
+    code_points
+        .into_iter()
+        .map(|c| {
+            if is_boundary(c) {
+                None
+            } else {
+                T::try_from(c).ok()
+            }
+        })
+        .collect()
+}
+
+/// The code points of generalised UTF-8 (see the crate docs: UTF-8 plus surrogates),
+/// as a needle arrives. Bytes that are not generalised UTF-8 cannot arrive here (they
+/// are rejected first); should they, each odd byte becomes U+FFFD.
+pub fn code_points(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let &lead = bytes.get(i)?;
+        let (len, init) = match lead {
+            0x00..=0x7F => (1, u32::from(lead)),
+            0xC0..=0xDF => (2, u32::from(lead & 0x1F)),
+            0xE0..=0xEF => (3, u32::from(lead & 0x0F)),
+            0xF0..=0xF7 => (4, u32::from(lead & 0x07)),
+            _ => (0, 0xFFFD),
+        };
+        let tail = bytes.get(i + 1..i + len.max(1));
+        match tail {
+            Some(tail) if len > 0 && tail.iter().all(|&b| b & 0xC0 == 0x80) => {
+                i += len;
+                Some(
+                    tail.iter()
+                        .fold(init, |c, &b| (c << 6) | u32::from(b & 0x3F)),
+                )
+            }
+            _ => {
+                i += 1;
+                Some(0xFFFD)
+            }
+        }
+    })
+}
+
+/// The tokens equal to `needle` (non-empty, from [`needle_units`]) that start in
+/// `text[start..end]`, looking at all of `text` for the boundaries on either side.
+fn count_tokens_starting_in<T: Unit>(text: &[T], needle: &[T], start: usize, end: usize) -> usize {
+    let Some((&first, rest)) = needle.split_first() else {
+        return 0;
+    };
+    let m = needle.len();
+    let mut count = 0;
+    let last = end.min(text.len().saturating_sub(m - 1));
+    let mut i = start;
+    while i < last {
+        if text[i] == first
+            && text[i + 1..i + m] == *rest
+            && (i == 0 || is_boundary(text[i - 1].code_point()))
+            && (i + m == text.len() || is_boundary(text[i + m].code_point()))
+        {
+            count += 1;
+            i += m;
+        } else {
+            i += 1;
+        }
+    }
+    count
+}
+
+/// The tokens of `text` equal to `needle` that start in `text[start..end]`, counted in
+/// `n_chunks` parallel chunks. Summed over consecutive ranges, this is the whole count.
+pub fn count_tokens_in<T: Unit>(
+    text: &[T],
+    needle: &[T],
+    start: usize,
+    end: usize,
+    n_chunks: usize,
+) -> usize {
+    if n_chunks <= 1 {
+        return count_tokens_starting_in(text, needle, start, end);
+    }
+    let cuts = even_cuts(end - start, n_chunks);
+    chunks::sum_parallel(&cuts, |a, b| {
+        count_tokens_starting_in(text, needle, start + a, start + b)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::count_token;
+    use crate::words::count_words;
+    use proptest::prelude::*;
+
+    fn units<T: Unit + TryFrom<u32>>(s: &str) -> Option<Vec<T>> {
+        s.chars().map(|c| T::try_from(u32::from(c)).ok()).collect()
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        let unit = prop::sample::select(vec![
+            "a", "ab", " ", "\n", "\r\n", "\t", "é", "\u{85}", "\u{A0}", "\u{1C}", "€", "\u{3000}",
+            "\u{2028}", "😀", "\u{200B}",
+        ]);
+        prop::collection::vec(unit, 0..80).prop_map(|v| v.concat())
+    }
+
+    /// Check every storage width that can hold `text` against the UTF-8 kernels.
+    fn check(text: &str, needle: &str, n: usize) -> Result<(), TestCaseError> {
+        let words = count_words(text.as_bytes());
+        let tokens = count_token(text.as_bytes(), needle.as_bytes()).unwrap();
+        fn one<T: Unit + TryFrom<u32>>(
+            text: &str,
+            needle: &str,
+            n: usize,
+            words: usize,
+            tokens: usize,
+        ) -> Result<(), TestCaseError> {
+            if let Some(u) = units::<T>(text) {
+                prop_assert_eq!(count_words_in(&u, 0, u.len(), n), words);
+                let found = needle_units::<T>(code_points(needle.as_bytes()))
+                    .map_or(0, |nd| count_tokens_in(&u, &nd, 0, u.len(), n));
+                prop_assert_eq!(found, tokens);
+            }
+            Ok(())
+        }
+        one::<u8>(text, needle, n, words, tokens)?;
+        one::<u16>(text, needle, n, words, tokens)?;
+        one::<u32>(text, needle, n, words, tokens)
+    }
+
+    proptest! {
+        #[test]
+        fn units_agree_with_utf8(text in text(), needle in "(a|ab|é|€|😀|a b){1,2}", n in 1usize..6) {
+            check(&text, &needle, n)?;
+        }
+    }
+
+    #[test]
+    fn code_points_of_generalised_utf8() {
+        let cps: Vec<u32> = code_points("aé€😀".as_bytes()).collect();
+        assert_eq!(cps, [0x61, 0xE9, 0x20AC, 0x1F600]);
+        assert_eq!(code_points(b"\xED\xA0\x80").collect::<Vec<_>>(), [0xD800]);
+        assert_eq!(code_points(b"\xFFa").collect::<Vec<_>>(), [0xFFFD, 0x61]);
+    }
+
+    #[test]
+    fn examples() {
+        check("a\u{85}b\u{A0}c\u{3000}d the\u{2028}the", "the", 3).unwrap();
+        check("aaa aa", "aa", 1).unwrap();
+    }
+}
