@@ -7,7 +7,7 @@ import json
 import sys
 
 import pytest
-from subproc import check, run_python
+from subproc import PEAK_RSS, check, run_python
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="reads thread counts and RSS from /proc"
@@ -88,3 +88,28 @@ print(json.dumps({"rss_growth": rss1 - rss0, "traced_growth": traced1 - traced0}
     seen = json.loads(check(run_python(code, timeout=300)))
     assert seen["traced_growth"] < 64 * 1024, seen
     assert seen["rss_growth"] < 4 * 1024 * 1024, seen
+
+
+@pytest.mark.parallel_threads_limit(2)  # 150 MB per child: eight at once measure memory
+def test_non_ascii_str_is_read_in_place_where_the_build_allows():
+    # The free-threaded (version-specific) wheel reads a str's own storage; the abi3 wheel
+    # cannot, and CPython then builds (and keeps) a UTF-8 copy of a non-ASCII str.
+    code = """
+import json
+import word_count as w
+from word_count import _word_count
+text = "caf\\u00e9 na\\u00efve " * (6 << 20)  # Latin-1 storage: 66 MiB; UTF-8: 78 MiB
+w.word_count("start the pool " * 10_000)
+peak0 = peak_rss_kib()
+counts = [w.word_count(text), w.word_count(text, 1), w.search(text, "caf\\u00e9"),
+          w.search_sequential(text, "na\\u00efve")]
+peak1 = peak_rss_kib()
+print(json.dumps({"counts": counts, "growth_kib": peak1 - peak0,
+                  "abi3": _word_count.__file__.endswith(".abi3.so")}))
+"""
+    seen = json.loads(check(run_python(PEAK_RSS + code, timeout=200)))
+    assert seen["counts"] == [12 << 20, 12 << 20, 6 << 20, 6 << 20]
+    if seen["abi3"]:
+        assert seen["growth_kib"] > 70 << 10, seen  # the documented UTF-8 copy
+    else:
+        assert seen["growth_kib"] < 8 << 10, seen
