@@ -14,6 +14,12 @@ use crate::pychars::{is_py_line_break, is_py_whitespace};
 /// A code unit of a `str`'s storage.
 pub trait Unit: Copy + Eq + Send + Sync + 'static {
     fn code_point(self) -> u32;
+
+    /// The word starts in `units` (see [`count_word_starts`]); SIMD where there is a
+    /// kernel for this width and the CPU has AVX2, else [`scalar_word_starts`].
+    fn word_starts(units: &[Self], after_space: bool) -> usize {
+        scalar_word_starts(units, after_space)
+    }
 }
 
 impl Unit for u8 {
@@ -21,12 +27,34 @@ impl Unit for u8 {
     fn code_point(self) -> u32 {
         u32::from(self)
     }
+
+    fn word_starts(units: &[u8], after_space: bool) -> usize {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has just been checked to support AVX2.
+                return unsafe { avx2::latin1_word_starts(units, after_space) };
+            }
+        }
+        scalar_word_starts(units, after_space)
+    }
 }
 
 impl Unit for u16 {
     #[inline]
     fn code_point(self) -> u32 {
         u32::from(self)
+    }
+
+    fn word_starts(units: &[u16], after_space: bool) -> usize {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has just been checked to support AVX2.
+                return unsafe { avx2::ucs2_word_starts(units, after_space) };
+            }
+        }
+        scalar_word_starts(units, after_space)
     }
 }
 
@@ -67,6 +95,12 @@ fn is_boundary(c: u32) -> bool {
 /// `len(text.split())` for the units of a `str`; `after_space` says whether the unit
 /// before `units` was whitespace (true at the start of the text).
 pub fn count_word_starts<T: Unit>(units: &[T], after_space: bool) -> usize {
+    T::word_starts(units, after_space)
+}
+
+/// [`count_word_starts`], one unit at a time: the portable kernel, and the model the
+/// SIMD kernels are tested against.
+pub fn scalar_word_starts<T: Unit>(units: &[T], after_space: bool) -> usize {
     let mut count = 0;
     let mut in_space = after_space;
     for &u in units {
@@ -188,6 +222,91 @@ pub fn count_tokens_in<T: Unit>(
     })
 }
 
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    //! Word starts in Latin-1 and UCS-2 storage, 32 bytes at a time. Unlike UTF-8, every
+    //! unit is a whole character, so no block ever needs the scalar loop: whitespace is
+    //! a set of unit values, compared lane by lane.
+
+    use std::arch::x86_64::*;
+
+    use super::scalar_word_starts;
+
+    /// Lanes with `lo <= v < lo + n` (unsigned bytes), as 0xFF.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn in_range8(v: __m256i, lo: u8, n: u8) -> __m256i {
+        let t = _mm256_sub_epi8(v, _mm256_set1_epi8(lo as i8));
+        _mm256_cmpeq_epi8(_mm256_min_epu8(t, _mm256_set1_epi8((n - 1) as i8)), t)
+    }
+
+    /// Lanes with `lo <= v < lo + n` (unsigned 16-bit), as 0xFFFF.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn in_range16(v: __m256i, lo: u16, n: u16) -> __m256i {
+        let t = _mm256_sub_epi16(v, _mm256_set1_epi16(lo as i16));
+        _mm256_cmpeq_epi16(_mm256_min_epu16(t, _mm256_set1_epi16((n - 1) as i16)), t)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn eq16(v: __m256i, x: u16) -> __m256i {
+        _mm256_cmpeq_epi16(v, _mm256_set1_epi16(x as i16))
+    }
+
+    /// Latin-1: 09..0D, 1C..20, 85 and A0.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn latin1_word_starts(units: &[u8], after_space: bool) -> usize {
+        let mut count = 0;
+        let mut in_space = after_space;
+        let mut chunks = units.chunks_exact(32);
+        for chunk in &mut chunks {
+            // SAFETY: `chunk` is 32 bytes, the size of the unaligned load.
+            let v = unsafe { _mm256_loadu_si256(chunk.as_ptr().cast()) };
+            let space = _mm256_or_si256(
+                _mm256_or_si256(in_range8(v, 0x09, 5), in_range8(v, 0x1C, 5)),
+                _mm256_or_si256(
+                    _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x85u8 as i8)),
+                    _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0xA0u8 as i8)),
+                ),
+            );
+            let space = _mm256_movemask_epi8(space) as u32;
+            let before = (space << 1) | u32::from(in_space);
+            count += (!space & before).count_ones() as usize;
+            in_space = space >> 31 != 0;
+        }
+        count + scalar_word_starts(chunks.remainder(), in_space)
+    }
+
+    /// UCS-2: the Latin-1 set and 1680, 2000..200A, 2028, 2029, 202F, 205F, 3000.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn ucs2_word_starts(units: &[u16], after_space: bool) -> usize {
+        let mut count = 0;
+        let mut in_space = after_space;
+        let mut chunks = units.chunks_exact(16);
+        for chunk in &mut chunks {
+            // SAFETY: `chunk` is 16 units of 2 bytes, the size of the unaligned load.
+            let v = unsafe { _mm256_loadu_si256(chunk.as_ptr().cast()) };
+            let ascii = _mm256_or_si256(in_range16(v, 0x09, 5), in_range16(v, 0x1C, 5));
+            let latin1 = _mm256_or_si256(eq16(v, 0x85), eq16(v, 0xA0));
+            let general = _mm256_or_si256(
+                _mm256_or_si256(in_range16(v, 0x2000, 11), in_range16(v, 0x2028, 2)),
+                _mm256_or_si256(
+                    _mm256_or_si256(eq16(v, 0x202F), eq16(v, 0x205F)),
+                    _mm256_or_si256(eq16(v, 0x1680), eq16(v, 0x3000)),
+                ),
+            );
+            let space = _mm256_or_si256(_mm256_or_si256(ascii, latin1), general);
+            // Two mask bits per 16-bit lane, always equal: keep the low one of each.
+            let space = _mm256_movemask_epi8(space) as u32 & 0x5555_5555;
+            let before = (space << 2) | u32::from(in_space);
+            count += (!space & before & 0x5555_5555).count_ones() as usize;
+            in_space = space >> 30 != 0;
+        }
+        count + scalar_word_starts(chunks.remainder(), in_space)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,7 +350,28 @@ mod tests {
         one::<u32>(text, needle, n, words, tokens)
     }
 
+    fn special_u16() -> impl Strategy<Value = u16> {
+        prop_oneof![
+            any::<u16>(),
+            prop::sample::select(vec![
+                0x09u16, 0x0D, 0x0E, 0x1B, 0x1C, 0x20, 0x21, 0x85, 0xA0, 0x1680, 0x1FFF, 0x2000,
+                0x200A, 0x200B, 0x2027, 0x2028, 0x2029, 0x202A, 0x202F, 0x205F, 0x3000, 0x3001,
+                0xD800, 0x61,
+            ]),
+        ]
+    }
+
     proptest! {
+        #[test]
+        fn simd_matches_scalar_latin1(units in prop::collection::vec(any::<u8>(), 0..200), after in any::<bool>()) {
+            prop_assert_eq!(count_word_starts(&units, after), scalar_word_starts(&units, after));
+        }
+
+        #[test]
+        fn simd_matches_scalar_ucs2(units in prop::collection::vec(special_u16(), 0..200), after in any::<bool>()) {
+            prop_assert_eq!(count_word_starts(&units, after), scalar_word_starts(&units, after));
+        }
+
         #[test]
         fn units_agree_with_utf8(text in text(), needle in "(a|ab|é|€|😀|a b){1,2}", n in 1usize..6) {
             check(&text, &needle, n)?;
@@ -244,6 +384,31 @@ mod tests {
         assert_eq!(cps, [0x61, 0xE9, 0x20AC, 0x1F600]);
         assert_eq!(code_points(b"\xED\xA0\x80").collect::<Vec<_>>(), [0xD800]);
         assert_eq!(code_points(b"\xFFa").collect::<Vec<_>>(), [0xFFFD, 0x61]);
+    }
+
+    #[test]
+    fn every_code_point_between_two_words() {
+        for c in (0..=0xFFFFu32).chain([0x10000, 0x1F600, 0x10FFFF]) {
+            let expected = if char::from_u32(c).is_some_and(is_py_whitespace) {
+                2
+            } else {
+                1
+            };
+            // Inside and at the edges of the SIMD blocks (16 UCS-2 or 32 Latin-1 units).
+            for at in [15, 16, 20, 31, 32] {
+                let mut text = vec![0x61u32; 70];
+                text[at] = c;
+                let u16s: Result<Vec<u16>, _> = text.iter().map(|&c| u16::try_from(c)).collect();
+                if let Ok(u) = u16s {
+                    assert_eq!(count_word_starts(&u, true), expected, "U+{c:04X}");
+                }
+                let u8s: Result<Vec<u8>, _> = text.iter().map(|&c| u8::try_from(c)).collect();
+                if let Ok(u) = u8s {
+                    assert_eq!(count_word_starts(&u, true), expected, "U+{c:04X}");
+                }
+                assert_eq!(count_word_starts(&text, true), expected, "U+{c:04X}");
+            }
+        }
     }
 
     #[test]
