@@ -6,6 +6,7 @@
     nox -s install-check      # pip install dist/ into fresh venvs of every interpreter
     nox -s rust lint          # cargo fmt/clippy/test; ruff, stub check
     nox -s bench-3.13 bench-3.13t report   # the benchmark on both builds, and its report
+    nox -s bench-kernels      # the kernels against memory bandwidth, wc -w, grep, Python
 
 Interpreters come from ``ci/find-python``, which looks on PATH and in pyenv, then in the
 project's cache, and otherwise builds CPython from source -- so ``nox -s tests-3.13t``
@@ -43,6 +44,8 @@ FREE_THREADED = [v for v in PYTHONS if v.endswith("t")]
 OPTIONAL = {"3.14t"}
 # The abi3 wheel is built with the oldest GIL interpreter it supports.
 ABI3_PYTHON = "3.11"
+# The kernels benchmark's interpreter: the GIL twin of 3.13t, built the same way.
+KERNELS_PYTHON = "3.13"
 # `nox` alone runs what CI runs (ci/test), but for the benchmark smoke.
 nox.options.sessions = ["lint", "rust", *[f"tests-{v}" for v in PYTHONS], "build", "install-check"]
 PARALLEL_THREADS = 8
@@ -136,15 +139,17 @@ def tests(session: nox.Session, version: str) -> None:
         session.run(str(python), "-m", "pytest", "test_panics.py", "-rs")
 
 
-def bench(session: nox.Session, version: str) -> None:
-    """Build and install the wheel (release), then run the benchmark; writes
-    bench-results/<version>.json. Arguments after -- go to the benchmark (--quick,
+def bench(
+    session: nox.Session, version: str, module: str = "word_count.bench", prefix: str = ""
+) -> None:
+    """Build and install the wheel (release), then run the benchmark ``module``; writes
+    bench-results/<prefix><version>.json. Arguments after -- go to the benchmark (--quick,
     --size 100M, ...: see python -m word_count.bench --help)."""
     python = fresh_venv(session, version)
     wheels = build_wheel(session, python)
     pip(session, python, "install", "-q", "--no-index", "--find-links", str(wheels), "word-count")
     BENCH_RESULTS.mkdir(exist_ok=True)
-    out = BENCH_RESULTS / f"{version}.json"
+    out = BENCH_RESULTS / f"{prefix}{version}.json"
     # Recorded with the results, so the report can tell if two runs measured different code.
     describe = subprocess.run(
         ["git", "describe", "--always", "--dirty", "--abbrev=12"],
@@ -156,7 +161,7 @@ def bench(session: nox.Session, version: str) -> None:
         session.run(
             str(python),
             "-m",
-            "word_count.bench",
+            module,
             "--label",
             version,
             "--source",
@@ -180,6 +185,14 @@ def _per_python(kind: str, body: Callable[[nox.Session, str], None], doc: str) -
 
 _per_python("tests", tests, "Build the wheel, pip install it and run the tests on {version}.")
 _per_python("bench", bench, "Run the benchmark on {version}: bench-results/{version}.json.")
+
+
+@nox.session(name="bench-kernels", python=False)
+def bench_kernels(session: nox.Session) -> None:
+    """The kernels against memory bandwidth, wc -w, grep and pure Python, on CPython
+    3.13: bench-results/kernels-3.13.json (which `report` skips). Arguments after -- go
+    to it (--quick, --size 100M, --check, ...: python -m word_count.bench.kernels --help)."""
+    bench(session, KERNELS_PYTHON, module="word_count.bench.kernels", prefix="kernels-")
 
 
 @nox.session(python=False)

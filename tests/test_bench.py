@@ -49,3 +49,43 @@ def test_check_complete_names_what_is_missing():
     problems = report.check_complete(doc)
     assert "interpreter.version is missing" in problems
     assert "no results at all" in problems
+
+
+KERNEL_ROWS = {
+    "sum_text", "sum_big", "word_count_1", "word_count_all", "search_sequential_rare",
+    "search_sequential_the", "search_the", "py_split", "search_py", "wc_w", "grep_cw",
+    "word_count_file_1", "word_count_file_all", "search_file", "call_noop",
+    "call_word_count", "call_word_count_1", "call_search",
+    *(f"utf8_{kind}_{part}" for kind in ("latin1", "ucs2")
+      for part in ("first", "second", "conversion")),
+}  # fmt: skip
+
+
+def test_a_tiny_kernels_run_has_every_row_and_the_counts_agree(tmp_path):
+    out = tmp_path / "kernels.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "word_count.bench.kernels", "--quick", "--size", "64K",
+         "--bandwidth-size", "1M", "--calls", "100", "--budget", "0", "--out", str(out)],
+        check=True, capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )  # fmt: skip
+    doc = json.loads(out.read_text())
+    rows = {r["id"]: r for r in doc["rows"]}
+    assert set(rows) == KERNEL_ROWS
+    for r in rows.values():
+        assert r["runs"] >= 5
+        assert r["min_s"] <= r["median_s"] <= r["max_s"]
+        assert f"`{r['what']}`" in proc.stdout  # every row is in the printed table
+    refs = doc["references"]
+    words = ["word_count_1", "word_count_all", "py_split", "wc_w", "word_count_file_1",
+             "word_count_file_all", *(f"utf8_{k}_{p}" for k in ("latin1", "ucs2")
+                                      for p in ("first", "second"))]  # fmt: skip
+    assert {rows[i]["count"] for i in words} == {refs["words"]}
+    the = ["search_sequential_the", "search_the", "search_py", "search_file"]
+    assert {rows[i]["count"] for i in the} == {refs["the"]} != {0}
+    assert rows["search_sequential_rare"]["count"] == refs["rare"] == 5
+    # grep -c -w counts lines holding the word (also as "the,"): its own reference.
+    assert 0 < rows["grep_cw"]["count"] == refs["the_lines"]
+    assert [c["pass"] in (True, False) for c in doc["checks"]] == [True] * 5
+    assert proc.stdout.count("PASS  ") + proc.stdout.count("FAIL  ") == 5
+    # The main benchmark's report reads bench-results/*.json: it must skip this file.
+    assert report.load(tmp_path) == []

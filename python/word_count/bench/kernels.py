@@ -1,0 +1,583 @@
+"""How fast the kernels are, against the machine and the usual tools:
+``python -m word_count.bench.kernels [--quick] [--size 100M] [--check] [--out FILE]``.
+
+Every number is a throughput in GB/s of input text (or, for call overhead, ns a call),
+measured in one run on one text, against three yardsticks measured in the same run.
+The text is ``make_text``'s ASCII English-like prose (100 MiB by default), with a rare
+needle, ``RARE_NEEDLE``, put in as the first word of ``RARE_COUNT`` lines. The
+yardsticks:
+
+- **bandwidth**: ``_sum_bytes``, a loop that adds up the bytes as u64 words on one
+  thread and does nothing else, over the text and over a 1 GiB buffer (the text
+  repeated; 64 MiB with ``--quick``). The 1 GiB buffer cannot sit in any cache, so it
+  gives what one core reads from memory; a single-thread kernel that reads every byte
+  can at best match it. The text may sit partly in the host's L3, so it is summed too.
+- **the usual tools**: ``wc -w`` and ``grep -c -w the`` on a file holding the same
+  text (written once, so the page cache is warm), run with ``LC_ALL=C``.
+- **pure Python**: ``len(text.split())`` and ``search_py``, which define the counts.
+
+The method is the main benchmark's (``python -m word_count.bench``), reused, not
+copied: every row is a ``Cell``; each is warmed up, calibrated to about 50 ms a sample,
+then timed in rounds, every round timing every row once in a new shuffled order, so a
+slow minute hits every row alike. A ratio between two rows (say, word_count against the
+bandwidth) is the median over rounds of the ratio of their two timings *in the same
+round*, so noise from one minute to the next mostly cancels. Each row reports its
+median and quartiles.
+
+The slow rows (pure Python, ``wc``, ``grep``) are timed on the whole text, not a
+slice, in the same rounds as every other row: the calibration gives them fewer calls a
+sample (one, on 100 MiB), so they take most of the run's time but count as much.
+
+Every result is checked, every call: each row must return the count its reference
+gives -- ``len(text.split())`` for words (also what ``wc -w`` must print: the text is
+ASCII, so the C locale's whitespace is Python's), ``search_py`` for tokens, a regular
+expression for the lines ``grep -c -w`` counts (it counts lines, not occurrences), and
+a Python sum for ``_sum_bytes``. A wrong count stops the run.
+
+Two rows are not throughput of a kernel but of what surrounds it:
+
+- **call overhead**: a loop of calls on ``"x"``, per call in ns, against ``_noop``, a
+  PyO3 function with ``word_count``'s signature that does nothing. The loop's own cost
+  is in every row alike.
+- **a non-ASCII str**: CPython builds (and caches) a UTF-8 copy of a non-ASCII ``str``
+  the first time an extension asks for one. For a fresh str (built before the timer
+  starts), the first ``word_count(s, 1)`` pays for that copy and a second call on the
+  same object does not; the difference is the conversion, reported in GB/s of UTF-8.
+  Twice: with "é", a str of one byte a character, and with "—", two bytes a character.
+
+The issue's targets are printed as PASS/FAIL lines; they change the exit status only
+with ``--check``, so that no CI job gates on a machine's speed by accident.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import word_count
+from word_count import _word_count as ext
+from word_count.bench.__main__ import (
+    default_label,
+    interpreter_info,
+    machine_info,
+    measure,
+    parse_size,
+    progress,
+    quantiles,
+)
+from word_count.bench.text import make_text
+from word_count.bench.workloads import Cell, _repeat
+
+DEFAULT_SIZE = 100 << 20  # as --size 100M; too large to sit in cache: the kernels read from memory
+QUICK_SIZE = 4 << 20
+BANDWIDTH_SIZE = 1 << 30  # "a simple summing loop over 1 GB"
+QUICK_BANDWIDTH_SIZE = 64 << 20
+NEEDLE = "the"  # the most common word: a match every few tokens
+# A needle that occurs a handful of times: RARE_COUNT copies are put into the text.
+# make_text writes lower-case words and "I" only, so its first byte is rare too.
+RARE_NEEDLE = "Zanzibar"
+RARE_COUNT = 5
+CALLS = 100_000  # calls in one sample of a call-overhead row
+QUICK_CALLS = 10_000
+# Non-ASCII text: " water " becomes " water<c> " (a word stays a word), and <c> starts
+# the text. "é" keeps the str at one byte a character (Latin-1); "—" makes it two.
+NON_ASCII = {"latin1": "é", "ucs2": "—"}
+# The issue's targets, as ratios measured in one run (and one absolute floor).
+BANDWIDTH_SHARE = 0.35
+FASTER_THAN_WC = 20.0
+SEARCH_FLOOR_GBPS = 1.0
+CALL_OVERHEAD_MAX = 2.0
+
+
+@dataclass
+class Row:
+    """One line of the table: a Cell to time, and how to read its timings.
+
+    ``n_bytes`` is the input a call reads (0 for the call-overhead rows, whose times
+    are per call of a loop of ``calls``); ``versus`` names the command-line tool the
+    row is compared with, if any."""
+
+    id: str
+    what: str
+    cell: Cell
+    n_bytes: int
+    count: int
+    versus: str = ""
+    calls: int = 1
+
+
+@dataclass
+class FirstCall:
+    """``word_count(s, 1)`` twice on a fresh non-ASCII str ``s``: the first call makes
+    CPython build the str's UTF-8 copy, the second finds it cached.
+
+    ``s`` is made by concatenation before the timer starts, so each sample starts from
+    a str with no UTF-8 form. The Cell's own timing (which includes making ``s``) is
+    not used: ``samples`` holds, per ``run``, the mean first- and second-call times."""
+
+    prefix: str
+    body: str
+    samples: list[tuple[float, float]] = field(default_factory=list)
+
+    def run(self, reps: int) -> int:
+        first = second = 0.0
+        got = 0
+        for _ in range(reps):
+            s = self.prefix + self.body  # a new object: nothing cached yet
+            t0 = time.perf_counter()
+            got += word_count.word_count(s, 1)
+            t1 = time.perf_counter()
+            got += word_count.word_count(s, 1)
+            t2 = time.perf_counter()
+            first, second = first + t1 - t0, second + t2 - t1
+            del s
+        self.samples.append((first / reps, second / reps))
+        return got
+
+
+def size_name(n_bytes: int) -> str:
+    return f"{n_bytes / 2**30:.3g} GiB" if n_bytes >= 2**30 else f"{n_bytes / 2**20:.3g} MiB"
+
+
+def sum_bytes_py(data: bytes) -> int:
+    """What ``_sum_bytes`` must return: the sum, modulo 2**64, of ``data`` read as
+    little-endian u64 words, plus its last ``len(data) % 8`` bytes."""
+    whole = len(data) - len(data) % 8
+    words = array("Q")
+    if words.itemsize != 8:
+        raise RuntimeError("array('Q') is not 64-bit here")
+    words.frombytes(memoryview(data)[:whole])
+    if sys.byteorder == "big":
+        words.byteswap()
+    return (sum(words) + sum(data[whole:])) % (1 << 64)
+
+
+def big_buffer(data: bytes, size: int) -> tuple[bytes, int]:
+    """``size`` bytes of ``data`` repeated, and the sum ``_sum_bytes`` must give.
+
+    The unit repeated is ``data`` cut to a multiple of 8 bytes, so every copy starts on
+    a word boundary and the expected sum is (copies x the unit's sum) + the sum of the
+    last partial copy: summing 1 GiB in Python would take longer than the benchmark."""
+    unit = data[: len(data) - len(data) % 8] or data
+    copies, rest = divmod(size, len(unit))
+    buf = b"".join([unit] * copies + [unit[:rest]])
+    return buf, (copies * sum_bytes_py(unit) + sum_bytes_py(unit[:rest])) % (1 << 64)
+
+
+def with_rare_needle(text: str, needle: str, k: int) -> str:
+    """``text`` with ``needle`` as the first word of ``k`` lines spread through it."""
+    if needle in text:
+        raise ValueError(f"{needle!r} is already in the text: not a rare needle")
+    parts, at = [], 0
+    for i in range(1, k + 1):
+        cut = text.find("\n", len(text) * i // (k + 1)) + 1
+        if at < cut < len(text):
+            parts += [text[at:cut], needle + " "]
+            at = cut
+    return "".join([*parts, text[at:]])
+
+
+def lines_with_word(text: str, word: str) -> int:
+    """The lines of ``text`` in which ``word`` stands as a whole word: what
+    ``grep -c -w word`` prints in the C locale, where a word character is a letter, digit
+    or underscore (re's ASCII ``\\b``)."""
+    pattern = re.compile(rf"\b{re.escape(word)}\b", re.ASCII)
+    return sum(1 for line in text.split("\n") if pattern.search(line))
+
+
+def tool(argv: list[str]) -> Callable[[], int]:
+    """A call of a command-line tool in the C locale, giving the first number it prints.
+    Exit status 1 is grep's "no line matched", a count of 0."""
+    env = {**os.environ, "LC_ALL": "C"}
+
+    def call() -> int:
+        proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+        if proc.returncode not in (0, 1) or not proc.stdout.strip():
+            raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}): {proc.stderr}")
+        return int(proc.stdout.split()[0])
+
+    return call
+
+
+def tool_version(name: str) -> str:
+    try:
+        proc = subprocess.run([name, "--version"], capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise SystemExit(f"{name} is not installed: the benchmark compares with it") from None
+    return proc.stdout.partition("\n")[0]
+
+
+def call_loop(fn: Callable[..., int], args: tuple[object, ...], calls: int) -> Callable[[int], int]:
+    """``run(reps)``: ``fn(*args)`` ``reps * calls`` times in a plain loop; the sum."""
+
+    def run(reps: int) -> int:
+        total = 0
+        for _ in range(reps * calls):
+            total += fn(*args)
+        return total
+
+    return run
+
+
+def make_rows(
+    text: str, data: bytes, big: tuple[bytes, int], path: str, calls: int
+) -> tuple[list[Row], dict[str, FirstCall]]:
+    """Every row, with the count each must return, computed by the references."""
+    progress("computing the reference counts (pure Python) ...")
+    n_words = len(text.split())
+    n_the = word_count.search_py(text, NEEDLE)
+    n_rare = word_count.search_py(text, RARE_NEEDLE)
+    n_lines = lines_with_word(text, NEEDLE)
+    sum_text = sum_bytes_py(data)
+    big_data, sum_big = big
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    every = cpus or 1
+    size = size_name(len(big_data))
+    n = len(data)
+    wc, ws, sf = word_count.word_count, word_count.search_sequential, word_count.search_file
+    spec: list[tuple[str, str, str, int, Callable[[], int], int, int, str]] = [
+        # id, group, what, threads, call, n_bytes, count, versus
+        ("sum_text", "bandwidth", "_sum_bytes(text)", 1, partial(ext._sum_bytes, text), n,
+         sum_text, ""),
+        ("sum_big", "bandwidth", f"_sum_bytes({size} buffer)", 1,
+         partial(ext._sum_bytes, big_data), len(big_data), sum_big, ""),
+        ("word_count_1", "kernel", "word_count(text, 1)", 1, partial(wc, text, 1), n, n_words,
+         "wc"),
+        ("word_count_all", "kernel", f"word_count(text) [{every} threads]", every,
+         partial(wc, text), n, n_words, "wc"),
+        ("search_sequential_rare", "kernel", f'search_sequential(text, "{RARE_NEEDLE}")', 1,
+         partial(ws, text, RARE_NEEDLE), n, n_rare, ""),
+        ("search_sequential_the", "kernel", f'search_sequential(text, "{NEEDLE}")', 1,
+         partial(ws, text, NEEDLE), n, n_the, "grep"),
+        ("search_the", "kernel", f'search(text, "{NEEDLE}") [{every} threads]', every,
+         partial(word_count.search, text, NEEDLE), n, n_the, "grep"),
+        ("py_split", "python", "len(text.split())", 1, lambda: len(text.split()), n, n_words,
+         "wc"),
+        ("search_py", "python", f'search_py(text, "{NEEDLE}")', 1,
+         partial(word_count.search_py, text, NEEDLE), n, n_the, "grep"),
+        ("wc_w", "tool", "wc -w FILE", 1, tool(["wc", "-w", path]), n, n_words, "wc"),
+        ("grep_cw", "tool", f"grep -c -w {NEEDLE} FILE (lines)", 1,
+         tool(["grep", "-c", "-w", NEEDLE, path]), n, n_lines, "grep"),
+        ("word_count_file_1", "file", "word_count_file(FILE, 1)", 1,
+         partial(word_count.word_count_file, path, 1), n, n_words, "wc"),
+        ("word_count_file_all", "file", f"word_count_file(FILE) [{every} threads]", every,
+         partial(word_count.word_count_file, path), n, n_words, "wc"),
+        ("search_file", "file", f'search_file(FILE, "{NEEDLE}")', every,
+         partial(sf, path, NEEDLE), n, n_the, "grep"),
+    ]  # fmt: skip
+    rows = [
+        Row(id_, what, Cell(group, threads, _repeat(fn), count, variant=what), n_bytes, count,
+            versus)
+        for id_, group, what, threads, fn, n_bytes, count, versus in spec
+    ]  # fmt: skip
+    # id, what, function, arguments, what one call must return (_noop returns 0).
+    overhead: list[tuple[str, str, Callable[..., int], tuple[object, ...], int]] = [
+        ("call_noop", '_noop("x")', ext._noop, ("x",), 0),
+        ("call_word_count", 'word_count("x")', wc, ("x",), word_count.word_count_py("x", 1)),
+        ("call_word_count_1", 'word_count("x", 1)', wc, ("x", 1), word_count.word_count_py("x", 1)),
+        ("call_search", 'search("x", "x")', word_count.search, ("x", "x"),
+         word_count.search_py("x", "x")),
+    ]  # fmt: skip
+    for id_, what, fn, args, one in overhead:
+        cell = Cell("call", 1, call_loop(fn, args, calls), one * calls, variant=what)
+        rows.append(Row(id_, what, cell, 0, one, calls=calls))
+    if not text[-1:].isspace():
+        raise ValueError("the text must end with whitespace")
+    probes = {}
+    for name, char in NON_ASCII.items():
+        # char + body: the first word gains a character; " water<c> " is still a word.
+        probe = FirstCall(char, text.replace(" water ", f" water{char} "))
+        probes[name] = probe
+        n_utf8 = len((char + probe.body).encode())
+        what = f"word_count(s, 1), s non-ASCII ({char!r}): first and second call"
+        cell = Cell("utf8", 1, probe.run, 2 * n_words, variant=what)
+        rows.append(Row(f"utf8_{name}", what, cell, n_utf8, n_words))
+    return rows, probes
+
+
+def rate_ratios(a: Row, ta: list[float], b: Row, tb: list[float]) -> dict[str, float]:
+    """Row ``a``'s throughput over row ``b``'s, paired by round: median and quartiles."""
+    q1, med, q3 = quantiles(
+        [(a.n_bytes / x) / (b.n_bytes / y) for x, y in zip(ta, tb, strict=True)]
+    )
+    return {"median": med, "q1": q1, "q3": q3}
+
+
+def summarize(
+    rows: list[Row],
+    times: dict[tuple[str, str, int], list[float]],
+    probes: dict[str, FirstCall],
+) -> list[dict[str, Any]]:
+    """One result per row (the non-ASCII rows give three: first call, second call and
+    the conversion, their difference), each with its ratios to the yardsticks."""
+    series: list[tuple[Row, str, str, list[float]]] = []
+    for row in rows:
+        ts = times[row.cell.key]
+        if row.cell.workload == "utf8":
+            samples = probes[row.id.removeprefix("utf8_")].samples[-len(ts) :]
+            first = [a for a, _ in samples]
+            second = [b for _, b in samples]
+            char = NON_ASCII[row.id.removeprefix("utf8_")]
+            series += [
+                (row, f"{row.id}_first", f"word_count(s, 1), fresh {char!r} str, 1st call",
+                 first),
+                (row, f"{row.id}_second", f"word_count(s, 1), same {char!r} str, 2nd call", second),
+                (row, f"{row.id}_conversion", f"UTF-8 copy of a {char!r} str (1st - 2nd)",
+                 [a - b for a, b in samples]),
+            ]  # fmt: skip
+        else:
+            series.append((row, row.id, row.what, [t / row.calls for t in ts]))
+    by_id = {id_: (row, ts) for row, id_, _, ts in series}
+    out = []
+    for row, id_, what, ts in series:
+        q1, med, q3 = quantiles(ts)
+        # The main benchmark's field names, so that a reader of one reads the other.
+        stats = zip(("q1_s", "median_s", "q3_s", "min_s", "max_s", "runs"),
+                    (q1, med, q3, min(ts), max(ts), len(ts)), strict=True)  # fmt: skip
+        res: dict[str, Any] = {
+            "id": id_,
+            "what": what,
+            "group": row.cell.workload,
+            "threads": row.cell.threads,
+            "bytes": row.n_bytes,
+            "count": None if id_.endswith("_conversion") else row.count,
+            **dict(stats),
+        }
+        if row.n_bytes and med > 0:
+            res["gb_per_s"] = row.n_bytes / med / 1e9
+            res["gb_per_s_q1"] = row.n_bytes / q3 / 1e9 if q3 > 0 else None
+            res["gb_per_s_q3"] = row.n_bytes / q1 / 1e9 if q1 > 0 else None
+        if row.n_bytes and not id_.endswith("_conversion"):
+            for ref in ("sum_text", "sum_big"):
+                res[f"x_{ref}"] = rate_ratios(row, ts, *by_id[ref])
+            tool_id = {"wc": "wc_w", "grep": "grep_cw"}.get(row.versus)
+            if tool_id and tool_id != id_:
+                res[f"x_{tool_id}"] = rate_ratios(row, ts, *by_id[tool_id])
+        if row.cell.workload == "call":
+            noop = by_id["call_noop"][1]
+            q1, r, q3 = quantiles([a / b for a, b in zip(ts, noop, strict=True)])
+            res["ns_per_call"] = med * 1e9
+            res["x_noop"] = {"median": r, "q1": q1, "q3": q3}
+        out.append(res)
+    return out
+
+
+def checks(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The issue's targets, each from this run's numbers: a ratio measured in this run
+    (median of per-round ratios), but for search_sequential's floor in GB/s."""
+    r = {x["id"]: x for x in results}
+    big = r["sum_big"]["what"]
+    share = f"{BANDWIDTH_SHARE:.0%} of {big}"
+    targets = [
+        (f"word_count(text, 1) reads at >= {share}", "word_count_1", "x_sum_big",
+         BANDWIDTH_SHARE, "×"),
+        (f"word_count(text, 1) is >= {FASTER_THAN_WC:g}× as fast as wc -w", "word_count_1",
+         "x_wc_w", FASTER_THAN_WC, "×"),
+        (f'search_sequential(text, "{RARE_NEEDLE}") reads at >= {share}',
+         "search_sequential_rare", "x_sum_big", BANDWIDTH_SHARE, "×"),
+        (f'search_sequential(text, "{NEEDLE}") >= {SEARCH_FLOOR_GBPS:g} GB/s',
+         "search_sequential_the", "gb_per_s", SEARCH_FLOOR_GBPS, "GB/s"),
+        (f'word_count("x") costs <= {CALL_OVERHEAD_MAX:g}× a call of _noop("x")',
+         "call_word_count", "x_noop", CALL_OVERHEAD_MAX, "× (at most)"),
+    ]  # fmt: skip
+    out = []
+    for name, row_id, key, target, unit in targets:
+        value = r[row_id].get(key)
+        value = value["median"] if isinstance(value, dict) else value
+        at_most = unit.endswith("(at most)")
+        ok = value is not None and (value <= target if at_most else value >= target)
+        out.append(
+            {"name": name, "value": value, "target": target, "unit": unit.split()[0],
+             "at_most": at_most, "pass": ok}
+        )  # fmt: skip
+    return out
+
+
+def ratio(res: dict[str, Any], key: str) -> str:
+    r = res.get(key)
+    return "" if r is None else f"{r['median']:.2f}"
+
+
+def markdown(doc: dict[str, Any]) -> list[str]:
+    """The tables and checks, as Markdown."""
+    results = doc["rows"]
+    big = next(r["what"] for r in results if r["id"] == "sum_big")
+    lines = [
+        f"## Kernels: {doc['settings']['text_bytes'] / 2**20:.1f} MiB text, "
+        f"{doc['label']}, {doc['settings']['rounds']} rounds",
+        "",
+        "GB/s of input text: median and quartiles over the rounds. Ratios are paired by "
+        "round (median of the per-round ratios); × wc/grep is the row's speed over that "
+        "tool's on the same bytes.",
+        "",
+        f"| what | count | GB/s | q1–q3 GB/s | × _sum_bytes(text) | × {big} | × wc -w "
+        "| × grep -c -w |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        if r["group"] == "call":
+            continue
+        # A checksum is no count to read: it is checked, and kept in the JSON.
+        count = "" if r["count"] is None or r["group"] == "bandwidth" else f"{r['count']:,}"
+        if "gb_per_s" in r:
+            gbps = f"{r['gb_per_s']:.3f}"
+            lo, hi = r["gb_per_s_q1"], r["gb_per_s_q3"]
+            spread = f"{lo:.3f}–{hi:.3f}" if lo and hi else "n/a"
+        else:
+            gbps, spread = "n/a (1st call no slower)", ""
+        lines.append(
+            f"| `{r['what']}` | {count} | {gbps} | {spread} | {ratio(r, 'x_sum_text')} "
+            f"| {ratio(r, 'x_sum_big')} | {ratio(r, 'x_wc_w')} | {ratio(r, 'x_grep_cw')} |"
+        )
+    lines += [
+        "",
+        f"Call overhead: one sample is a loop of {doc['settings']['calls']:,} calls "
+        "(the loop's own cost is in every row).",
+        "",
+        "| call | ns/call | q1–q3 ns | × _noop (q1–q3) |",
+        "|---|---:|---:|---:|",
+    ]
+    for r in results:
+        if r["group"] == "call":
+            x = r["x_noop"]
+            lines.append(
+                f"| `{r['what']}` | {r['ns_per_call']:.1f} "
+                f"| {r['q1_s'] * 1e9:.1f}–{r['q3_s'] * 1e9:.1f} "
+                f"| {x['median']:.2f} ({x['q1']:.2f}–{x['q3']:.2f}) |"
+            )
+    ref = doc["references"]
+    lines += [
+        "",
+        "Counts, every call checked against these references: "
+        f"{ref['words']:,} words (`len(text.split())`; word_count, word_count_file and "
+        f"`wc -w` agree); {ref['the']:,} tokens `{NEEDLE}` (`search_py`; search, "
+        f"search_sequential and search_file agree); {ref['rare']:,} tokens "
+        f"`{RARE_NEEDLE}` (put into the text); {ref['the_lines']:,} lines holding the word "
+        f"`{NEEDLE}` (what `grep -c -w` counts: lines, not occurrences; a regex reference).",
+        "",
+        "Checks (the issue's targets; ratios from this one run):",
+        "",
+    ]
+    for c in doc["checks"]:
+        value = "n/a" if c["value"] is None else f"{c['value']:.2f}"
+        lines.append(
+            f"- {'PASS' if c['pass'] else 'FAIL'}  {c['name']}: {value}"
+            f"{'' if c['unit'] == '×' else ' '}{c['unit']} "
+            f"(target {'<=' if c['at_most'] else '>='} {c['target']:g})"
+        )
+    i, m = doc["interpreter"], doc["machine"]
+    lines += [
+        "",
+        f"Python {i['version']} ({'free-threaded' if i['free_threaded'] else 'GIL build'}, "
+        f"GIL {'on' if i['gil_enabled'] else 'off'}), {i['compiler']}, {i['executable']}",
+        f"- configure: `{i['config_args']}`",
+        f"- CFLAGS: `{i['cflags']}`",
+        f"- machine: {m['platform']}, {m['cpu_count']} CPUs ({m['affinity']} usable)",
+        f"- tools: {doc['tools']['wc']}; {doc['tools']['grep']}; both with LC_ALL=C",
+        f"- word_count {doc['package']['word_count']} from {doc['package']['source']}",
+    ]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m word_count.bench.kernels",
+        description="The kernels against memory bandwidth, wc -w, grep and pure Python.",
+    )
+    parser.add_argument("--size", type=parse_size, help="text size (default 100M; 4M with --quick)")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: small, few rounds")
+    parser.add_argument(
+        "--bandwidth-size",
+        type=parse_size,
+        help="the summed buffer (default 1G; 64M with --quick)",
+    )
+    parser.add_argument("--calls", type=int, help="calls a sample for call overhead (100000)")
+    parser.add_argument("--budget", type=float, help="seconds of timed rounds (150; 20 quick)")
+    parser.add_argument("--label", default=default_label(), help="name of this interpreter")
+    parser.add_argument("--source", default="unknown", help="source revision (git describe)")
+    parser.add_argument("--out", type=Path, help="JSON (default bench-results/kernels-LABEL.json)")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    args = parser.parse_args(argv)
+
+    n_bytes = args.size or (QUICK_SIZE if args.quick else DEFAULT_SIZE)
+    bw_bytes = args.bandwidth_size or (QUICK_BANDWIDTH_SIZE if args.quick else BANDWIDTH_SIZE)
+    calls = args.calls or (QUICK_CALLS if args.quick else CALLS)
+    budget = args.budget if args.budget is not None else (20.0 if args.quick else 150.0)
+    min_rounds, max_rounds = (5, 40) if args.quick else (12, 400)
+    sample = 0.02 if args.quick else 0.05
+    out = args.out or Path("bench-results") / f"kernels-{args.label}.json"
+    tools = {"wc": tool_version("wc"), "grep": tool_version("grep")}
+
+    progress(f"making a {n_bytes / 1e6:.1f} MB text and a {bw_bytes / 2**20:.0f} MiB buffer ...")
+    text = with_rare_needle(make_text(n_bytes), RARE_NEEDLE, RARE_COUNT)
+    data = text.encode()
+    big = big_buffer(data, bw_bytes)
+    with tempfile.TemporaryDirectory(prefix="word-count-kernels-") as tmp:
+        path = os.path.join(tmp, "text.txt")
+        Path(path).write_bytes(data)
+        rows, probes = make_rows(text, data, big, path, calls)
+        count = {r.id: r.count for r in rows}
+        refs = {
+            "words": count["py_split"],
+            "the": count["search_py"],
+            "rare": count["search_sequential_rare"],
+            "the_lines": count["grep_cw"],
+        }
+        progress(f"{len(rows)} rows: warming up, then interleaved rounds (budget {budget:.0f} s)")
+        min_time = 0.0 if args.quick else 0.4 * budget
+        cells = [r.cell for r in rows]
+        times = measure(cells, budget, min_rounds, max_rounds, sample, min_time)
+    results = summarize(rows, times, probes)
+    doc: dict[str, Any] = {
+        # Not schema 1: report.py merges bench-results/*.json of schema 1 and must skip this.
+        "schema": "word_count.bench.kernels/1",
+        "label": args.label,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "interpreter": interpreter_info(),
+        "machine": machine_info(),
+        "package": {"word_count": word_count.__version__, "source": args.source},
+        "tools": tools,
+        "settings": {
+            "quick": args.quick,
+            "size": n_bytes,
+            "text_bytes": len(data),
+            "bandwidth_bytes": len(big[0]),
+            "budget_s": budget,
+            "min_rounds": min_rounds,
+            "rounds": len(next(iter(times.values()))),
+            "sample_s": sample,
+            "calls": calls,
+            "needle": NEEDLE,
+            "rare_needle": RARE_NEEDLE,
+            "non_ascii": NON_ASCII,
+            "text": "make_text (ASCII English-like prose) with the rare needle put in "
+            f"{RARE_COUNT} times; slow rows timed on the whole text, one call a round",
+        },
+        "references": refs,
+        "rows": results,
+    }
+    doc["checks"] = checks(results)
+    print("\n".join(markdown(doc)), flush=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, indent=1) + "\n")
+    progress(f"\nwrote {out}")
+    if args.check and not all(c["pass"] for c in doc["checks"]):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
