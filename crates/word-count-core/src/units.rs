@@ -20,6 +20,15 @@ pub trait Unit: Copy + Eq + Send + Sync + 'static {
     fn word_starts(units: &[Self], after_space: bool) -> usize {
         scalar_word_starts(units, after_space)
     }
+
+    /// Where `needle` (not empty) occurs in `text` starting in `start..end`, found with
+    /// memchr's SIMD substring search ([`scalar_match_starts`] is the model).
+    fn match_starts<'t>(
+        text: &'t [Self],
+        needle: &'t [Self],
+        start: usize,
+        end: usize,
+    ) -> impl Iterator<Item = usize> + 't;
 }
 
 impl Unit for u8 {
@@ -37,6 +46,17 @@ impl Unit for u8 {
             }
         }
         scalar_word_starts(units, after_space)
+    }
+
+    /// Latin-1 storage is bytes: memchr's SIMD substring search applies as is.
+    fn match_starts<'t>(
+        text: &'t [u8],
+        needle: &'t [u8],
+        start: usize,
+        end: usize,
+    ) -> impl Iterator<Item = usize> + 't {
+        let window_end = end.saturating_add(needle.len() - 1).min(text.len());
+        memchr::memmem::find_iter(&text[start..window_end], needle).map(move |at| start + at)
     }
 }
 
@@ -56,6 +76,15 @@ impl Unit for u16 {
         }
         scalar_word_starts(units, after_space)
     }
+
+    fn match_starts<'t>(
+        text: &'t [u16],
+        needle: &'t [u16],
+        start: usize,
+        end: usize,
+    ) -> impl Iterator<Item = usize> + 't {
+        wide_match_starts(text, needle, start, end)
+    }
 }
 
 impl Unit for u32 {
@@ -63,6 +92,48 @@ impl Unit for u32 {
     fn code_point(self) -> u32 {
         self
     }
+
+    fn match_starts<'t>(
+        text: &'t [u32],
+        needle: &'t [u32],
+        start: usize,
+        end: usize,
+    ) -> impl Iterator<Item = usize> + 't {
+        wide_match_starts(text, needle, start, end)
+    }
+}
+
+/// The bytes of `units` (u16 or u32) in memory order.
+fn as_bytes<T: Unit>(units: &[T]) -> &[u8] {
+    // SAFETY: `T` is u16 or u32 (the only wide `Unit`s): no padding, so every byte of
+    // the slice is initialised, and u8 has no alignment or validity requirement. The
+    // byte slice borrows `units`, so it lives no longer than they do.
+    unsafe { std::slice::from_raw_parts(units.as_ptr().cast::<u8>(), std::mem::size_of_val(units)) }
+}
+
+/// [`Unit::match_starts`] for wide units with memchr's SIMD substring search on the
+/// bytes: a match of the needle's bytes is a match of its units when it is aligned to a
+/// unit. A misaligned one straddles two units; the search then goes on from the next
+/// byte, not past the match, which could hide an aligned match overlapping it.
+fn wide_match_starts<'t, T: Unit>(
+    text: &'t [T],
+    needle: &'t [T],
+    start: usize,
+    end: usize,
+) -> impl Iterator<Item = usize> + 't {
+    let size = std::mem::size_of::<T>();
+    let window_end = end.saturating_add(needle.len() - 1).min(text.len());
+    let window = as_bytes(&text[start..window_end]);
+    let finder = memchr::memmem::Finder::new(as_bytes(needle));
+    let mut from = 0;
+    std::iter::from_fn(move || loop {
+        let at = from + finder.find(window.get(from..)?)?;
+        if at % size == 0 {
+            from = at + size;
+            return Some(start + at / size);
+        }
+        from = at + 1;
+    })
 }
 
 /// Is code point `c` one of Python's 29 whitespace characters? A table for Latin-1, the
@@ -182,26 +253,30 @@ pub fn code_points(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
 /// The tokens equal to `needle` (non-empty, from [`needle_units`]) that start in
 /// `text[start..end]`, looking at all of `text` for the boundaries on either side.
 fn count_tokens_starting_in<T: Unit>(text: &[T], needle: &[T], start: usize, end: usize) -> usize {
-    let Some((&first, rest)) = needle.split_first() else {
-        return 0;
-    };
     let m = needle.len();
-    let mut count = 0;
-    let last = end.min(text.len().saturating_sub(m - 1));
-    let mut i = start;
-    while i < last {
-        if text[i] == first
-            && text[i + 1..i + m] == *rest
-            && (i == 0 || is_boundary(text[i - 1].code_point()))
-            && (i + m == text.len() || is_boundary(text[i + m].code_point()))
-        {
-            count += 1;
-            i += m;
-        } else {
-            i += 1;
-        }
+    if m == 0 {
+        return 0; // refused before it gets here (an empty needle is a ValueError)
     }
-    count
+    let is_token = |i: usize| {
+        (i == 0 || is_boundary(text[i - 1].code_point()))
+            && (i + m == text.len() || is_boundary(text[i + m].code_point()))
+    };
+    T::match_starts(text, needle, start, end)
+        .filter(|&i| is_token(i))
+        .count()
+}
+
+/// Where `needle` occurs in `text` starting in `start..end`, one unit at a time: the
+/// model the substring searches of [`Unit::match_starts`] are tested against.
+#[cfg_attr(not(test), allow(dead_code))] // every width has a faster search; tests use it
+fn scalar_match_starts<'t, T: Unit>(
+    text: &'t [T],
+    needle: &'t [T],
+    start: usize,
+    end: usize,
+) -> impl Iterator<Item = usize> + 't {
+    let last = end.min((text.len() + 1).saturating_sub(needle.len()));
+    (start..last).filter(move |&i| text[i..i + needle.len()] == *needle)
 }
 
 /// The tokens of `text` equal to `needle` that start in `text[start..end]`, counted in
@@ -370,6 +445,29 @@ mod tests {
         #[test]
         fn simd_matches_scalar_ucs2(units in prop::collection::vec(special_u16(), 0..200), after in any::<bool>()) {
             prop_assert_eq!(count_word_starts(&units, after), scalar_word_starts(&units, after));
+        }
+
+        #[test]
+        fn substring_search_matches_the_scalar_model(
+            text in prop::collection::vec(prop::sample::select(vec![0x61u32, 0x62, 0x100, 0x6100, 0x10061]), 0..100),
+            needle in prop::collection::vec(prop::sample::select(vec![0x61u32, 0x62, 0x100, 0x6100]), 1..4),
+            start in 0usize..100, len in 0usize..100,
+        ) {
+            let start = start.min(text.len());
+            let end = (start + len).min(text.len());
+            fn check<T: Unit + TryFrom<u32>>(text: &[u32], needle: &[u32], start: usize, end: usize) -> Result<(), TestCaseError> {
+                let (Ok(t), Ok(n)) = (
+                    text.iter().map(|&c| T::try_from(c)).collect::<Result<Vec<T>, _>>(),
+                    needle.iter().map(|&c| T::try_from(c)).collect::<Result<Vec<T>, _>>(),
+                ) else { return Ok(()) };
+                let fast: Vec<usize> = T::match_starts(&t, &n, start, end).collect();
+                let model: Vec<usize> = scalar_match_starts(&t, &n, start, end).collect();
+                prop_assert_eq!(fast, model);
+                Ok(())
+            }
+            check::<u8>(&text, &needle, start, end)?;
+            check::<u16>(&text, &needle, start, end)?;
+            check::<u32>(&text, &needle, start, end)?;
         }
 
         #[test]
