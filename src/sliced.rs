@@ -55,16 +55,34 @@ pub fn sum_sliced(
         .map_err(|e| text.decode_error(py, e));
     }
     let cuts = chunks::slices(text.as_bytes(), SLICE_BYTES);
+    sum_over_cuts(
+        py,
+        &cuts,
+        attached,
+        |a, b| {
+            text.check_utf8(a, b)?;
+            Ok(count(a, b))
+        },
+        |e| text.decode_error(py, e),
+    )
+}
+
+/// The sum of `count(a, b)` over the slices between consecutive `cuts`: each slice in
+/// one go, detached unless `attached`, a panic turned into [`Error::Internal`] and an
+/// error of `count` into an [`Error`] by `on_error`; between slices, pending signals are
+/// handled. Every long call on a text, bytes or a `str`'s storage, goes through here.
+pub fn sum_over_cuts<E: Send>(
+    py: Python<'_>,
+    cuts: &[usize],
+    attached: bool,
+    count: impl Fn(usize, usize) -> Result<usize, E> + Sync,
+    on_error: impl Fn(E) -> Error,
+) -> Result<usize, Error> {
     let mut total = 0;
     for w in cuts.windows(2) {
-        let slice = || {
-            no_panic(|| {
-                text.check_utf8(w[0], w[1])?;
-                Ok(count(w[0], w[1]))
-            })
-        };
+        let slice = || no_panic(|| count(w[0], w[1]));
         let counted = if attached { slice() } else { detach(py, slice) };
-        total += counted?.map_err(|e| text.decode_error(py, e))?;
+        total += counted?.map_err(&on_error)?;
         if cuts.len() > 2 {
             py.check_signals()?;
         }

@@ -1,14 +1,14 @@
 //! `word_count` and `search` on a non-ASCII `str`'s own storage ([`Units`]), where the
 //! build may read it: no UTF-8 copy is made (see `Contents` in src/text.rs).
 
+use std::convert::Infallible;
 use std::mem::size_of;
 
 use pyo3::prelude::*;
 use word_count_core::units::{self, code_points, needle_units, Unit};
 
-use crate::detach::detach;
 use crate::errors::Error;
-use crate::sliced::{no_panic, SLICE_BYTES, SMALL_BYTES};
+use crate::sliced::{no_panic, sum_over_cuts, SLICE_BYTES, SMALL_BYTES};
 use crate::text::Units;
 use crate::threads::chunks_for;
 
@@ -80,20 +80,15 @@ fn sum_sliced(
         return no_panic(|| count(0, len));
     }
     let step = SLICE_BYTES / unit_bytes;
-    let mut total = 0;
-    let mut start = 0;
-    while start < len {
-        let end = (start + step).min(len);
-        let slice = || no_panic(|| count(start, end));
-        total += if attached {
-            slice()?
-        } else {
-            detach(py, slice)?
-        };
-        if len > step {
-            py.check_signals()?;
-        }
-        start = end;
-    }
-    Ok(total)
+    let cuts: Vec<usize> = (0..len.div_ceil(step))
+        .map(|k| k * step)
+        .chain([len])
+        .collect();
+    sum_over_cuts(
+        py,
+        &cuts,
+        attached,
+        |a, b| Ok::<_, Infallible>(count(a, b)),
+        |never| match never {},
+    )
 }

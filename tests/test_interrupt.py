@@ -17,26 +17,39 @@ CODE = """
 import json, os, signal, subprocess, sys, tempfile, time
 import word_count as w
 
+from word_count import _word_count
+
 # About 1 GB of UTF-8. Every 32-byte block holds an ideographic space, so word counting
-# takes the scalar path: half a second or more for every function (ASCII text would be
-# counted at over 10 GB/s, too fast to interrupt). CPython makes the UTF-8 form of a
-# non-ASCII str once, uninterruptibly; do that first, untimed.
-text = "ab \u3000" * (180 << 20)
-assert w.search_sequential(text, "\\n") == 0
+# takes the scalar path: a second or more for every function (ASCII text would be
+# counted at over 10 GB/s, too fast to interrupt). As bytes, it takes that path on every
+# build. As a str, only on the abi3 wheel: the free-threaded wheel reads a non-ASCII
+# str's own storage with SIMD (UCS-2 here) in 0.1-0.2 s, too fast to interrupt; its
+# slices share the loop that the bytes calls test (src/sliced.rs). CPython makes the
+# UTF-8 form of a str once, uninterruptibly; do that first, untimed.
+data = b"ab \\xe3\\x80\\x80" * (180 << 20)
 calls = {
-    "word_count, 1 thread": lambda: w.word_count(text, 1),
-    "word_count, all threads": lambda: w.word_count(text),
-    "search": lambda: w.search(text, "ab"),
-    "search_sequential": lambda: w.search_sequential(text, "ab"),
-    "search_sequential_detached": lambda: w.search_sequential_detached(text, "ab"),
-    "WordCounter.add": lambda: w.WordCounter().add(text),
+    "word_count, 1 thread": lambda: w.word_count(data, 1),
+    "word_count, all threads": lambda: w.word_count(data),
+    "search": lambda: w.search(data, "ab"),
+    "search_sequential": lambda: w.search_sequential(data, "ab"),
+    "search_sequential_detached": lambda: w.search_sequential_detached(data, "ab"),
+    "WordCounter.add": lambda: w.WordCounter().add(data),
     "word_count_file": lambda: w.word_count_file(path, 1),
     "search_file": lambda: w.search_file(path, "ab"),
 }
+if _word_count.__file__.endswith(".abi3.so"):
+    text = data.decode()
+    assert w.search_sequential(text, "\\n") == 0
+    calls.update({
+        "word_count(str)": lambda: w.word_count(text, 1),
+        "search_sequential(str)": lambda: w.search_sequential(text, "ab"),
+        "search(str)": lambda: w.search(text, "ab"),
+        "WordCounter.add(str)": lambda: w.WordCounter().add(text),
+    })
 # The same text in a file, read block by block.
 fd, path = tempfile.mkstemp(suffix=".txt")
-with os.fdopen(fd, "w", encoding="utf-8") as f:
-    f.write(text)
+with os.fdopen(fd, "wb") as f:
+    f.write(data)
 # The sender says when it is ready, then sends SIGINT 0.15 s later, so the signal lands
 # inside the call however long the sender took to start.
 SENDER = (
