@@ -30,19 +30,7 @@ pub fn needle_of<'n>(py: Python<'_>, needle: &'n PyText<'_>) -> Result<Needle<'n
 /// and UnicodeDecodeError (as `bytes.decode()` would) for bytes that are not UTF-8.
 #[pyfunction]
 pub fn search(py: Python<'_>, contents: Contents<'_>, needle: PyText<'_>) -> Result<usize, Error> {
-    let needle = needle_of(py, &needle)?;
-    #[allow(clippy::infallible_destructuring_match)] // one variant under abi3
-    let contents = match contents {
-        Contents::Text(text) => text,
-        #[cfg(not(any(Py_LIMITED_API, Py_3_14)))]
-        Contents::Units(units) => {
-            return crate::units::search(py, &units, needle.bytes(), true, false)
-        }
-    };
-    let text = contents.as_bytes();
-    sum_sliced(py, &contents, false, |start, end| {
-        needle.count_in(text, start, end, chunks_for(end - start, None))
-    })
+    count_tokens(py, contents, needle, Mode::Parallel)
 }
 
 /// Like `search`, on the calling thread, staying attached to the interpreter.
@@ -56,19 +44,7 @@ pub fn search_sequential(
     contents: Contents<'_>,
     needle: PyText<'_>,
 ) -> Result<usize, Error> {
-    let needle = needle_of(py, &needle)?;
-    #[allow(clippy::infallible_destructuring_match)] // one variant under abi3
-    let contents = match contents {
-        Contents::Text(text) => text,
-        #[cfg(not(any(Py_LIMITED_API, Py_3_14)))]
-        Contents::Units(units) => {
-            return crate::units::search(py, &units, needle.bytes(), false, false)
-        }
-    };
-    let text = contents.as_bytes();
-    sum_sliced(py, &contents, true, |start, end| {
-        needle.count_in(text, start, end, 1)
-    })
+    count_tokens(py, contents, needle, Mode::Attached)
 }
 
 /// Like `search`, on the calling thread, detached from the interpreter while it counts,
@@ -80,17 +56,44 @@ pub fn search_sequential_detached(
     contents: Contents<'_>,
     needle: PyText<'_>,
 ) -> Result<usize, Error> {
+    count_tokens(py, contents, needle, Mode::Detached)
+}
+
+/// How a search uses threads and the interpreter: what tells the three functions apart.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// On the pool, detached.
+    Parallel,
+    /// On the calling thread, attached.
+    Attached,
+    /// On the calling thread, detached.
+    Detached,
+}
+
+fn count_tokens(
+    py: Python<'_>,
+    contents: Contents<'_>,
+    needle: PyText<'_>,
+    mode: Mode,
+) -> Result<usize, Error> {
     let needle = needle_of(py, &needle)?;
+    let parallel = mode == Mode::Parallel;
+    let attached = mode == Mode::Attached;
     #[allow(clippy::infallible_destructuring_match)] // one variant under abi3
     let contents = match contents {
         Contents::Text(text) => text,
         #[cfg(not(any(Py_LIMITED_API, Py_3_14)))]
         Contents::Units(units) => {
-            return crate::units::search(py, &units, needle.bytes(), false, false)
+            return crate::units::search(py, &units, needle.bytes(), parallel, attached)
         }
     };
     let text = contents.as_bytes();
-    sum_sliced(py, &contents, false, |start, end| {
-        needle.count_in(text, start, end, 1)
+    sum_sliced(py, &contents, attached, |start, end| {
+        let n_chunks = if parallel {
+            chunks_for(end - start, None)
+        } else {
+            1
+        };
+        needle.count_in(text, start, end, n_chunks)
     })
 }

@@ -306,14 +306,7 @@ mod avx2 {
     use std::arch::x86_64::*;
 
     use super::scalar_word_starts;
-
-    /// Lanes with `lo <= v < lo + n` (unsigned bytes), as 0xFF.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn in_range8(v: __m256i, lo: u8, n: u8) -> __m256i {
-        let t = _mm256_sub_epi8(v, _mm256_set1_epi8(lo as i8));
-        _mm256_cmpeq_epi8(_mm256_min_epu8(t, _mm256_set1_epi8((n - 1) as i8)), t)
-    }
+    use crate::word_starts::avx2::in_range as in_range8;
 
     /// Lanes with `lo <= v < lo + n` (unsigned 16-bit), as 0xFFFF.
     #[inline]

@@ -56,7 +56,7 @@ pub(crate) fn scalar(
 }
 
 #[cfg(target_arch = "x86_64")]
-mod avx2 {
+pub(crate) mod avx2 {
     use std::arch::x86_64::*;
 
     use super::scalar;
@@ -64,7 +64,7 @@ mod avx2 {
     /// Bytes `b` with `lo <= b < lo + n` (unsigned), as 0xFF lanes.
     #[inline]
     #[target_feature(enable = "avx2")]
-    fn in_range(v: __m256i, lo: u8, n: u8) -> __m256i {
+    pub(crate) fn in_range(v: __m256i, lo: u8, n: u8) -> __m256i {
         let t = _mm256_sub_epi8(v, _mm256_set1_epi8(lo as i8));
         _mm256_cmpeq_epi8(_mm256_min_epu8(t, _mm256_set1_epi8((n - 1) as i8)), t)
     }
