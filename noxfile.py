@@ -7,6 +7,7 @@
     nox -s rust lint          # cargo fmt/clippy/test; ruff, stub check
     nox -s bench-3.13 bench-3.13t report   # the benchmark on both builds, and its report
     nox -s bench-kernels      # the kernels against memory bandwidth, wc -w, grep, Python
+    nox -s bench-kernels-3.13t   # the same on the free-threaded build
 
 Interpreters come from ``ci/find-python``, which looks on PATH and in pyenv, then in the
 project's cache, and otherwise builds CPython from source -- so ``nox -s tests-3.13t``
@@ -193,6 +194,13 @@ def bench_kernels(session: nox.Session) -> None:
     3.13: bench-results/kernels-3.13.json (which `report` skips). Arguments after -- go
     to it (--quick, --size 100M, --check, ...: python -m word_count.bench.kernels --help)."""
     bench(session, KERNELS_PYTHON, module="word_count.bench.kernels", prefix="kernels-")
+
+
+@nox.session(name="bench-kernels-3.13t", python=False)
+def bench_kernels_ft(session: nox.Session) -> None:
+    """The same on free-threaded 3.13t, whose wheel reads a non-ASCII str's storage in
+    place: its "UTF-8 copy" rows show that no copy is made."""
+    bench(session, "3.13t", module="word_count.bench.kernels", prefix="kernels-")
 
 
 @nox.session(python=False)
