@@ -104,7 +104,14 @@ fn scan_file(
         .ok()
         .filter(|m| m.is_file())
         .map(|m| m.len());
-    let mut stream = Stream::new(file, BLOCK_BYTES, lookahead);
+    // A small file needs no 16 MiB buffer (many small files are the CLI's common case);
+    // one that grows while it is read is still read whole, a buffer at a time.
+    let block = size.map_or(BLOCK_BYTES, |n| {
+        usize::try_from(n).map_or(BLOCK_BYTES, |n| {
+            n.saturating_add(1).clamp(4096, BLOCK_BYTES)
+        })
+    });
+    let mut stream = Stream::new(file, block, lookahead);
     let mut total = 0;
     loop {
         let step = detach(py, || {
