@@ -10,35 +10,59 @@
 //! and from then on any *other* thread that finishes detached work parks for ever instead
 //! of re-attaching. Only daemon threads can be left at that point, and the process is
 //! about to end them.
+//!
+//! A thread that checked the flag just *before* the hook set it is still on its way to
+//! re-attach, and would meet a finalizing interpreter (a CI run caught this on 3.12:
+//! SIGABRT one time in many). So each thread announces itself (`IN_FLIGHT`) before it
+//! checks, and the hook, detached, waits until every announced thread has either parked
+//! or re-attached; one of the two always sees the other's write (both are SeqCst).
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::OnceLock;
 use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
 
 /// The thread that runs the interpreter's exit, once it has started.
 static EXITING_THREAD: OnceLock<ThreadId> = OnceLock::new();
+/// Set (after `EXITING_THREAD`) when the exit has started.
+static EXITING: AtomicBool = AtomicBool::new(false);
+/// Threads between the end of their detached work and being attached again.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
 /// Registered with `atexit` when the module is imported.
 #[pyfunction]
-pub fn _on_interpreter_exit() {
+pub fn _on_interpreter_exit(py: Python<'_>) {
     let _ = EXITING_THREAD.set(thread::current().id());
+    EXITING.store(true, SeqCst);
+    // Detached, so that a thread on its way back can take the GIL and get there. The
+    // bound only guards against the unforeseen: a re-attach takes microseconds.
+    py.detach(|| {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while IN_FLIGHT.load(SeqCst) > 0 && Instant::now() < deadline {
+            thread::sleep(Duration::from_micros(100));
+        }
+    });
 }
 
 /// `py.detach(f)`, except that a thread other than the exiting one, coming back while
 /// the interpreter is shutting down, never re-attaches (see the module docs).
 pub fn detach<T: Send, F: Send + FnOnce() -> T>(py: Python<'_>, f: F) -> T {
-    py.detach(|| {
+    let result = py.detach(|| {
         let result = f();
-        if let Some(&exiting) = EXITING_THREAD.get() {
-            if exiting != thread::current().id() {
-                loop {
-                    thread::park(); // spurious wake-ups just park again
-                }
+        IN_FLIGHT.fetch_add(1, SeqCst);
+        if EXITING.load(SeqCst) && EXITING_THREAD.get() != Some(&thread::current().id()) {
+            IN_FLIGHT.fetch_sub(1, SeqCst);
+            loop {
+                thread::park(); // spurious wake-ups just park again
             }
         }
         result
-    })
+    });
+    // Attached again: the exit may go on.
+    IN_FLIGHT.fetch_sub(1, SeqCst);
+    result
 }
 
 /// Register [`_on_interpreter_exit`] with `atexit`.
