@@ -45,6 +45,13 @@ impl Unit for u8 {
                 return unsafe { avx2::latin1_word_starts(units, after_space) };
             }
         }
+        #[cfg(target_arch = "aarch64")]
+        {
+            if std::arch::is_aarch64_feature_detected!("neon") {
+                // SAFETY: the CPU has just been checked to support NEON.
+                return unsafe { neon::latin1_word_starts(units, after_space) };
+            }
+        }
         scalar_word_starts(units, after_space)
     }
 
@@ -72,6 +79,13 @@ impl Unit for u16 {
             if std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: the CPU has just been checked to support AVX2.
                 return unsafe { avx2::ucs2_word_starts(units, after_space) };
+            }
+        }
+        #[cfg(target_arch = "aarch64")]
+        {
+            if std::arch::is_aarch64_feature_detected!("neon") {
+                // SAFETY: the CPU has just been checked to support NEON.
+                return unsafe { neon::ucs2_word_starts(units, after_space) };
             }
         }
         scalar_word_starts(units, after_space)
@@ -375,6 +389,99 @@ mod avx2 {
     }
 }
 
+#[cfg(target_arch = "aarch64")]
+mod neon {
+    //! The same kernels for AArch64, 16 bytes at a time, with word starts kept in vector
+    //! lanes as in [`crate::word_starts::neon`]: the "is space" lanes shifted by one unit
+    //! (`vext`), a start where a lane is not space and the one before it is, subtracted
+    //! from a lane accumulator (0xFF.. is -1) that is summed before it can overflow.
+
+    use std::arch::aarch64::*;
+
+    use super::scalar_word_starts;
+    use crate::word_starts::neon::in_range as in_range8;
+
+    /// Lanes with `lo <= v < lo + n` (unsigned 16-bit), as 0xFFFF.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    fn in_range16(v: uint16x8_t, lo: u16, n: u16) -> uint16x8_t {
+        vcltq_u16(vsubq_u16(v, vdupq_n_u16(lo)), vdupq_n_u16(n))
+    }
+
+    #[inline]
+    #[target_feature(enable = "neon")]
+    fn eq16(v: uint16x8_t, x: u16) -> uint16x8_t {
+        vceqq_u16(v, vdupq_n_u16(x))
+    }
+
+    /// Latin-1: 09..0D, 1C..20, 85 and A0.
+    #[target_feature(enable = "neon")]
+    pub(super) fn latin1_word_starts(units: &[u8], after_space: bool) -> usize {
+        // A lane gains at most 1 per vector: flush within 255 vectors.
+        const VECTORS_PER_FLUSH: u32 = 255;
+        let mut count = 0;
+        let mut acc = vdupq_n_u8(0);
+        let mut pending = 0;
+        // Only its last lane is read: whether the unit before the vector was a space.
+        let mut prev = vdupq_n_u8(if after_space { 0xFF } else { 0 });
+        let mut chunks = units.chunks_exact(16);
+        for chunk in &mut chunks {
+            // SAFETY: `chunk` is 16 bytes, the size of the load.
+            let v = unsafe { vld1q_u8(chunk.as_ptr()) };
+            let space = vorrq_u8(
+                vorrq_u8(in_range8(v, 0x09, 5), in_range8(v, 0x1C, 5)),
+                vorrq_u8(vceqq_u8(v, vdupq_n_u8(0x85)), vceqq_u8(v, vdupq_n_u8(0xA0))),
+            );
+            acc = vsubq_u8(acc, vbicq_u8(vextq_u8::<15>(prev, space), space));
+            prev = space;
+            pending += 1;
+            if pending == VECTORS_PER_FLUSH {
+                count += usize::from(vaddlvq_u8(acc));
+                acc = vdupq_n_u8(0);
+                pending = 0;
+            }
+        }
+        count += usize::from(vaddlvq_u8(acc));
+        count + scalar_word_starts(chunks.remainder(), vgetq_lane_u8::<15>(prev) != 0)
+    }
+
+    /// UCS-2: the Latin-1 set and 1680, 2000..200A, 2028, 2029, 202F, 205F, 3000.
+    #[target_feature(enable = "neon")]
+    pub(super) fn ucs2_word_starts(units: &[u16], after_space: bool) -> usize {
+        // A lane gains at most 1 per vector: flush within 65535 vectors.
+        const VECTORS_PER_FLUSH: u32 = 65_535;
+        let mut count = 0;
+        let mut acc = vdupq_n_u16(0);
+        let mut pending = 0;
+        let mut prev = vdupq_n_u16(if after_space { 0xFFFF } else { 0 });
+        let mut chunks = units.chunks_exact(8);
+        for chunk in &mut chunks {
+            // SAFETY: `chunk` is 8 units of 2 bytes, the size of the load.
+            let v = unsafe { vld1q_u16(chunk.as_ptr()) };
+            let ascii = vorrq_u16(in_range16(v, 0x09, 5), in_range16(v, 0x1C, 5));
+            let latin1 = vorrq_u16(eq16(v, 0x85), eq16(v, 0xA0));
+            let general = vorrq_u16(
+                vorrq_u16(in_range16(v, 0x2000, 11), in_range16(v, 0x2028, 2)),
+                vorrq_u16(
+                    vorrq_u16(eq16(v, 0x202F), eq16(v, 0x205F)),
+                    vorrq_u16(eq16(v, 0x1680), eq16(v, 0x3000)),
+                ),
+            );
+            let space = vorrq_u16(vorrq_u16(ascii, latin1), general);
+            acc = vsubq_u16(acc, vbicq_u16(vextq_u16::<7>(prev, space), space));
+            prev = space;
+            pending += 1;
+            if pending == VECTORS_PER_FLUSH {
+                count += vaddlvq_u16(acc) as usize;
+                acc = vdupq_n_u16(0);
+                pending = 0;
+            }
+        }
+        count += vaddlvq_u16(acc) as usize;
+        count + scalar_word_starts(chunks.remainder(), vgetq_lane_u16::<7>(prev) != 0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,6 +534,35 @@ mod tests {
                 0xD800, 0x61,
             ]),
         ]
+    }
+
+    #[test]
+    fn long_texts_of_one_letter_words() {
+        // The densest word starts there are, long enough to overflow a lane counter that
+        // is not flushed in time (NEON's 8- and 16-bit lanes), and around the flushes.
+        for len in [4079, 4080, 4081, 9000] {
+            let units: Vec<u8> = b"a ".iter().copied().cycle().take(len).collect();
+            for after in [true, false] {
+                assert_eq!(
+                    count_word_starts(&units, after),
+                    scalar_word_starts(&units, after)
+                );
+            }
+        }
+        for len in [524_279, 524_280, 524_281, 1_200_001] {
+            let units: Vec<u16> = [0x3000u16, 0x61]
+                .iter()
+                .copied()
+                .cycle()
+                .take(len)
+                .collect();
+            for after in [true, false] {
+                assert_eq!(
+                    count_word_starts(&units, after),
+                    scalar_word_starts(&units, after)
+                );
+            }
+        }
     }
 
     proptest! {

@@ -1,5 +1,6 @@
-//! The word-start counting kernel: a portable scalar loop, and an AVX2 version chosen at
-//! run time (wheels run on any x86_64, so the CPU is asked, not assumed).
+//! The word-start counting kernel: a portable scalar loop, and SIMD versions (AVX2 on
+//! x86_64, NEON on AArch64) chosen at run time (wheels run on any x86_64, so the CPU is
+//! asked, not assumed).
 //!
 //! A word start is a non-whitespace character preceded by whitespace (or by the start,
 //! when the caller says the text before was whitespace). In a block of bytes whose only
@@ -20,6 +21,15 @@ pub fn count_word_starts(bytes: &[u8], after_space: bool) -> usize {
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has just been checked to support AVX2.
             return unsafe { avx2::count_word_starts(bytes, after_space) };
+        }
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        // NEON is part of every AArch64 Linux target, but asking costs one load of a
+        // cached flag and keeps the rule "the CPU is asked, not assumed".
+        if std::arch::is_aarch64_feature_detected!("neon") {
+            // SAFETY: the CPU has just been checked to support NEON.
+            return unsafe { neon::count_word_starts(bytes, after_space) };
         }
     }
     scalar(bytes, 0, bytes.len(), after_space).0
@@ -105,6 +115,97 @@ pub(crate) mod avx2 {
     }
 }
 
+/// The AArch64 kernel. NEON has no byte mask like AVX2's `movemask`, so the word starts
+/// stay in vector lanes: each 16-byte vector's "is space" lanes are shifted by one byte,
+/// taking the last lane of the vector before (`vext`), and a word start is a lane that
+/// is not space with a space lane before it. The lanes (0xFF for a start) are subtracted
+/// from a byte accumulator, which is summed across lanes before any lane can overflow.
+#[cfg(target_arch = "aarch64")]
+pub(crate) mod neon {
+    use std::arch::aarch64::*;
+
+    use super::scalar;
+
+    /// Bytes `b` with `lo <= b < lo + n` (unsigned), as 0xFF lanes.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    pub(crate) fn in_range(v: uint8x16_t, lo: u8, n: u8) -> uint8x16_t {
+        vcltq_u8(vsubq_u8(v, vdupq_n_u8(lo)), vdupq_n_u8(n))
+    }
+
+    /// Python's ASCII whitespace, 09..0D and 1C..20, as 0xFF lanes.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    fn ascii_space(v: uint8x16_t) -> uint8x16_t {
+        vorrq_u8(in_range(v, 0x09, 5), in_range(v, 0x1C, 5))
+    }
+
+    /// Lead bytes of multibyte whitespace, C2 and E1..E3, as 0xFF lanes.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    fn lead(v: uint8x16_t) -> uint8x16_t {
+        vorrq_u8(vceqq_u8(v, vdupq_n_u8(0xC2)), in_range(v, 0xE1, 3))
+    }
+
+    #[target_feature(enable = "neon")]
+    pub(super) fn count_word_starts(bytes: &[u8], after_space: bool) -> usize {
+        const BLOCK: usize = 64;
+        // Each block adds at most 4 to a lane of `acc` (one per vector): 63 blocks
+        // stay within a byte (252).
+        const BLOCKS_PER_FLUSH: u32 = 63;
+        let mut count = 0;
+        let mut acc = vdupq_n_u8(0);
+        let mut pending = 0;
+        // Only the last lane of `prev` is read: whether the byte before the block was
+        // whitespace.
+        let mut prev = vdupq_n_u8(if after_space { 0xFF } else { 0 });
+        let mut i = 0;
+        while i + BLOCK <= bytes.len() {
+            let p = bytes.as_ptr();
+            // SAFETY: i + 64 <= len, so the four 16-byte loads stay inside `bytes`.
+            let v = unsafe {
+                [
+                    vld1q_u8(p.add(i)),
+                    vld1q_u8(p.add(i + 16)),
+                    vld1q_u8(p.add(i + 32)),
+                    vld1q_u8(p.add(i + 48)),
+                ]
+            };
+            let leads = vorrq_u8(
+                vorrq_u8(lead(v[0]), lead(v[1])),
+                vorrq_u8(lead(v[2]), lead(v[3])),
+            );
+            if vmaxvq_u8(leads) != 0 {
+                // Rare outside some scripts: count this block character by character,
+                // reading its last character whole, so the next block starts on a
+                // character boundary.
+                let in_space = vgetq_lane_u8::<15>(prev) != 0;
+                let (n, next, was_space) = scalar(bytes, i, i + BLOCK, in_space);
+                count += n;
+                i = next;
+                prev = vdupq_n_u8(if was_space { 0xFF } else { 0 });
+                continue;
+            }
+            for &vector in &v {
+                let space = ascii_space(vector);
+                let before = vextq_u8::<15>(prev, space);
+                // 0xFF where a word starts: not space, after space.
+                acc = vsubq_u8(acc, vbicq_u8(before, space));
+                prev = space;
+            }
+            i += BLOCK;
+            pending += 1;
+            if pending == BLOCKS_PER_FLUSH {
+                count += usize::from(vaddlvq_u8(acc));
+                acc = vdupq_n_u8(0);
+                pending = 0;
+            }
+        }
+        count += usize::from(vaddlvq_u8(acc));
+        count + scalar(bytes, i, bytes.len(), vgetq_lane_u8::<15>(prev) != 0).0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,25 +216,71 @@ mod tests {
         scalar(bytes, 0, bytes.len(), after_space).0
     }
 
+    type Kernel = fn(&[u8], bool) -> usize;
+
+    /// The dispatching entry point and every SIMD kernel this CPU can run, each called
+    /// directly: the dispatcher takes only the best one, and the others ship too.
+    fn kernels() -> Vec<(&'static str, Kernel)> {
+        let mut all: Vec<(&'static str, Kernel)> = vec![("dispatch", count_word_starts)];
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has just been checked to support AVX2.
+            all.push(("avx2", |b, a| unsafe { avx2::count_word_starts(b, a) }));
+        }
+        #[cfg(target_arch = "aarch64")]
+        if std::arch::is_aarch64_feature_detected!("neon") {
+            // SAFETY: the CPU has just been checked to support NEON.
+            all.push(("neon", |b, a| unsafe { neon::count_word_starts(b, a) }));
+        }
+        all
+    }
+
+    fn assert_kernels_agree(bytes: &[u8], after_space: bool) {
+        let want = scalar_only(bytes, after_space);
+        for (name, kernel) in kernels() {
+            assert_eq!(
+                kernel(bytes, after_space),
+                want,
+                "{name} on {:?}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+    }
+
+    #[test]
+    fn long_texts_of_one_letter_words() {
+        // The densest word starts there are, over enough blocks to overflow any
+        // per-lane counter that is not flushed in time (NEON's byte lanes), with the
+        // lengths around the flush points.
+        for len in [
+            0, 1, 63, 64, 65, 4031, 4032, 4033, 4095, 4096, 8064, 20_000, 100_003,
+        ] {
+            let text: Vec<u8> = b"a ".iter().copied().cycle().take(len).collect();
+            for after in [true, false] {
+                assert_kernels_agree(&text, after);
+                assert_kernels_agree(&text[1.min(len)..], after);
+            }
+        }
+        let mut text = b"x\ty z\n".repeat(20_000);
+        text.extend("\u{3000}é".as_bytes());
+        assert_kernels_agree(&text, true);
+    }
+
     #[test]
     fn blocks_straddled_by_every_kind_of_character() {
         // Put each multibyte whitespace and a few other characters at every offset
-        // around the 32-byte block edges.
+        // around the block edges (32 bytes for AVX2, 64 for NEON).
         let mut specials: Vec<String> = PY_WHITESPACE.iter().map(|c| c.to_string()).collect();
         specials.extend(["é", "€", "😀", "\u{200B}", "\u{FEFF}", "x"].map(String::from));
         for s in &specials {
-            for pad in 0..70 {
+            for pad in 0..140 {
                 let text = format!(
                     "{}{s}y{}{s}",
                     "a ".repeat(pad / 2) + &"b".repeat(pad % 2),
                     " z".repeat(20)
                 );
                 for after in [true, false] {
-                    assert_eq!(
-                        count_word_starts(text.as_bytes(), after),
-                        scalar_only(text.as_bytes(), after),
-                        "{text:?}"
-                    );
+                    assert_kernels_agree(text.as_bytes(), after);
                 }
             }
         }
@@ -142,7 +289,7 @@ mod tests {
     proptest! {
         #[test]
         fn simd_matches_scalar_on_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..300), after in any::<bool>()) {
-            prop_assert_eq!(count_word_starts(&bytes, after), scalar_only(&bytes, after));
+            assert_kernels_agree(&bytes, after);
         }
 
         #[test]
@@ -153,7 +300,7 @@ mod tests {
             after in any::<bool>(),
         ) {
             let text = parts.concat();
-            prop_assert_eq!(count_word_starts(text.as_bytes(), after), scalar_only(text.as_bytes(), after));
+            assert_kernels_agree(text.as_bytes(), after);
         }
     }
 }
