@@ -5,6 +5,7 @@
     nox -s build              # dist/: abi3 wheel, cp313t wheel (cp314t if found), sdist
     nox -s install-check      # pip install dist/ into fresh venvs of every interpreter
     nox -s rust lint          # cargo fmt/clippy/test; ruff, stub check
+    nox -s rust-aarch64       # the core's tests (NEON kernels) for AArch64, under qemu
     nox -s bench-3.13 bench-3.13t report   # the benchmark on both builds, and its report
     nox -s bench-kernels      # the kernels against memory bandwidth, wc -w, grep, Python
     nox -s bench-kernels-3.13t   # the same on the free-threaded build
@@ -48,7 +49,14 @@ ABI3_PYTHON = "3.11"
 # The kernels benchmark's interpreter: the GIL twin of 3.13t, built the same way.
 KERNELS_PYTHON = "3.13"
 # `nox` alone runs what CI runs (ci/test), but for the benchmark smoke.
-nox.options.sessions = ["lint", "rust", *[f"tests-{v}" for v in PYTHONS], "build", "install-check"]
+nox.options.sessions = [
+    "lint",
+    "rust",
+    "rust-aarch64",
+    *[f"tests-{v}" for v in PYTHONS],
+    "build",
+    "install-check",
+]
 PARALLEL_THREADS = 8
 
 
@@ -325,6 +333,44 @@ def rust(session: nox.Session) -> None:
     session.run(*cargo, "fmt", "--all", "--check")
     session.run(*cargo, "clippy", "--workspace", "--all-targets", "--", "-D", "warnings")
     session.run(*cargo, "test", "--workspace")
+
+
+AARCH64 = "aarch64-unknown-linux-gnu"
+# Debian's cross linker and libc for AArch64, and qemu's user-mode emulator to run tests.
+AARCH64_PACKAGES = {
+    "aarch64-linux-gnu-gcc": "gcc-aarch64-linux-gnu",
+    "qemu-aarch64": "qemu-user",
+}
+
+
+@nox.session(name="rust-aarch64", python=False)
+def rust_aarch64(session: nox.Session) -> None:
+    """The core's tests built for AArch64 and run under qemu-aarch64, so the NEON kernels
+    are tested on a machine without an ARM CPU; clippy for the whole workspace on that
+    target. Installs the Rust target (rustup), the cross linker and qemu (apt) if missing.
+    qemu runs the code, not its speed: no timing is taken here."""
+    installed = subprocess.run(
+        ["rustup", "target", "list", "--installed"], stdout=subprocess.PIPE, text=True
+    ).stdout.split()
+    if AARCH64 not in installed:
+        session.run("rustup", "target", "add", AARCH64)
+    missing = [pkg for tool, pkg in AARCH64_PACKAGES.items() if shutil.which(tool) is None]
+    if missing:
+        session.run("apt-get", "update", "-q")
+        session.run(
+            "apt-get", "install", "-y", "-q", "--no-install-recommends", *missing,
+            env={"DEBIAN_FRONTEND": "noninteractive"},
+        )  # fmt: skip
+    env = {
+        "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER": "aarch64-linux-gnu-gcc",
+        "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER": "qemu-aarch64 -L /usr/aarch64-linux-gnu",
+    }
+    target = ["--target", AARCH64]
+    session.run(
+        "cargo", "clippy", "--workspace", "--all-targets", *target, "--", "-D", "warnings",
+        env=env,
+    )  # fmt: skip
+    session.run("cargo", "test", "-p", "word-count-core", *target, env=env)
 
 
 @nox.session(python=False)
