@@ -201,7 +201,7 @@ mod tests {
         fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
             self.step = self.step % 7 + 1;
             // Some calls are interrupted (EINTR), which must be retried, not reported.
-            if self.step % 3 == 0 {
+            if self.step.is_multiple_of(3) {
                 return Err(io::ErrorKind::Interrupted.into());
             }
             let n = self.step.min(out.len()).min(self.data.len());

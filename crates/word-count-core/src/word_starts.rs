@@ -1,5 +1,5 @@
-//! The word-start counting kernel: a portable scalar loop, and SIMD versions (AVX2 on
-//! x86_64, NEON on AArch64) chosen at run time (wheels run on any x86_64, so the CPU is
+//! The word-start counting kernel: a portable scalar loop, and SIMD versions (AVX-512BW
+//! or AVX2 on x86_64, NEON on AArch64) chosen at run time (wheels run on any x86_64, so the CPU is
 //! asked, not assumed).
 //!
 //! A word start is a non-whitespace character preceded by whitespace (or by the start,
@@ -18,6 +18,12 @@ use crate::pychars::whitespace_len;
 pub fn count_word_starts(bytes: &[u8], after_space: bool) -> usize {
     #[cfg(target_arch = "x86_64")]
     {
+        // The macro also checks that the OS saves the 512-bit registers (XCR0).
+        if std::arch::is_x86_feature_detected!("avx512bw") {
+            // SAFETY: the CPU has just been checked to support AVX-512BW (and with it
+            // AVX-512F, which the macro's check of avx512bw implies).
+            return unsafe { avx512::count_word_starts(bytes, after_space) };
+        }
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has just been checked to support AVX2.
             return unsafe { avx2::count_word_starts(bytes, after_space) };
@@ -109,6 +115,55 @@ pub(crate) mod avx2 {
             let before = (space << 1) | u32::from(in_space);
             count += (!space & before).count_ones() as usize;
             in_space = space >> 31 != 0;
+            i += BLOCK;
+        }
+        count + scalar(bytes, i, bytes.len(), in_space).0
+    }
+}
+
+/// The AVX-512BW kernel: the AVX2 one on 64-byte blocks, with comparisons that give a
+/// 64-bit mask directly (one bit per byte) instead of a vector to `movemask`.
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512 {
+    use std::arch::x86_64::*;
+
+    use super::scalar;
+
+    /// Bytes `b` with `lo <= b < lo + n` (unsigned), as mask bits.
+    #[inline]
+    #[target_feature(enable = "avx512bw")]
+    fn in_range(v: __m512i, lo: u8, n: u8) -> __mmask64 {
+        _mm512_cmplt_epu8_mask(
+            _mm512_sub_epi8(v, _mm512_set1_epi8(lo as i8)),
+            _mm512_set1_epi8(n as i8),
+        )
+    }
+
+    #[target_feature(enable = "avx512bw")]
+    pub(super) fn count_word_starts(bytes: &[u8], after_space: bool) -> usize {
+        const BLOCK: usize = 64;
+        let mut count = 0;
+        let mut in_space = after_space;
+        let mut i = 0;
+        while i + BLOCK <= bytes.len() {
+            // SAFETY: i + 64 <= len, so the unaligned 64-byte load stays inside `bytes`.
+            let v = unsafe { _mm512_loadu_si512(bytes.as_ptr().add(i).cast()) };
+            // Lead bytes of multibyte whitespace: C2, E1, E2, E3.
+            let lead =
+                _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0xC2u8 as i8)) | in_range(v, 0xE1, 3);
+            if lead != 0 {
+                // As in the AVX2 kernel: this block character by character.
+                let (n, next, was_space) = scalar(bytes, i, i + BLOCK, in_space);
+                count += n;
+                i = next;
+                in_space = was_space;
+                continue;
+            }
+            // Python's ASCII whitespace: 09..0D and 1C..20.
+            let space: u64 = in_range(v, 0x09, 5) | in_range(v, 0x1C, 5);
+            let before = (space << 1) | u64::from(in_space);
+            count += (!space & before).count_ones() as usize;
+            in_space = space >> 63 != 0;
             i += BLOCK;
         }
         count + scalar(bytes, i, bytes.len(), in_space).0
@@ -223,6 +278,13 @@ mod tests {
     fn kernels() -> Vec<(&'static str, Kernel)> {
         let mut all: Vec<(&'static str, Kernel)> = vec![("dispatch", count_word_starts)];
         #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx512bw") {
+            // SAFETY: the CPU has just been checked to support AVX-512BW.
+            all.push(("avx512bw", |b, a| unsafe {
+                avx512::count_word_starts(b, a)
+            }));
+        }
+        #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has just been checked to support AVX2.
             all.push(("avx2", |b, a| unsafe { avx2::count_word_starts(b, a) }));
@@ -248,6 +310,15 @@ mod tests {
     }
 
     #[test]
+    fn names_the_kernels_it_checks() {
+        // Shown with --nocapture: which kernels this CPU ran (an emulator's run of the
+        // tests, e.g. for AVX-512BW, proves it reached the kernel by this line).
+        let names: Vec<_> = kernels().iter().map(|(name, _)| *name).collect();
+        println!("word_starts kernels checked: {}", names.join(", "));
+        assert_eq!(names[0], "dispatch");
+    }
+
+    #[test]
     fn long_texts_of_one_letter_words() {
         // The densest word starts there are, over enough blocks to overflow any
         // per-lane counter that is not flushed in time (NEON's byte lanes), with the
@@ -269,7 +340,7 @@ mod tests {
     #[test]
     fn blocks_straddled_by_every_kind_of_character() {
         // Put each multibyte whitespace and a few other characters at every offset
-        // around the block edges (32 bytes for AVX2, 64 for NEON).
+        // around the block edges (32 bytes for AVX2, 64 for AVX-512BW and NEON).
         let mut specials: Vec<String> = PY_WHITESPACE.iter().map(|c| c.to_string()).collect();
         specials.extend(["é", "€", "😀", "\u{200B}", "\u{FEFF}", "x"].map(String::from));
         for s in &specials {
