@@ -7,6 +7,7 @@
     nox -s rust lint          # cargo fmt/clippy/test; ruff, stub check
     nox -s rust-aarch64       # the core's tests (NEON kernels) for AArch64, under qemu
     nox -s tests-aarch64      # the AArch64 wheel on Debian's arm64 CPython, under qemu
+    nox -s rust-avx512        # the core's tests on an emulated AVX-512 CPU (Bochs)
     nox -s bench-3.13 bench-3.13t report   # the benchmark on both builds, and its report
     nox -s bench-kernels      # the kernels against memory bandwidth, wc -w, grep, Python
     nox -s bench-kernels-3.13t   # the same on the free-threaded build
@@ -23,6 +24,8 @@ Arguments after ``--`` go to pytest, e.g. ``nox -s tests-3.13t -- -k counter -x`
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -54,6 +57,7 @@ nox.options.sessions = [
     "lint",
     "rust",
     "rust-aarch64",
+    "rust-avx512",
     *[f"tests-{v}" for v in PYTHONS],
     "tests-aarch64",
     "build",
@@ -440,6 +444,40 @@ def tests_aarch64(session: nox.Session) -> None:
             "--durations=5", *(session.posargs or AARCH64_TESTS),
             env={"PYTHONPATH": str(site)},
         )  # fmt: skip
+
+
+@nox.session(name="rust-avx512", python=False)
+def rust_avx512(session: nox.Session) -> None:
+    """The core's tests on an emulated CPU with AVX-512BW (Bochs, ci/bochs/run), so the
+    AVX-512 kernel is tested on machines without it; fails unless that kernel ran.
+    Arguments after -- go to the test binary (default: every test, 1000 cases each)."""
+    out = subprocess.run(
+        [
+            "cargo", "test", "-p", "word-count-core", "--release", "--no-run",
+            "--target", "x86_64-unknown-linux-gnu", "--message-format=json",
+        ],
+        # Static: the guest has no libc. --target keeps these flags off the host's builds.
+        env={**os.environ, "RUSTFLAGS": "-C target-feature=+crt-static"},
+        cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True,
+    ).stdout  # fmt: skip
+    binaries = [
+        m["executable"]
+        for m in map(json.loads, out.splitlines())
+        if m.get("reason") == "compiler-artifact" and m.get("executable")
+        and m["target"]["name"] == "word_count_core"
+    ]  # fmt: skip
+    if len(binaries) != 1:
+        session.error(f"expected one test binary of word_count_core, found {binaries}")
+    args = session.posargs or ["--test-threads=1", "--nocapture"]
+    run = subprocess.run(
+        [str(ROOT / "ci" / "bochs" / "run"), "-v", "-e", "PROPTEST_CASES=1000", binaries[0], *args],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    print(run.stdout)
+    if run.returncode != 0:
+        session.error(f"the tests failed under Bochs (exit status {run.returncode})")
+    if not session.posargs and "kernels checked: dispatch, avx512bw" not in run.stdout:
+        session.error("the emulated CPU did not run the AVX-512BW kernel")
 
 
 @nox.session(python=False)
