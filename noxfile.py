@@ -29,6 +29,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -64,6 +65,13 @@ nox.options.sessions = [
     "install-check",
 ]
 PARALLEL_THREADS = 8
+# The maturin pin, written once, in pyproject.toml's build-system (see the reason there).
+MATURIN = next(r for r in PYPROJECT["build-system"]["requires"] if r.startswith("maturin"))
+# pip in every venv: the newest tested here (a venv's bundled pip on 3.11 predates
+# dependency groups and some wheel tags, so it is upgraded, but not past what was tested).
+PIP = "pip>=25,<27"
+# cargo fuzz, for the fuzz session, at the version tested here.
+CARGO_FUZZ = "cargo-fuzz@0.13.2"
 
 
 def find_python(session: nox.Session, version: str) -> str | None:
@@ -89,8 +97,7 @@ def fresh_venv(session: nox.Session, version: str, name: str = "venv") -> Path:
     shutil.rmtree(location, ignore_errors=True)
     session.run(interpreter, "-m", "venv", str(location), silent=True)
     python = location / "bin" / "python"
-    # Python 3.11's bundled pip predates dependency groups and some wheel tags.
-    session.run(str(python), "-m", "pip", "install", "-q", "--upgrade", "pip", silent=True)
+    session.run(str(python), "-m", "pip", "install", "-q", "--upgrade", PIP, silent=True)
     return python
 
 
@@ -231,7 +238,7 @@ def report(session: nox.Session) -> None:
 def build(session: nox.Session) -> None:
     """dist/: the abi3 wheel, a wheel per free-threaded CPython found, and the sdist."""
     python = fresh_venv(session, ABI3_PYTHON)
-    pip(session, python, "install", "-q", "maturin>=1.9.4,<2")
+    pip(session, python, "install", "-q", MATURIN)
     maturin = str(python.parent / "maturin")
     shutil.rmtree(DIST, ignore_errors=True)
     session.run(maturin, "build", "--release", "--out", str(DIST), "--interpreter", str(python))
@@ -342,28 +349,58 @@ def rust(session: nox.Session) -> None:
 
 
 AARCH64 = "aarch64-unknown-linux-gnu"
-# Debian's cross linker and libc for AArch64, and qemu's user-mode emulator to run tests.
-AARCH64_PACKAGES = {
-    "aarch64-linux-gnu-gcc": "gcc-aarch64-linux-gnu",
-    "qemu-aarch64": "qemu-user",
-}
+# Every Debian package the AArch64 sessions need, named: apt's --no-install-recommends
+# leaves out libc6-dev-arm64-cross (only a Recommends of the cross gcc), and without it
+# the link fails with "cannot find Scrt1.o" -- on a new machine only (issue #10).
+AARCH64_PACKAGES = [
+    "gcc-aarch64-linux-gnu",  # the cross linker cargo uses
+    "libc6-dev-arm64-cross",  # crt1.o, crti.o, libc.so for the link
+    "qemu-user",  # qemu-aarch64, which runs the tests
+]
+
+
+def apt_install(session: nox.Session, packages: list[str], why: str) -> None:
+    """Install the missing ones of ``packages`` from Debian by name (ci/apt-install)."""
+    session.run(str(ROOT / "ci" / "apt-install"), "--why", why, *packages)
+
+
+def check_aarch64_toolchain(session: nox.Session) -> None:
+    """Link a trivial C program with the cross gcc and run it under qemu-aarch64: one
+    clear line naming the missing piece if the toolchain cannot build and run for
+    AArch64, instead of a linker error deep in cargo's output."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src, exe = Path(tmp) / "hello.c", Path(tmp) / "hello"
+        src.write_text("int main(void) { return 42; }\n")
+        link = subprocess.run(
+            ["aarch64-linux-gnu-gcc", str(src), "-o", str(exe)], capture_output=True, text=True
+        )
+        if link.returncode != 0:
+            first = (link.stderr.strip().splitlines() or ["no output"])[0]
+            session.error(
+                "aarch64-linux-gnu-gcc cannot link a trivial program "
+                f"(is libc6-dev-arm64-cross installed?): {first}"
+            )
+        run = subprocess.run(
+            ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", str(exe)], capture_output=True
+        )
+        if run.returncode != 42:
+            session.error(
+                f"qemu-aarch64 does not run an AArch64 program (exit {run.returncode}): "
+                f"{run.stderr.decode(errors='replace').strip()[:200]} (is qemu-user installed?)"
+            )
 
 
 def aarch64_toolchain(session: nox.Session) -> dict[str, str]:
     """Install what building for AArch64 needs, if missing: the Rust target (rustup), and
-    Debian's cross gcc and qemu-user (apt). Returns cargo's environment for the target."""
+    AARCH64_PACKAGES (apt); check that they link and run a program. Returns cargo's
+    environment for the target."""
     installed = subprocess.run(
         ["rustup", "target", "list", "--installed"], stdout=subprocess.PIPE, text=True
     ).stdout.split()
     if AARCH64 not in installed:
         session.run("rustup", "target", "add", AARCH64)
-    missing = [pkg for tool, pkg in AARCH64_PACKAGES.items() if shutil.which(tool) is None]
-    if missing:
-        session.run("apt-get", "update", "-q")
-        session.run(
-            "apt-get", "install", "-y", "-q", "--no-install-recommends", *missing,
-            env={"DEBIAN_FRONTEND": "noninteractive"},
-        )  # fmt: skip
+    apt_install(session, AARCH64_PACKAGES, "to build and run for AArch64")
+    check_aarch64_toolchain(session)
     return {
         "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER": "aarch64-linux-gnu-gcc",
         "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER": "qemu-aarch64 -L /usr/aarch64-linux-gnu",
@@ -415,7 +452,7 @@ def tests_aarch64(session: nox.Session) -> None:
         stdout=subprocess.PIPE, text=True, check=True,
     ).stdout.strip()  # fmt: skip
     python = fresh_venv(session, ABI3_PYTHON)
-    pip(session, python, "install", "-q", "maturin>=1.9.4,<2")
+    pip(session, python, "install", "-q", MATURIN)
     wheels = ROOT / ".nox" / session.name / "wheels"
     shutil.rmtree(wheels, ignore_errors=True)
     session.run(
@@ -488,7 +525,7 @@ def fuzz(session: nox.Session) -> None:
     the sanitizer flags cargo-fuzz passes, as no nightly can be installed here."""
     seconds = session.posargs[0] if session.posargs else "60"
     if shutil.which("cargo-fuzz") is None:
-        session.run("cargo", "install", "--locked", "cargo-fuzz")
+        session.run("cargo", "install", "--locked", CARGO_FUZZ)
     with session.chdir(ROOT / "fuzz"):
         session.run(
             "cargo", "fuzz", "run", "kernels", "--", f"-max_total_time={seconds}",
