@@ -52,6 +52,15 @@ mod _word_count {
     #[allow(non_upper_case_globals)] // Python's name for it
     const __version__: &str = env!("CARGO_PKG_VERSION");
 
+    /// The rustc that compiled this module (`rustc --version`), recorded by the benchmarks
+    /// next to every result.
+    #[pymodule_export]
+    const _RUSTC_VERSION: &str = env!("WORD_COUNT_RUSTC_VERSION");
+
+    /// The PyO3 release this module is built on (from Cargo.lock), likewise recorded.
+    #[pymodule_export]
+    const _PYO3_VERSION: &str = env!("WORD_COUNT_PYO3_VERSION");
+
     /// Thread counts above this are capped: a call never splits its text into more
     /// chunks than this, whatever `n_threads` asks for.
     #[pymodule_export]

@@ -6,6 +6,7 @@ toss. The speedups are read by people, from the report."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -37,6 +38,7 @@ def test_a_tiny_run_writes_a_complete_result_and_report(tmp_path):
     assert doc["label"] == "tiny"
     assert doc["interpreter"]["gil_enabled"] == getattr(sys, "_is_gil_enabled", lambda: True)()
     assert {r["threads"] for r in doc["results"]} == {1, 2}
+    assert_build_recorded(doc)
     assert all("speedup" in r for r in doc["results"] if r["workload"] != "single-thread")
     written = report.write_report(tmp_path)
     text = written.read_text()
@@ -44,10 +46,19 @@ def test_a_tiny_run_writes_a_complete_result_and_report(tmp_path):
     assert "pure-Python threads" in text
 
 
+def assert_build_recorded(doc):
+    """The result names what built the module: the real rustc, PyO3 and maturin."""
+    build = doc["build"]
+    assert re.fullmatch(r"rustc 1\.\d+\.\d+.*", build["rustc"]), build
+    assert re.fullmatch(r"0\.28\.\d+", build["pyo3"]), build  # 0.29 drops 3.13t
+    assert re.fullmatch(r"maturin \(1\.\d+\.\d+\)", build["maturin"]), build
+
+
 def test_check_complete_names_what_is_missing():
     doc = {"interpreter": {}, "settings": {"threads": [1, 2]}, "results": []}
     problems = report.check_complete(doc)
     assert "interpreter.version is missing" in problems
+    assert "build.rustc is missing" in problems
     assert "no results at all" in problems
 
 
@@ -70,6 +81,7 @@ def test_a_tiny_kernels_run_has_every_row_and_the_counts_agree(tmp_path):
     )  # fmt: skip
     doc = json.loads(out.read_text())
     rows = {r["id"]: r for r in doc["rows"]}
+    assert_build_recorded(doc)
     assert set(rows) == KERNEL_ROWS
     for r in rows.values():
         assert r["runs"] >= 5

@@ -8,6 +8,8 @@ from typing_extensions import Buffer
 
 __all__ = [
     "MAX_THREADS",
+    "_PYO3_VERSION",
+    "_RUSTC_VERSION",
     "WordCounter",
     "__version__",
     "_noop",
@@ -22,6 +24,9 @@ __all__ = [
 
 __version__: Final[str]
 MAX_THREADS: Final[int]
+# Which rustc and PyO3 built the module: recorded with every benchmark result.
+_RUSTC_VERSION: Final[str]
+_PYO3_VERSION: Final[str]
 
 # A str, or a bytes-like object (bytes, bytearray, memoryview, mmap...) of UTF-8.
 _Text: TypeAlias = str | Buffer

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import word_count
+from word_count import _word_count
 from word_count.bench.text import make_text
 from word_count.bench.workloads import NEEDLE, WORKLOADS, Cell, cells
 
@@ -67,6 +68,26 @@ def interpreter_info() -> dict[str, object]:
         "cflags": sysconfig.get_config_var("CFLAGS") or "",
         "compiler": platform.python_compiler(),
         "executable": sys.executable,
+    }
+
+
+def build_info() -> dict[str, str]:
+    """What built the module being measured: rustc and PyO3 (compiled into it) and the
+    maturin that made its wheel (the wheel's own WHEEL file), recorded with every result."""
+    from importlib import metadata
+
+    maturin = "unknown"
+    try:
+        wheel = metadata.distribution("word-count").read_text("WHEEL") or ""
+    except metadata.PackageNotFoundError:
+        wheel = ""
+    for line in wheel.splitlines():
+        if line.startswith("Generator:"):
+            maturin = line.split(":", 1)[1].strip()
+    return {
+        "rustc": _word_count._RUSTC_VERSION,
+        "pyo3": _word_count._PYO3_VERSION,
+        "maturin": maturin,
     }
 
 
@@ -270,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         "label": args.label,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "interpreter": info,
+        "build": build_info(),
         "machine": machine_info(),
         "package": {"word_count": word_count.__version__, "source": args.source},
         "settings": {

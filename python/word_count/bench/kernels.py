@@ -72,6 +72,7 @@ from typing import Any
 import word_count
 from word_count import _word_count as ext
 from word_count.bench.__main__ import (
+    build_info,
     default_label,
     interpreter_info,
     machine_info,
@@ -486,13 +487,14 @@ def markdown(doc: dict[str, Any]) -> list[str]:
             f"{'' if c['unit'] == '×' else ' '}{c['unit']} "
             f"(target {'<=' if c['at_most'] else '>='} {c['target']:g})"
         )
-    i, m = doc["interpreter"], doc["machine"]
+    i, m, b = doc["interpreter"], doc["machine"], doc["build"]
     lines += [
         "",
         f"Python {i['version']} ({'free-threaded' if i['free_threaded'] else 'GIL build'}, "
         f"GIL {'on' if i['gil_enabled'] else 'off'}), {i['compiler']}, {i['executable']}",
         f"- configure: `{i['config_args']}`",
         f"- CFLAGS: `{i['cflags']}`",
+        f"- built with {b['rustc']}, PyO3 {b['pyo3']}, {b['maturin']}",
         f"- machine: {m['platform']}, {m['cpu_count']} CPUs ({m['affinity']} usable)",
         f"- tools: {doc['tools']['wc']}; {doc['tools']['grep']}; both with LC_ALL=C",
         f"- word_count {doc['package']['word_count']} from {doc['package']['source']}",
@@ -555,6 +557,7 @@ def main(argv: list[str] | None = None) -> int:
         "label": args.label,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "interpreter": interpreter_info(),
+        "build": build_info(),
         "machine": machine_info(),
         "package": {"word_count": word_count.__version__, "source": args.source},
         "tools": tools,

@@ -275,17 +275,17 @@ def results_table(doc: Doc) -> list[str]:
 def interpreters_table(docs: list[Doc]) -> list[str]:
     lines = [
         "| label | version | free-threaded | GIL at run time | configure flags | CPUs "
-        "| rounds budget | word-count source | created |",
-        "|---|---|---|---|---|---:|---|---|---|",
+        "| rounds budget | word-count source | built with | created |",
+        "|---|---|---|---|---|---:|---|---|---|---|",
     ]
     for d in docs:
-        i, s = d["interpreter"], d["settings"]
+        i, s, b = d["interpreter"], d["settings"], d["build"]
         lines.append(
             f"| {d['label']} | {i['version']} | {i['free_threaded']} "
             f"| {'on' if i['gil_enabled'] else 'off'} | `{i['config_args']}` "
             f"| {d['machine']['cpu_count']} | {s['budget_s']:.0f} s"
             f"{' (quick)' if s['quick'] else ''} | {d['package'].get('source', 'unknown')} "
-            f"| {d['created']} |"
+            f"| {b['rustc']}, PyO3 {b['pyo3']}, {b['maturin']} | {d['created']} |"
         )
     return [*lines, ""]
 
@@ -407,6 +407,9 @@ def check_complete(doc: Doc) -> list[str]:
     for key in ("version", "free_threaded", "gil_enabled", "config_args"):
         if key not in doc.get("interpreter", {}):
             problems.append(f"interpreter.{key} is missing")
+    for key in ("rustc", "pyo3", "maturin"):
+        if key not in doc.get("build", {}):
+            problems.append(f"build.{key} is missing")
     results = doc.get("results", [])
     for r in results:
         missing = [f for f in REQUIRED_FIELDS if f not in r]
