@@ -1,11 +1,25 @@
 //! Gives this crate PyO3's cfgs (`Py_LIMITED_API`, `Py_3_14`, ...), so that the
 //! version-specific (free-threaded) build may read a `str`'s storage, which the stable
-//! ABI forbids (src/text.rs, `Contents`). Also records which rustc and which PyO3 built
+//! ABI forbids (src/text.rs, `Contents`), as one cfg, `str_storage`. Also records which rustc and which PyO3 built
 //! the module: the benchmarks write both next to every result (#10).
 use std::{env, fs, path::Path, process::Command};
 
 fn main() {
     pyo3_build_config::use_pyo3_cfgs();
+
+    // `str_storage`: a `str`'s own storage may be read (src/text.rs, `Contents`). Not
+    // under the stable ABI, which hides a `str`'s layout, and not yet on 3.14, whose
+    // accessors PyO3 0.28 leaves out. Said once here, from PyO3's own cfgs.
+    let pyo3_cfgs = pyo3_build_config::get().build_script_outputs();
+    let has = |cfg: &str| {
+        pyo3_cfgs
+            .iter()
+            .any(|c| c == &format!("cargo:rustc-cfg={cfg}"))
+    };
+    println!("cargo:rustc-check-cfg=cfg(str_storage)");
+    if !has("Py_LIMITED_API") && !has("Py_3_14") {
+        println!("cargo:rustc-cfg=str_storage");
+    }
 
     let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
     let rustc_version = Command::new(rustc)

@@ -72,7 +72,8 @@ impl From<Error> for PyErr {
 /// The OSError `open()` would raise: `OSError(errno, strerror, filename)`, which Python
 /// turns into the subclass for the errno (FileNotFoundError, IsADirectoryError,
 /// PermissionError...). PyO3's own conversion from `io::Error` keeps neither the errno
-/// nor the filename (see ../shared/NOTES.md).
+/// nor the filename (PyO3 0.28, `impl From<io::Error> for PyErr`), so a caller could not
+/// tell which file was missing.
 fn os_error(e: std::io::Error, filename: Py<PyAny>) -> PyErr {
     match e.raw_os_error() {
         Some(errno) => {

@@ -7,14 +7,14 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use word_count_core::stream::{Block, Stream, StreamError, BLOCK_BYTES};
-use word_count_core::words;
+use word_count_core::text::Text;
 
 use crate::detach::detach;
 use crate::errors::Error;
 use crate::search::needle_of;
 use crate::sliced::no_panic;
 use crate::text::PyText;
-use crate::threads::{chunks_for, thread_count};
+use crate::threads::thread_count;
 
 /// Count the words of the file at `path` as `len(text.split())` would for its text,
 /// decoded as UTF-8, splitting the work over `n_threads` Rust threads.
@@ -39,12 +39,7 @@ pub fn word_count_file(
 ) -> Result<usize, Error> {
     let threads = thread_count(n_threads)?;
     scan_file(py, path, 0, progress, |b| {
-        words::count_words_in(
-            b.bytes,
-            b.start,
-            b.end,
-            chunks_for(b.end - b.start, threads),
-        )
+        Text::Utf8(b.bytes).count_words(b.start, b.end, threads)
     })
 }
 
@@ -63,7 +58,7 @@ pub fn search_file(
 ) -> Result<usize, Error> {
     let needle = needle_of(py, &needle)?;
     scan_file(py, path, needle.lookahead(), progress, |b| {
-        needle.count_in(b.bytes, b.start, b.end, chunks_for(b.end - b.start, None))
+        Text::Utf8(b.bytes).count_tokens(&needle, b.start, b.end, None)
     })
 }
 

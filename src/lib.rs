@@ -12,8 +12,6 @@ mod sliced;
 mod testing;
 mod text;
 mod threads;
-#[cfg(not(any(Py_LIMITED_API, Py_3_14)))]
-mod units;
 mod words;
 
 /// Word counting and whole-token search, in Rust, safe to call from many threads.

@@ -10,7 +10,6 @@ use word_count_core::search::Needle;
 use crate::errors::Error;
 use crate::sliced::sum_sliced;
 use crate::text::{Contents, PyText};
-use crate::threads::chunks_for;
 
 /// The needle, checked: UTF-8 if it came as bytes, and not empty.
 pub fn needle_of<'n>(py: Python<'_>, needle: &'n PyText<'_>) -> Result<Needle<'n>, Error> {
@@ -18,46 +17,53 @@ pub fn needle_of<'n>(py: Python<'_>, needle: &'n PyText<'_>) -> Result<Needle<'n
     Ok(Needle::new(needle.as_bytes())?)
 }
 
-/// Count the tokens of `contents` equal to `needle`, in parallel over the text on
-/// rayon's pool, without holding the interpreter.
-///
-/// The tokens are `line.split(" ")` for each line of `contents.splitlines()`, so a
-/// token ends at a space or any of Python's line breaks, but not at a tab. Either
-/// argument may be a str or a bytes-like object of UTF-8 (read in place, not copied),
-/// which means the text it decodes to.
-///
-/// Raises ValueError for an empty needle, TypeError for an argument of another type,
-/// and UnicodeDecodeError (as `bytes.decode()` would) for bytes that are not UTF-8.
-#[pyfunction]
-pub fn search(py: Python<'_>, contents: Contents<'_>, needle: PyText<'_>) -> Result<usize, Error> {
-    count_tokens(py, contents, needle, Mode::Parallel)
+/// One Python function per [`Mode`], all with the same arguments and body.
+macro_rules! search_function {
+    ($(#[$doc:meta])* $name:ident, $mode:expr) => {
+        $(#[$doc])*
+        #[pyfunction]
+        pub fn $name(
+            py: Python<'_>,
+            contents: Contents<'_>,
+            needle: PyText<'_>,
+        ) -> Result<usize, Error> {
+            count_tokens(py, contents, needle, $mode)
+        }
+    };
 }
 
-/// Like `search`, on the calling thread, staying attached to the interpreter.
-///
-/// On a GIL build this holds the GIL for the whole call, so Python threads calling it
-/// run one at a time. That is deliberate: it is the contrast the benchmarks measure.
-/// On free-threaded Python, threads calling it run in parallel.
-#[pyfunction]
-pub fn search_sequential(
-    py: Python<'_>,
-    contents: Contents<'_>,
-    needle: PyText<'_>,
-) -> Result<usize, Error> {
-    count_tokens(py, contents, needle, Mode::Attached)
-}
+search_function!(
+    /// Count the tokens of `contents` equal to `needle`, in parallel over the text on
+    /// rayon's pool, without holding the interpreter.
+    ///
+    /// The tokens are `line.split(" ")` for each line of `contents.splitlines()`, so a
+    /// token ends at a space or any of Python's line breaks, but not at a tab. Either
+    /// argument may be a str or a bytes-like object of UTF-8 (read in place, not copied),
+    /// which means the text it decodes to.
+    ///
+    /// Raises ValueError for an empty needle, TypeError for an argument of another type,
+    /// and UnicodeDecodeError (as `bytes.decode()` would) for bytes that are not UTF-8.
+    search,
+    Mode::Parallel
+);
 
-/// Like `search`, on the calling thread, detached from the interpreter while it counts,
-/// so Python threads calling it run in parallel on either build. (A text under 32 KiB
-/// is counted attached: microseconds of work, less than detaching costs.)
-#[pyfunction]
-pub fn search_sequential_detached(
-    py: Python<'_>,
-    contents: Contents<'_>,
-    needle: PyText<'_>,
-) -> Result<usize, Error> {
-    count_tokens(py, contents, needle, Mode::Detached)
-}
+search_function!(
+    /// Like `search`, on the calling thread, staying attached to the interpreter.
+    ///
+    /// On a GIL build this holds the GIL for the whole call, so Python threads calling it
+    /// run one at a time. That is deliberate: it is the contrast the benchmarks measure.
+    /// On free-threaded Python, threads calling it run in parallel.
+    search_sequential,
+    Mode::Attached
+);
+
+search_function!(
+    /// Like `search`, on the calling thread, detached from the interpreter while it counts,
+    /// so Python threads calling it run in parallel on either build. (A text under 32 KiB
+    /// is counted attached: microseconds of work, less than detaching costs.)
+    search_sequential_detached,
+    Mode::Detached
+);
 
 /// How a search uses threads and the interpreter: what tells the three functions apart.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -77,23 +83,12 @@ fn count_tokens(
     mode: Mode,
 ) -> Result<usize, Error> {
     let needle = needle_of(py, &needle)?;
-    let parallel = mode == Mode::Parallel;
-    let attached = mode == Mode::Attached;
-    #[allow(clippy::infallible_destructuring_match)] // one variant under abi3
-    let contents = match contents {
-        Contents::Text(text) => text,
-        #[cfg(not(any(Py_LIMITED_API, Py_3_14)))]
-        Contents::Units(units) => {
-            return crate::units::search(py, &units, needle.bytes(), parallel, attached)
-        }
+    let threads = if mode == Mode::Parallel {
+        None
+    } else {
+        Some(1)
     };
-    let text = contents.as_bytes();
-    sum_sliced(py, &contents, attached, |start, end| {
-        let n_chunks = if parallel {
-            chunks_for(end - start, None)
-        } else {
-            1
-        };
-        needle.count_in(text, start, end, n_chunks)
+    sum_sliced(py, &contents, mode == Mode::Attached, |text, start, end| {
+        text.count_tokens(&needle, start, end, threads)
     })
 }

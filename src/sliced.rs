@@ -4,20 +4,21 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use pyo3::prelude::*;
-use word_count_core::chunks;
+use word_count_core::text::Text;
 
 use crate::detach::detach;
 use crate::errors::Error;
-use crate::text::PyText;
+use crate::text::Contents;
 
-/// Ctrl-C must raise KeyboardInterrupt within 0.2 s. The slowest count is a search for
-/// a needle that is every other token ("ab" in "ab ab ab ..."), at about 0.38 GB/s on
-/// one core here: 16 MiB take 45 ms. A slice boundary costs about a microsecond.
+/// Ctrl-C must raise KeyboardInterrupt within 0.2 s (tests/test_interrupt.py checks it),
+/// so one slice must take well under that on the slowest count, a search for a needle
+/// that is every other token ("ab" in "ab ab ab ..."); a slice boundary costs about a
+/// microsecond, so slices can be short. The kernels benchmark measures those speeds.
 pub const SLICE_BYTES: usize = 16 << 20;
 
-/// A text under this is counted without detaching: at worst (the scalar path) some
-/// 30 us, while detaching and re-attaching costs about as much as the whole call on a
-/// tiny text. It is one minimum chunk, so such a text is never split between threads.
+/// A text under this is counted without detaching: microseconds of work even on the
+/// scalar path, while detaching and re-attaching costs about as much as the whole call
+/// on a tiny text. It is one minimum chunk, so such a text is never split between threads.
 pub const SMALL_BYTES: usize = word_count_core::MIN_CHUNK_BYTES;
 
 /// Run `f`, turning a panic into [`Error::Internal`]. No user input should panic the
@@ -34,55 +35,38 @@ pub fn no_panic<T>(f: impl FnOnce() -> T) -> Result<T, Error> {
     })
 }
 
-/// The sum of `count(start, end)` over consecutive slices of `text` of at most
-/// [`SLICE_BYTES`]. Each slice is checked to be UTF-8 (if the text came as bytes) and
-/// counted detached from the interpreter, unless `attached`; between slices, pending
-/// signals are handled, so Ctrl-C raises KeyboardInterrupt (on the main thread; other
-/// threads have no signals to handle).
+/// The sum of `count(text, start, end)` over consecutive slices of `contents`' text of
+/// at most [`SLICE_BYTES`]: the one loop every long call on a text goes through, for
+/// every operation and every kind of text. Each slice is checked to be UTF-8 (if the text
+/// came as bytes) and counted detached from the interpreter, unless `attached`; between
+/// slices, pending signals are handled, so Ctrl-C raises KeyboardInterrupt (on the main
+/// thread; other threads have no signals to handle).
 pub fn sum_sliced(
     py: Python<'_>,
-    text: &PyText<'_>,
+    contents: &Contents<'_>,
     attached: bool,
-    count: impl Fn(usize, usize) -> usize + Sync,
+    count: impl Fn(&Text<'_>, usize, usize) -> usize + Sync,
 ) -> Result<usize, Error> {
-    let len = text.as_bytes().len();
-    if len < SMALL_BYTES {
+    let text = contents.text();
+    let slice = |start: usize, end: usize| {
+        no_panic(|| {
+            contents.check_utf8(start, end)?;
+            Ok(count(&text, start, end))
+        })
+    };
+    if text.len_bytes() < SMALL_BYTES {
         // Microseconds of work: detaching and re-attaching would cost more than it.
-        return no_panic(|| {
-            text.check_utf8(0, len)?;
-            Ok(count(0, len))
-        })?
-        .map_err(|e| text.decode_error(py, e));
+        return slice(0, text.len())?.map_err(|e| contents.decode_error(py, e));
     }
-    let cuts = chunks::slices(text.as_bytes(), SLICE_BYTES);
-    sum_over_cuts(
-        py,
-        &cuts,
-        attached,
-        |a, b| {
-            text.check_utf8(a, b)?;
-            Ok(count(a, b))
-        },
-        |e| text.decode_error(py, e),
-    )
-}
-
-/// The sum of `count(a, b)` over the slices between consecutive `cuts`: each slice in
-/// one go, detached unless `attached`, a panic turned into [`Error::Internal`] and an
-/// error of `count` into an [`Error`] by `on_error`; between slices, pending signals are
-/// handled. Every long call on a text, bytes or a `str`'s storage, goes through here.
-pub fn sum_over_cuts<E: Send>(
-    py: Python<'_>,
-    cuts: &[usize],
-    attached: bool,
-    count: impl Fn(usize, usize) -> Result<usize, E> + Sync,
-    on_error: impl Fn(E) -> Error,
-) -> Result<usize, Error> {
+    let cuts = text.slices(SLICE_BYTES);
     let mut total = 0;
     for w in cuts.windows(2) {
-        let slice = || no_panic(|| count(w[0], w[1]));
-        let counted = if attached { slice() } else { detach(py, slice) };
-        total += counted?.map_err(&on_error)?;
+        let counted = if attached {
+            slice(w[0], w[1])
+        } else {
+            detach(py, || slice(w[0], w[1]))
+        };
+        total += counted?.map_err(|e| contents.decode_error(py, e))?;
         if cuts.len() > 2 {
             py.check_signals()?;
         }

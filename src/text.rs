@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyString};
 use pyo3::{intern, Borrowed};
+use word_count_core::text::Text;
 use word_count_core::utf8::{self, Utf8Error};
 
 use crate::errors::Error;
@@ -160,34 +161,59 @@ pub fn to_py_str<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PySt
     }
 }
 
-/// A non-ASCII `str`'s own storage: one code unit per code point, of 1, 2 or 4 bytes
-/// (PEP 393). Only where the build may read it: not under the stable ABI (abi3), whose
-/// rules hide the layout of a `str`, and not yet on 3.14, whose accessors changed.
-#[cfg(not(any(Py_LIMITED_API, Py_3_14)))]
-pub enum Units<'a> {
-    Latin1(&'a [u8]),
-    Ucs2(&'a [u16]),
-    Ucs4(&'a [u32]),
-}
-
 /// The text argument of `word_count` and `search*`: a [`PyText`], or, where the build
-/// allows, a non-ASCII `str` read in place ([`Units`]) instead of converted to UTF-8,
-/// which CPython does at about 0.3 GB/s, slower than counting, keeping the copy for the
-/// `str`'s lifetime.
+/// allows, a non-ASCII `str` read in place, its own storage handed to the core as is
+/// (Latin-1, UCS-2 or UCS-4 units), instead of converted to UTF-8, which CPython does
+/// slower than we count (the kernels benchmark's "UTF-8 copy" rows), keeping the copy
+/// for the `str`'s lifetime.
+///
+/// The storage is readable only where PyO3 exposes it: not under the stable ABI (abi3),
+/// whose rules hide the layout of a `str`, and not yet on 3.14, whose accessors changed
+/// (build.rs sets `str_storage` where it is readable).
 pub enum Contents<'a> {
     Text(PyText<'a>),
-    #[cfg(not(any(Py_LIMITED_API, Py_3_14)))]
-    Units(Units<'a>),
+    #[cfg(str_storage)]
+    Storage(Text<'a>),
+}
+
+impl Contents<'_> {
+    /// The text as the core counts it.
+    pub fn text(&self) -> Text<'_> {
+        match self {
+            Contents::Text(text) => Text::Utf8(text.as_bytes()),
+            #[cfg(str_storage)]
+            Contents::Storage(text) => *text,
+        }
+    }
+
+    /// Check that units `start..end` are UTF-8 where the text came as bytes (see
+    /// [`PyText::check_utf8`]); a `str` always is. Pure Rust: call it detached.
+    pub fn check_utf8(&self, start: usize, end: usize) -> Result<(), Utf8Error> {
+        match self {
+            Contents::Text(text) => text.check_utf8(start, end),
+            #[cfg(str_storage)]
+            Contents::Storage(_) => Ok(()),
+        }
+    }
+
+    /// The UnicodeDecodeError for `e`, found by [`Contents::check_utf8`].
+    pub fn decode_error(&self, py: Python<'_>, e: Utf8Error) -> Error {
+        match self {
+            Contents::Text(text) => text.decode_error(py, e),
+            #[cfg(str_storage)]
+            Contents::Storage(_) => unreachable!("a str's storage is never checked as UTF-8"),
+        }
+    }
 }
 
 impl<'a, 'py> FromPyObject<'a, 'py> for Contents<'a> {
     type Error = PyErr;
 
     fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        #[cfg(not(any(Py_LIMITED_API, Py_3_14)))]
+        #[cfg(str_storage)]
         if obj.is_instance_of::<PyString>() {
-            if let Some(units) = units_of(obj) {
-                return Ok(Contents::Units(units));
+            if let Some(storage) = storage_of(obj) {
+                return Ok(Contents::Storage(storage));
             }
         }
         Ok(Contents::Text(obj.extract()?))
@@ -196,8 +222,8 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Contents<'a> {
 
 /// The storage of `s` (a `str`), unless it is ASCII: an ASCII `str` is its own UTF-8,
 /// which the byte kernels (SIMD) count fastest.
-#[cfg(not(any(Py_LIMITED_API, Py_3_14)))]
-fn units_of<'a>(s: Borrowed<'a, '_, PyAny>) -> Option<Units<'a>> {
+#[cfg(str_storage)]
+fn storage_of<'a>(s: Borrowed<'a, '_, PyAny>) -> Option<Text<'a>> {
     use pyo3::ffi;
     use std::slice::from_raw_parts;
     let ptr = s.as_ptr();
@@ -212,9 +238,9 @@ fn units_of<'a>(s: Borrowed<'a, '_, PyAny>) -> Option<Units<'a>> {
         let len = usize::try_from(ffi::PyUnicode_GET_LENGTH(ptr)).ok()?;
         let data = ffi::PyUnicode_DATA(ptr);
         match ffi::PyUnicode_KIND(ptr) {
-            ffi::PyUnicode_1BYTE_KIND => Some(Units::Latin1(from_raw_parts(data.cast(), len))),
-            ffi::PyUnicode_2BYTE_KIND => Some(Units::Ucs2(from_raw_parts(data.cast(), len))),
-            ffi::PyUnicode_4BYTE_KIND => Some(Units::Ucs4(from_raw_parts(data.cast(), len))),
+            ffi::PyUnicode_1BYTE_KIND => Some(Text::Latin1(from_raw_parts(data.cast(), len))),
+            ffi::PyUnicode_2BYTE_KIND => Some(Text::Ucs2(from_raw_parts(data.cast(), len))),
+            ffi::PyUnicode_4BYTE_KIND => Some(Text::Ucs4(from_raw_parts(data.cast(), len))),
             _ => None,
         }
     }

@@ -2,7 +2,7 @@
 
 use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
-use word_count_core::{chunks, MAX_THREADS, MIN_CHUNK_BYTES};
+use word_count_core::MAX_THREADS;
 
 use crate::errors::Error;
 
@@ -19,7 +19,7 @@ pub fn saturating_index(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
 }
 
 /// The thread count `n_threads` asks for: None (every core of the pool) stays None,
-/// resolved by [`chunks_for`] only for a text large enough to split; an int must be at
+/// resolved by the core (`chunks::chunks_for`) only for a text large enough to split; an int must be at
 /// least 1 (ValueError, not OverflowError, for a negative one) and is capped at
 /// [`MAX_THREADS`]; anything else is a TypeError.
 pub fn thread_count(n_threads: Option<&Bound<'_, PyAny>>) -> Result<Option<usize>, Error> {
@@ -36,17 +36,4 @@ pub fn thread_count(n_threads: Option<&Bound<'_, PyAny>>) -> Result<Option<usize
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// How many chunks to count `len` bytes in, with `threads` threads (None: the pool's).
-///
-/// A text under two minimum chunks is never split, so it does not ask for the pool at
-/// all: that lookup costs a `getpid()` system call (the pool is per process, see the
-/// core's `pool` module), a large part of a call on a tiny text.
-pub fn chunks_for(len: usize, threads: Option<usize>) -> usize {
-    if len < 2 * MIN_CHUNK_BYTES {
-        return 1;
-    }
-    let threads = threads.unwrap_or_else(word_count_core::pool::threads);
-    chunks::chunk_count(len, threads, MIN_CHUNK_BYTES)
 }

@@ -1,12 +1,11 @@
 //! `word_count`: `len(text.split())` in Rust, on as many threads as asked.
 
 use pyo3::prelude::*;
-use word_count_core::words;
 
 use crate::errors::Error;
 use crate::sliced::sum_sliced;
 use crate::text::Contents;
-use crate::threads::{chunks_for, thread_count};
+use crate::threads::thread_count;
 
 /// Count the words of `text` exactly as `len(text.split())` does, with Python's 29
 /// whitespace characters, splitting the work over `n_threads` Rust threads.
@@ -30,15 +29,7 @@ pub fn word_count(
     n_threads: Option<&Bound<'_, PyAny>>,
 ) -> Result<usize, Error> {
     let threads = thread_count(n_threads)?;
-    #[allow(clippy::infallible_destructuring_match)] // one variant under abi3
-    let text = match text {
-        Contents::Text(text) => text,
-        #[cfg(not(any(Py_LIMITED_API, Py_3_14)))]
-        Contents::Units(units) => return crate::units::word_count(py, &units, threads),
-    };
-    let bytes = text.as_bytes();
-    sum_sliced(py, &text, false, |start, end| {
-        // A small text, or 1 thread, is counted on the calling thread: no pool hand-off.
-        words::count_words_in(bytes, start, end, chunks_for(end - start, threads))
+    sum_sliced(py, &text, false, |text, start, end| {
+        text.count_words(start, end, threads)
     })
 }

@@ -10,13 +10,14 @@
 
 use libfuzzer_sys::fuzz_target;
 use word_count_core::pychars::{is_py_line_break, is_py_whitespace};
-use word_count_core::search::Needle;
+use word_count_core::search::{count_tokens_in, Needle};
+use word_count_core::str_storage::{scalar_word_starts, CodeUnit};
 use word_count_core::stream::Stream;
-use word_count_core::units::{self, code_points, needle_units, Unit};
+use word_count_core::text::{Storage, Utf8};
 use word_count_core::{utf8, words};
 
 /// The units of `text` if every character fits in a `T`; checks the storage kernels.
-fn check_units<T: Unit + TryFrom<u32>>(
+fn check_units<T: CodeUnit>(
     text: &str,
     needle: Option<&str>,
     n: usize,
@@ -30,14 +31,15 @@ fn check_units<T: Unit + TryFrom<u32>>(
     else {
         return;
     };
-    assert_eq!(units::count_words_in(&u, 0, u.len(), n), words, "{text:?}");
     assert_eq!(
-        units::count_word_starts(&u, true),
-        units::scalar_word_starts(&u, true)
+        words::count_words_in::<Storage<T>>(&u, 0, u.len(), n),
+        words,
+        "{text:?}"
     );
+    assert_eq!(T::word_starts(&u, true), scalar_word_starts(&u, true));
     if let (Some(needle), Some(tokens)) = (needle, tokens) {
-        let found = needle_units::<T>(code_points(needle.as_bytes()))
-            .map_or(0, |nd| units::count_tokens_in(&u, &nd, 0, u.len(), n));
+        let prepared = Needle::new(needle.as_bytes()).expect("not empty");
+        let found = count_tokens_in::<Storage<T>>(&u, &prepared, 0, u.len(), n);
         assert_eq!(found, tokens, "{text:?} / {needle:?}");
     }
 }
@@ -77,11 +79,17 @@ fuzz_target!(|data: &[u8]| {
     let (needle, text) = rest.split_at(usize::from(needle_len % 5).min(rest.len()));
 
     let count = words::count_words(text);
-    assert_eq!(words::count_words_parallel(text, n_chunks), count);
+    assert_eq!(
+        words::count_words_in::<Utf8>(text, 0, text.len(), n_chunks),
+        count
+    );
     assert_eq!(words::split_words(text).count(), count);
     let found = Needle::new(needle).ok().map(|n| {
         let c = n.count(text);
-        assert_eq!(n.count_parallel(text, n_chunks), c);
+        assert_eq!(
+            count_tokens_in::<Utf8>(text, &n, 0, text.len(), n_chunks),
+            c
+        );
         c
     });
 
@@ -106,7 +114,7 @@ fuzz_target!(|data: &[u8]| {
         let mut stream = Stream::new(text.as_bytes(), n_chunks * 7, 0);
         let mut streamed = 0;
         while let Some(b) = stream.next_block().expect("valid UTF-8") {
-            streamed += words::count_words_in(b.bytes, b.start, b.end, 2);
+            streamed += words::count_words_in::<Utf8>(b.bytes, b.start, b.end, 2);
         }
         assert_eq!(streamed, count);
     }

@@ -4,7 +4,7 @@
 //! - `count_words`: `words::count_words`, dispatched at run time to AVX2 or the scalar
 //!   loop (`word_starts::scalar` is crate-private; the multibyte-space and CJK texts are
 //!   what send the AVX2 kernel's blocks to it);
-//! - `count_words_parallel`: `words::count_words_parallel` with 2 chunks, 16 MiB only;
+//! - `count_words_parallel`: `words::count_words_in` on UTF-8 with 2 chunks, 16 MiB only;
 //! - `needle_count`: `search::Needle::count` for a rare token and for "the";
 //! - `utf8_validate`: `utf8::validate` on ASCII and on mixed 1- to 4-byte text;
 //! - `sum_bytes`: `probe::sum_bytes`, the bandwidth reference the kernels compare with.
@@ -22,8 +22,9 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use word_count_core::probe::sum_bytes;
 use word_count_core::search::Needle;
+use word_count_core::text::Utf8;
 use word_count_core::utf8;
-use word_count_core::words::{count_words, count_words_parallel};
+use word_count_core::words::{count_words, count_words_in};
 
 mod common;
 use common::{LARGE, RARE_WORD, SMALL};
@@ -60,11 +61,14 @@ fn bench_count_words_parallel(c: &mut Criterion) {
     group.sample_size(sample_size(LARGE));
     group.throughput(Throughput::Bytes(LARGE as u64));
     for (name, text) in common::word_texts(LARGE) {
-        assert_eq!(count_words_parallel(&text, 2), count_words(&text));
+        assert_eq!(
+            count_words_in::<Utf8>(&text, 0, text.len(), 2),
+            count_words(&text)
+        );
         group.bench_with_input(
             BenchmarkId::new(name, "16MiB/2-chunks"),
             &text[..],
-            |b, t| b.iter(|| count_words_parallel(black_box(t), 2)),
+            |b, t| b.iter(|| count_words_in::<Utf8>(black_box(t), 0, t.len(), 2)),
         );
     }
     group.finish();

@@ -16,6 +16,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use word_count_core::stream::{Stream, BLOCK_BYTES};
+use word_count_core::text::Utf8;
 use word_count_core::words::{count_words, count_words_in};
 
 mod common;
@@ -27,7 +28,7 @@ fn stream_words(data: &[u8], block: usize, n_chunks: usize) -> usize {
     let mut stream = Stream::new(data, block, 0);
     let mut n = 0;
     while let Some(b) = stream.next_block().expect("the text is valid UTF-8") {
-        n += count_words_in(b.bytes, b.start, b.end, n_chunks);
+        n += count_words_in::<Utf8>(b.bytes, b.start, b.end, n_chunks);
     }
     n
 }

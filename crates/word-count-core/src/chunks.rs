@@ -1,47 +1,60 @@
-//! Splitting a text into roughly equal chunks for threads, at character boundaries.
+//! Splitting a text into chunks for threads and slices for long calls, at character
+//! boundaries, for every kind of text; and how many chunks a call gets.
 
-use crate::pychars::is_continuation;
+use crate::text::Encoding;
+use crate::{MAX_THREADS, MIN_CHUNK_BYTES};
 
-/// How many chunks to split `len` bytes into when `threads` are asked for: at most
-/// `threads` (capped at [`crate::MAX_THREADS`]), and none smaller than `min_chunk`
-/// bytes, because a tiny chunk costs more to hand to a thread than to count.
-pub fn chunk_count(len: usize, threads: usize, min_chunk: usize) -> usize {
-    let by_size = len / min_chunk.max(1);
-    threads.min(crate::MAX_THREADS).min(by_size).max(1)
+/// How many chunks to count `bytes` bytes of text in, on `threads` threads (None: every
+/// thread of this process's pool): at most `threads` (capped at [`MAX_THREADS`]), and
+/// none smaller than [`MIN_CHUNK_BYTES`], because a tiny chunk costs more to hand to a
+/// thread than to count.
+///
+/// A text under two minimum chunks is never split, so it does not ask for the pool at
+/// all: that lookup costs a `getpid()` system call (the pool is per process, see
+/// [`crate::pool`]), a large part of a call on a tiny text.
+pub fn chunks_for(bytes: usize, threads: Option<usize>) -> usize {
+    if bytes < 2 * MIN_CHUNK_BYTES {
+        return 1;
+    }
+    let threads = threads.unwrap_or_else(crate::pool::threads);
+    chunk_count(bytes, threads, MIN_CHUNK_BYTES)
 }
 
-/// The `n + 1` boundaries of `n` chunks of `bytes`: the first is 0, the last
-/// `bytes.len()`, and every one falls on a character boundary, so no chunk starts or
+/// How many chunks to split `len` bytes into when `threads` are asked for: at most
+/// `threads` (capped at [`MAX_THREADS`]), and none smaller than `min_chunk` bytes.
+pub fn chunk_count(len: usize, threads: usize, min_chunk: usize) -> usize {
+    let by_size = len / min_chunk.max(1);
+    threads.min(MAX_THREADS).min(by_size).max(1)
+}
+
+/// The `n + 1` boundaries of `n` chunks of `units`: the first is 0, the last
+/// `units.len()`, and every one falls on a character boundary, so no chunk starts or
 /// ends inside a character. Chunks may be empty when the text is shorter than `n`.
 ///
-/// A boundary may fall inside a *word*. The kernels make that harmless by looking
+/// A boundary may fall inside a *word*. The operations make that harmless by looking
 /// back one character (word counting) or reading past the chunk's end (token search),
 /// so every word is counted exactly once, by the chunk where it starts.
-pub fn boundaries(bytes: &[u8], n: usize) -> Vec<usize> {
+pub fn boundaries<E: Encoding>(units: &[E::Unit], n: usize) -> Vec<usize> {
     let n = n.max(1);
-    let len = bytes.len();
+    let len = units.len();
     let mut cuts = Vec::with_capacity(n + 1);
     cuts.push(0);
     for k in 1..n {
         // u128: len * k must not overflow on 32-bit targets.
-        let mut at = ((len as u128 * k as u128) / n as u128) as usize;
-        // Step forward off continuation bytes: at most 3 in valid (generalised) UTF-8.
-        while at < len && is_continuation(bytes[at]) {
-            at += 1;
-        }
+        let at = ((len as u128 * k as u128) / n as u128) as usize;
         let prev = *cuts.last().unwrap_or(&0);
-        cuts.push(at.max(prev));
+        cuts.push(E::char_boundary(units, at).max(prev));
     }
     cuts.push(len);
     cuts
 }
 
-/// Cut positions that split `bytes` into consecutive slices of at most about `max_len`
-/// bytes each, on character boundaries: the slices a long call works through one at a
-/// time, checking for Ctrl-C in between.
-pub fn slices(bytes: &[u8], max_len: usize) -> Vec<usize> {
-    let n = bytes.len().div_ceil(max_len.max(1)).max(1);
-    boundaries(bytes, n)
+/// Cut positions that split `units` into consecutive slices of at most about
+/// `max_units` each, on character boundaries: the slices a long call works through one
+/// at a time, checking for Ctrl-C in between.
+pub fn slices<E: Encoding>(units: &[E::Unit], max_units: usize) -> Vec<usize> {
+    let n = units.len().div_ceil(max_units.max(1)).max(1);
+    boundaries::<E>(units, n)
 }
 
 /// The sum of `count(start, end)` over the chunks between consecutive `cuts`, run in
@@ -50,9 +63,9 @@ pub fn slices(bytes: &[u8], max_len: usize) -> Vec<usize> {
 ///
 /// Why not `par_windows(..).sum()`: called from a thread outside the pool (every Python
 /// thread), that hands the whole job to the pool and blocks, and the pool must then wake
-/// one sleeping worker after another as the job splits. Each wake-up costs 50-300 us on
-/// these VMs, a large part of a millisecond-scale count; here the caller works instead
-/// of waiting, and the workers are woken at once.
+/// one sleeping worker after another as the job splits. Each wake-up costs tens to
+/// hundreds of microseconds on a virtual machine, a large part of a millisecond-scale
+/// count; here the caller works instead of waiting, and the workers are woken at once.
 pub fn sum_parallel(cuts: &[usize], count: impl Fn(usize, usize) -> usize + Sync) -> usize {
     let n = cuts.len().saturating_sub(1);
     if n <= 1 {
@@ -84,12 +97,14 @@ pub fn sum_parallel(cuts: &[usize], count: impl Fn(usize, usize) -> usize + Sync
 mod tests {
     use super::*;
 
+    use crate::text::{Ucs2, Utf8};
+
     #[test]
     fn boundaries_are_monotonic_and_on_char_starts() {
         let text = "aé€😀 \u{3000}b".repeat(37);
         let bytes = text.as_bytes();
         for n in 1..40 {
-            let cuts = boundaries(bytes, n);
+            let cuts = boundaries::<Utf8>(bytes, n);
             assert_eq!(cuts.len(), n + 1);
             assert_eq!((cuts[0], cuts[n]), (0, bytes.len()));
             assert!(cuts.windows(2).all(|w| w[0] <= w[1]));
@@ -106,10 +121,24 @@ mod tests {
     }
 
     #[test]
+    fn storage_is_cut_anywhere() {
+        let units = [0x61u16; 10];
+        assert_eq!(boundaries::<Ucs2>(&units, 3), [0, 3, 6, 10]);
+        assert_eq!(slices::<Ucs2>(&units, 4), [0, 3, 6, 10]);
+    }
+
+    #[test]
+    fn small_texts_are_never_split() {
+        assert_eq!(chunks_for(2 * MIN_CHUNK_BYTES - 1, None), 1);
+        assert_eq!(chunks_for(100 * MIN_CHUNK_BYTES, Some(3)), 3);
+        assert_eq!(chunks_for(100 * MIN_CHUNK_BYTES, Some(1)), 1);
+    }
+
+    #[test]
     fn chunk_count_is_capped() {
         assert_eq!(chunk_count(10, 8, 4), 2);
         assert_eq!(chunk_count(0, 8, 4), 1);
-        assert_eq!(chunk_count(usize::MAX, 10_000, 1), crate::MAX_THREADS);
+        assert_eq!(chunk_count(usize::MAX, 10_000, 1), MAX_THREADS);
         assert_eq!(chunk_count(100, 0, 1), 1);
     }
 }

@@ -6,16 +6,21 @@
 //! ([`crate::pychars::PY_LINE_BREAKS`]) or either end of the text -- *not* by tabs or
 //! other whitespace. A needle that itself contains a space or a line break can never
 //! equal a token, so its count is 0.
+//!
+//! Written once for every kind of text ([`Encoding`]): the needle is turned into the
+//! text's units, found with memchr's SIMD substring search on the bytes, and each match
+//! kept if a boundary (or an end of the text) lies on either side.
 
 use memchr::memmem;
 
 use crate::chunks;
-use crate::pychars::{ends_with_token_boundary, starts_with_token_boundary};
+use crate::pychars::starts_with_token_boundary;
+use crate::text::{Encoding, Utf8};
 use crate::CoreError;
 
-/// A needle ready to be searched for, many times if need be.
+/// A needle ready to be searched for in any kind of text: generalised UTF-8, not empty.
 pub struct Needle<'n> {
-    finder: memmem::Finder<'n>,
+    bytes: &'n [u8],
     /// False when the needle holds a space or a line break: no token can equal it.
     possible: bool,
 }
@@ -28,73 +33,102 @@ impl<'n> Needle<'n> {
         }
         let possible = (0..needle.len()).all(|i| !starts_with_token_boundary(&needle[i..]));
         Ok(Needle {
-            finder: memmem::Finder::new(needle),
+            bytes: needle,
             possible,
         })
     }
 
-    fn len(&self) -> usize {
-        self.finder.needle().len()
-    }
-
     /// The needle's bytes.
     pub fn bytes(&self) -> &[u8] {
-        self.finder.needle()
+        self.bytes
     }
 
-    /// How many bytes past a region [`Needle::count_in`] may read: the needle and the
+    /// How many bytes past a region a UTF-8 search may read: the needle and the
     /// character after it. A [`crate::stream::Stream`] keeps this much after each block.
     pub fn lookahead(&self) -> usize {
-        self.len() + 3
+        self.bytes.len() + 3
     }
 
-    /// The number of tokens equal to the needle that *start* in `text[start..end]`,
-    /// looking at all of `text` for the token boundaries on either side.
-    fn count_starting_in(&self, text: &[u8], start: usize, end: usize) -> usize {
-        if !self.possible {
-            return 0;
-        }
-        // A match starting before `end` ends before `end + len`.
-        let window_end = end.saturating_add(self.len() - 1).min(text.len());
-        let window = &text[start..window_end];
-        self.finder
-            .find_iter(window)
-            .filter(|&at| {
-                let at = start + at;
-                let after = at + self.len();
-                (at == 0 || ends_with_token_boundary(&text[..at]))
-                    && (after == text.len() || starts_with_token_boundary(&text[after..]))
-            })
-            .count()
-    }
-
-    /// The number of tokens of `text` equal to the needle, on the calling thread.
+    /// The tokens of the UTF-8 `text` equal to the needle, on the calling thread.
     pub fn count(&self, text: &[u8]) -> usize {
-        self.count_starting_in(text, 0, text.len())
-    }
-
-    /// [`Needle::count`] over `n_chunks` byte chunks counted in parallel on this
-    /// process's pool. The result is the same for every `n_chunks`.
-    pub fn count_parallel(&self, text: &[u8], n_chunks: usize) -> usize {
-        self.count_in(text, 0, text.len(), n_chunks)
-    }
-
-    /// The matching tokens that *start* in `text[start..end]` (both on character
-    /// boundaries), counted in `n_chunks` parallel chunks. Summed over consecutive
-    /// ranges this is [`Needle::count`], which lets a caller count a huge text slice by
-    /// slice.
-    pub fn count_in(&self, text: &[u8], start: usize, end: usize, n_chunks: usize) -> usize {
-        if n_chunks <= 1 {
-            return self.count_starting_in(text, start, end);
-        }
-        let cuts = chunks::boundaries(&text[start..end], n_chunks);
-        chunks::sum_parallel(&cuts, |a, b| {
-            self.count_starting_in(text, start + a, start + b)
-        })
+        count_tokens_in::<Utf8>(text, self, 0, text.len(), 1)
     }
 }
 
-/// The number of tokens of `text` equal to `needle` (see the module docs).
+/// The tokens of `text` equal to `needle` that *start* in `text[start..end]` (character
+/// boundaries), looking at all of `text` for the boundaries on either side, counted in
+/// `n_chunks` parallel chunks. Summed over consecutive ranges, this is the whole count,
+/// which lets a caller count a huge text slice by slice.
+pub fn count_tokens_in<E: Encoding>(
+    text: &[E::Unit],
+    needle: &Needle<'_>,
+    start: usize,
+    end: usize,
+    n_chunks: usize,
+) -> usize {
+    if !needle.possible {
+        return 0;
+    }
+    // A needle with a code point these units cannot hold cannot occur in the text.
+    let Some(units) = E::needle_bytes(needle.bytes) else {
+        return 0;
+    };
+    let finder = memmem::Finder::new(&units);
+    let count = |a: usize, b: usize| count_starting_in::<E>(text, &finder, a, b);
+    if n_chunks <= 1 {
+        return count(start, end);
+    }
+    let cuts = chunks::boundaries::<E>(&text[start..end], n_chunks);
+    chunks::sum_parallel(&cuts, |a, b| count(start + a, start + b))
+}
+
+/// The tokens equal to the needle of `finder` (the bytes of its units) that start in
+/// `text[start..end]`.
+fn count_starting_in<E: Encoding>(
+    text: &[E::Unit],
+    finder: &memmem::Finder<'_>,
+    start: usize,
+    end: usize,
+) -> usize {
+    let m = finder.needle().len() / E::UNIT_BYTES;
+    match_starts::<E>(text, finder, start, end)
+        .filter(|&at| {
+            let after = at + m;
+            (at == 0 || E::ends_with_boundary(&text[..at]))
+                && (after == text.len() || E::starts_with_boundary(&text[after..]))
+        })
+        .count()
+}
+
+/// Where the needle of `finder` occurs in `text` starting in `start..end`, with memchr's
+/// SIMD substring search on the bytes, overlapping matches included. For units wider
+/// than a byte, a match of the
+/// needle's bytes is a match of its units when it is aligned to a unit; a misaligned one
+/// straddles two units, and the search goes on from the next byte, not past the match,
+/// which could hide an aligned match overlapping it.
+fn match_starts<'t, E: Encoding>(
+    text: &'t [E::Unit],
+    finder: &'t memmem::Finder<'_>,
+    start: usize,
+    end: usize,
+) -> impl Iterator<Item = usize> + 't {
+    let size = E::UNIT_BYTES;
+    let m = finder.needle().len() / size;
+    // A match starting before `end` ends before `end + m`.
+    let window_end = end.saturating_add(m.saturating_sub(1)).min(text.len());
+    let window = E::as_bytes(&text[start..window_end]);
+    let mut from = 0;
+    std::iter::from_fn(move || loop {
+        let at = from + finder.find(window.get(from..)?)?;
+        if at % size == 0 {
+            from = at + size;
+            return Some(start + at / size);
+        }
+        from = at + 1;
+    })
+}
+
+/// The number of tokens of the UTF-8 `text` equal to `needle` (see the module docs).
 pub fn count_token(text: &[u8], needle: &[u8]) -> Result<usize, CoreError> {
     Ok(Needle::new(needle)?.count(text))
 }
@@ -103,6 +137,8 @@ pub fn count_token(text: &[u8], needle: &[u8]) -> Result<usize, CoreError> {
 mod tests {
     use super::*;
     use crate::pychars::{is_py_line_break, PY_LINE_BREAKS, PY_WHITESPACE};
+    use crate::str_storage::CodeUnit;
+    use crate::text::Storage;
     use proptest::prelude::*;
 
     /// Python's reference, transcribed: splitlines() then split(" ").
@@ -131,6 +167,18 @@ mod tests {
             .flat_map(|l| l.split(' '))
             .filter(|t| *t == needle)
             .count()
+    }
+
+    /// Where `needle` occurs in `text` starting in `start..end`, one unit at a time: the
+    /// model the substring search is tested against.
+    fn scalar_match_starts<'t, T: Eq>(
+        text: &'t [T],
+        needle: &'t [T],
+        start: usize,
+        end: usize,
+    ) -> impl Iterator<Item = usize> + 't {
+        let last = end.min((text.len() + 1).saturating_sub(needle.len()));
+        (start..last).filter(move |&i| text[i..i + needle.len()] == *needle)
     }
 
     fn alphabet() -> Vec<String> {
@@ -173,7 +221,7 @@ mod tests {
         #[test]
         fn parallel_matches_sequential((text, needle) in text_and_needle(), n in 1usize..70) {
             let needle = Needle::new(needle.as_bytes()).unwrap();
-            prop_assert_eq!(needle.count_parallel(text.as_bytes(), n), needle.count(text.as_bytes()));
+            prop_assert_eq!(count_tokens_in::<Utf8>(text.as_bytes(), &needle, 0, text.len(), n), needle.count(text.as_bytes()));
         }
 
         #[test]
@@ -184,15 +232,40 @@ mod tests {
                 cut += 1;
             }
             let needle = Needle::new(needle.as_bytes()).unwrap();
-            let parts = needle.count_in(bytes, 0, cut, n) + needle.count_in(bytes, cut, bytes.len(), n);
+            let parts = count_tokens_in::<Utf8>(bytes, &needle, 0, cut, n) + count_tokens_in::<Utf8>(bytes, &needle, cut, bytes.len(), n);
             prop_assert_eq!(parts, needle.count(bytes));
         }
+
+        #[test]
+        fn substring_search_matches_the_scalar_model(
+            text in prop::collection::vec(prop::sample::select(vec![0x61u32, 0x62, 0x100, 0x6100, 0x10061]), 0..100),
+            needle in prop::collection::vec(prop::sample::select(vec![0x61u32, 0x62, 0x100, 0x6100]), 1..4),
+            start in 0usize..100, len in 0usize..100,
+        ) {
+            let start = start.min(text.len());
+            let end = (start + len).min(text.len());
+            fn check<T: CodeUnit>(text: &[u32], needle: &[u32], start: usize, end: usize) -> Result<(), TestCaseError> {
+                let (Ok(t), Ok(n)) = (
+                    text.iter().map(|&c| T::try_from(c)).collect::<Result<Vec<T>, _>>(),
+                    needle.iter().map(|&c| T::try_from(c)).collect::<Result<Vec<T>, _>>(),
+                ) else { return Ok(()) };
+                let finder = memmem::Finder::new(T::as_bytes(&n));
+                let fast: Vec<usize> = match_starts::<Storage<T>>(&t, &finder, start, end).collect();
+                let model: Vec<usize> = scalar_match_starts(&t, &n, start, end).collect();
+                prop_assert_eq!(fast, model);
+                Ok(())
+            }
+            check::<u8>(&text, &needle, start, end)?;
+            check::<u16>(&text, &needle, start, end)?;
+            check::<u32>(&text, &needle, start, end)?;
+        }
+
 
         #[test]
         fn garbage_bytes_never_panic(text in prop::collection::vec(any::<u8>(), 0..200),
                                      needle in prop::collection::vec(any::<u8>(), 1..4), n in 1usize..9) {
             let needle = Needle::new(&needle).unwrap();
-            prop_assert_eq!(needle.count_parallel(&text, n), needle.count(&text));
+            prop_assert_eq!(count_tokens_in::<Utf8>(&text, &needle, 0, text.len(), n), needle.count(&text));
         }
     }
 }

@@ -187,7 +187,8 @@ impl<R: Read> Stream<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::Needle;
+    use crate::search::{count_tokens_in, Needle};
+    use crate::text::Utf8;
     use crate::words::{count_words, count_words_in};
     use proptest::prelude::*;
 
@@ -215,7 +216,7 @@ mod tests {
         let mut s = Stream::new(Trickle { data, step }, block, 0);
         let mut n = 0;
         while let Some(b) = s.next_block()? {
-            n += count_words_in(b.bytes, b.start, b.end, 2);
+            n += count_words_in::<Utf8>(b.bytes, b.start, b.end, 2);
         }
         Ok(n)
     }
@@ -225,7 +226,7 @@ mod tests {
         let mut s = Stream::new(Trickle { data, step: 5 }, block, needle.lookahead());
         let mut n = 0;
         while let Some(b) = s.next_block().unwrap() {
-            n += needle.count_in(b.bytes, b.start, b.end, 2);
+            n += count_tokens_in::<Utf8>(b.bytes, &needle, b.start, b.end, 2);
         }
         n
     }
@@ -274,7 +275,7 @@ mod tests {
         let mut s = Stream::new(data.as_bytes(), 4096, 10);
         let mut n = 0;
         while let Some(b) = s.next_block().unwrap() {
-            n += count_words_in(b.bytes, b.start, b.end, 1);
+            n += count_words_in::<Utf8>(b.bytes, b.start, b.end, 1);
         }
         assert_eq!(n, 100_000);
         assert_eq!(s.capacity(), 4096);

@@ -67,6 +67,37 @@ fn classify(bytes: &[u8], start: usize, len: Option<usize>) -> Utf8Error {
     }
 }
 
+/// The code points of generalised UTF-8 (see the crate docs: UTF-8 plus surrogates),
+/// as a needle arrives. Bytes that are not generalised UTF-8 cannot arrive here (they
+/// are rejected first); should they, each odd byte becomes U+FFFD.
+pub fn code_points(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let &lead = bytes.get(i)?;
+        let (len, init) = match lead {
+            0x00..=0x7F => (1, u32::from(lead)),
+            0xC0..=0xDF => (2, u32::from(lead & 0x1F)),
+            0xE0..=0xEF => (3, u32::from(lead & 0x0F)),
+            0xF0..=0xF7 => (4, u32::from(lead & 0x07)),
+            _ => (0, 0xFFFD),
+        };
+        let tail = bytes.get(i + 1..i + len.max(1));
+        match tail {
+            Some(tail) if len > 0 && tail.iter().all(|&b| b & 0xC0 == 0x80) => {
+                i += len;
+                Some(
+                    tail.iter()
+                        .fold(init, |c, &b| (c << 6) | u32::from(b & 0x3F)),
+                )
+            }
+            _ => {
+                i += 1;
+                Some(0xFFFD)
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +153,13 @@ mod tests {
                 (theirs, ours) => prop_assert!(false, "std {:?}, ours {:?}", theirs, ours),
             }
         }
+    }
+
+    #[test]
+    fn code_points_of_generalised_utf8() {
+        let cps: Vec<u32> = code_points("aé€😀".as_bytes()).collect();
+        assert_eq!(cps, [0x61, 0xE9, 0x20AC, 0x1F600]);
+        assert_eq!(code_points(b"\xED\xA0\x80").collect::<Vec<_>>(), [0xD800]);
+        assert_eq!(code_points(b"\xFFa").collect::<Vec<_>>(), [0xFFFD, 0x61]);
     }
 }

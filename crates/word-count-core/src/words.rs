@@ -3,37 +3,37 @@
 //! A word is a maximal run of non-whitespace characters, so the count is the number
 //! of *word starts*: non-whitespace characters preceded by whitespace or the start of
 //! the text. Counting starts rather than splitting lets a chunk be counted on its own
-//! given one bit of context: whether the character before it is whitespace.
+//! given one bit of context: whether the character before it is whitespace. Written
+//! once for every kind of text ([`Encoding`]).
 
 use crate::chunks;
-use crate::pychars::{ends_with_whitespace, whitespace_len};
+use crate::pychars::whitespace_len;
+use crate::text::{Encoding, Utf8};
 
 /// `len(text.split())` for the generalised-UTF-8 `bytes` of a Python `str`.
 pub fn count_words(bytes: &[u8]) -> usize {
-    count_word_starts(bytes, true)
+    Utf8::word_starts(bytes, true)
 }
 
-pub use crate::word_starts::count_word_starts;
-
-/// [`count_words`] split into `n_chunks` chunks counted in parallel on this process's
-/// pool. The result is the same for every `n_chunks`.
-pub fn count_words_parallel(bytes: &[u8], n_chunks: usize) -> usize {
-    count_words_in(bytes, 0, bytes.len(), n_chunks)
-}
-
-/// The words of `bytes` that *start* in `bytes[start..end]` (both on character
-/// boundaries), counted in `n_chunks` parallel chunks. Summed over consecutive ranges
-/// this is [`count_words`], which lets a caller count a huge text slice by slice.
-pub fn count_words_in(bytes: &[u8], start: usize, end: usize, n_chunks: usize) -> usize {
-    let after_space = |at: usize| at == 0 || ends_with_whitespace(&bytes[..at]);
+/// The words of `text` that *start* in `text[start..end]` (both character boundaries),
+/// counted in `n_chunks` parallel chunks. Summed over consecutive ranges this is the
+/// whole count, which lets a caller count a huge text slice by slice; the result is the
+/// same for every `n_chunks`.
+pub fn count_words_in<E: Encoding>(
+    text: &[E::Unit],
+    start: usize,
+    end: usize,
+    n_chunks: usize,
+) -> usize {
+    let after_space = |at: usize| at == 0 || E::ends_with_space(&text[..at]);
     if n_chunks <= 1 {
         // No boundaries to allocate: a tiny text's whole call costs about 100 ns.
-        return count_word_starts(&bytes[start..end], after_space(start));
+        return E::word_starts(&text[start..end], after_space(start));
     }
-    let range = &bytes[start..end];
-    let cuts = chunks::boundaries(range, n_chunks);
+    let range = &text[start..end];
+    let cuts = chunks::boundaries::<E>(range, n_chunks);
     chunks::sum_parallel(&cuts, |a, b| {
-        count_word_starts(&range[a..b], after_space(start + a))
+        E::word_starts(&range[a..b], after_space(start + a))
     })
 }
 
@@ -114,7 +114,7 @@ mod tests {
 
         #[test]
         fn parallel_matches_sequential_for_every_chunking(text in tricky_text(), n in 1usize..80) {
-            prop_assert_eq!(count_words_parallel(text.as_bytes(), n), count_words(text.as_bytes()));
+            prop_assert_eq!(count_words_in::<Utf8>(text.as_bytes(), 0, text.len(), n), count_words(text.as_bytes()));
         }
 
         #[test]
@@ -124,7 +124,7 @@ mod tests {
             while !text.is_char_boundary(cut) {
                 cut += 1;
             }
-            let parts = count_words_in(bytes, 0, cut, n) + count_words_in(bytes, cut, bytes.len(), n);
+            let parts = count_words_in::<Utf8>(bytes, 0, cut, n) + count_words_in::<Utf8>(bytes, cut, bytes.len(), n);
             prop_assert_eq!(parts, count_words(bytes));
         }
 
@@ -132,7 +132,7 @@ mod tests {
         fn garbage_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256), n in 1usize..9) {
             let whole = count_words(&bytes);
             prop_assert!(whole <= bytes.len());
-            let _ = count_words_parallel(&bytes, n);
+            let _ = count_words_in::<Utf8>(&bytes, 0, bytes.len(), n);
             prop_assert!(split_words(&bytes).count() <= bytes.len());
         }
     }
