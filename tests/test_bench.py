@@ -9,9 +9,15 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from word_count.bench import report
+from word_count.bench.measure import size_name
 from word_count.bench.text import make_text, split_at_lines
+from word_count.bench.workloads import WORKLOADS
+
+# As nox's report session runs it: from the source tree, which may hold no built extension.
+REPORT_SCRIPT = Path(__file__).parents[1] / "python" / "word_count" / "bench" / "report.py"
 
 
 def test_text_is_deterministic_and_cut_at_lines():
@@ -44,6 +50,11 @@ def test_a_tiny_run_writes_a_complete_result_and_report(tmp_path):
     text = written.read_text()
     assert "## Summary" in text
     assert "pure-Python threads" in text
+    subprocess.run(
+        [sys.executable, str(REPORT_SCRIPT), "--check", str(tmp_path)],
+        check=True, capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )  # fmt: skip
+    assert written.read_text() == text
 
 
 def assert_build_recorded(doc):
@@ -60,6 +71,32 @@ def test_check_complete_names_what_is_missing():
     assert "interpreter.version is missing" in problems
     assert "build.rustc is missing" in problems
     assert "no results at all" in problems
+
+
+def test_the_report_follows_the_declared_workloads():
+    assert report.grid(6) == (2, 3)
+    for panels in range(1, 13):  # the chart has room for every workload, and no empty row
+        rows, columns = report.grid(panels)
+        assert (rows - 1) * columns < panels <= rows * columns
+    assert set(report.PENALTIES) <= set(WORKLOADS["single-thread"].work)
+    doc = {"interpreter": {}, "settings": {"threads": [1, 2]}, "results": [{"bytes": 65530}]}
+    problems = report.check_complete(doc)
+    for w in WORKLOADS.values():
+        for variant in w.work:
+            expected = (
+                [f"no {w.name} result at {t} threads for 64KiB" for t in (1, 2)]
+                if w.scales
+                else [f"no {w.name} {variant} result for 64KiB"]
+            )
+            assert set(expected) <= set(problems)
+
+
+def test_sizes_are_named_one_way():
+    # A text is cut at a line end, a few bytes short of its --size.
+    assert size_name(65530) == "64KiB"
+    assert size_name((4 << 20) - 10) == "4MiB"
+    assert size_name(3 << 19) == "1.5MiB"
+    assert size_name(1 << 30) == "1GiB"
 
 
 KERNEL_ROWS = {

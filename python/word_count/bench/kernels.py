@@ -16,8 +16,8 @@ yardsticks:
   text (written once, so the page cache is warm), run with ``LC_ALL=C``.
 - **pure Python**: ``len(text.split())`` and ``search_py``, which define the counts.
 
-The method is the main benchmark's (``python -m word_count.bench``), reused, not
-copied: every row is a ``Cell``; each is warmed up, calibrated to about 50 ms a sample,
+The method is ``measure``'s, which the main benchmark (``python -m word_count.bench``)
+uses too: every row is a ``Cell``; each is warmed up, calibrated to about 50 ms a sample,
 then timed in rounds, every round timing every row once in a new shuffled order, so a
 slow minute hits every row alike. A ratio between two rows (say, word_count against the
 bandwidth) is the median over rounds of the ratio of their two timings *in the same
@@ -64,31 +64,32 @@ import time
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import word_count
 from word_count import _word_count as ext
-from word_count.bench.__main__ import (
-    build_info,
+from word_count.bench.measure import (
+    Cell,
+    Key,
+    Rounds,
     default_label,
-    interpreter_info,
-    machine_info,
+    header,
     measure,
+    paired,
     parse_size,
     progress,
     quantiles,
+    repeat,
+    size_name,
 )
-from word_count.bench.text import make_text
-from word_count.bench.workloads import Cell, _repeat
+from word_count.bench.text import NEEDLE, make_text
 
 DEFAULT_SIZE = 100 << 20  # as --size 100M; too large to sit in cache: the kernels read from memory
 QUICK_SIZE = 4 << 20
 BANDWIDTH_SIZE = 1 << 30  # "a simple summing loop over 1 GB"
 QUICK_BANDWIDTH_SIZE = 64 << 20
-NEEDLE = "the"  # the most common word: a match every few tokens
 # A needle that occurs a handful of times: RARE_COUNT copies are put into the text.
 # make_text writes lower-case words and "I" only, so its first byte is rare too.
 RARE_NEEDLE = "Zanzibar"
@@ -149,10 +150,6 @@ class FirstCall:
             del s
         self.samples.append((first / reps, second / reps))
         return got
-
-
-def size_name(n_bytes: int) -> str:
-    return f"{n_bytes / 2**30:.3g} GiB" if n_bytes >= 2**30 else f"{n_bytes / 2**20:.3g} MiB"
 
 
 def sum_bytes_py(data: bytes) -> int:
@@ -282,7 +279,7 @@ def make_rows(
          partial(sf, path, NEEDLE), n, n_the, "grep"),
     ]  # fmt: skip
     rows = [
-        Row(id_, what, Cell(group, threads, _repeat(fn), count, variant=what), n_bytes, count,
+        Row(id_, what, Cell(group, threads, repeat(fn), count, variant=what), n_bytes, count,
             versus)
         for id_, group, what, threads, fn, n_bytes, count, versus in spec
     ]  # fmt: skip
@@ -313,15 +310,18 @@ def make_rows(
 
 def rate_ratios(a: Row, ta: list[float], b: Row, tb: list[float]) -> dict[str, float]:
     """Row ``a``'s throughput over row ``b``'s, paired by round: median and quartiles."""
-    q1, med, q3 = quantiles(
-        [(a.n_bytes / x) / (b.n_bytes / y) for x, y in zip(ta, tb, strict=True)]
-    )
+    return ratio_stats(paired([a.n_bytes / x for x in ta], [b.n_bytes / y for y in tb]))
+
+
+def ratio_stats(quartiles: tuple[float, float, float]) -> dict[str, float]:
+    """A paired ratio's quartiles as a row records them."""
+    q1, med, q3 = quartiles
     return {"median": med, "q1": q1, "q3": q3}
 
 
 def summarize(
     rows: list[Row],
-    times: dict[tuple[str, str, int], list[float]],
+    times: dict[Key, list[float]],
     probes: dict[str, FirstCall],
 ) -> list[dict[str, Any]]:
     """One result per row (the non-ASCII rows give three: first call, second call and
@@ -376,10 +376,8 @@ def summarize(
             if tool_id and tool_id != id_:
                 res[f"x_{tool_id}"] = rate_ratios(row, ts, *by_id[tool_id])
         if row.cell.workload == "call":
-            noop = by_id["call_noop"][1]
-            q1, r, q3 = quantiles([a / b for a, b in zip(ts, noop, strict=True)])
             res["ns_per_call"] = med * 1e9
-            res["x_noop"] = {"median": r, "q1": q1, "q3": q3}
+            res["x_noop"] = ratio_stats(paired(ts, by_id["call_noop"][1]))
         out.append(res)
     return out
 
@@ -525,9 +523,7 @@ def main(argv: list[str] | None = None) -> int:
     n_bytes = args.size or (QUICK_SIZE if args.quick else DEFAULT_SIZE)
     bw_bytes = args.bandwidth_size or (QUICK_BANDWIDTH_SIZE if args.quick else BANDWIDTH_SIZE)
     calls = args.calls or (QUICK_CALLS if args.quick else CALLS)
-    budget = args.budget if args.budget is not None else (20.0 if args.quick else 150.0)
-    min_rounds, max_rounds = (5, 40) if args.quick else (12, 400)
-    sample = 0.02 if args.quick else 0.05
+    rounds = Rounds.chosen(args.quick, args.budget, quick_budget=20.0)
     out = args.out or Path("bench-results") / f"kernels-{args.label}.json"
     tools = {"wc": tool_version("wc"), "grep": tool_version("grep")}
 
@@ -546,30 +542,24 @@ def main(argv: list[str] | None = None) -> int:
             "rare": count["search_sequential_rare"],
             "the_lines": count["grep_cw"],
         }
-        progress(f"{len(rows)} rows: warming up, then interleaved rounds (budget {budget:.0f} s)")
-        min_time = 0.0 if args.quick else 0.4 * budget
-        cells = [r.cell for r in rows]
-        times = measure(cells, budget, min_rounds, max_rounds, sample, min_time)
+        progress(
+            f"{len(rows)} rows: warming up, then interleaved rounds (budget {rounds.budget:.0f} s)"
+        )
+        times = measure([r.cell for r in rows], rounds)
     results = summarize(rows, times, probes)
     doc: dict[str, Any] = {
         # Not schema 1: report.py merges bench-results/*.json of schema 1 and must skip this.
-        "schema": "word_count.bench.kernels/1",
-        "label": args.label,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "interpreter": interpreter_info(),
-        "build": build_info(),
-        "machine": machine_info(),
-        "package": {"word_count": word_count.__version__, "source": args.source},
+        **header("word_count.bench.kernels/1", args.label, args.source),
         "tools": tools,
         "settings": {
             "quick": args.quick,
             "size": n_bytes,
             "text_bytes": len(data),
             "bandwidth_bytes": len(big[0]),
-            "budget_s": budget,
-            "min_rounds": min_rounds,
+            "budget_s": rounds.budget,
+            "min_rounds": rounds.min_rounds,
             "rounds": len(next(iter(times.values()))),
-            "sample_s": sample,
+            "sample_s": rounds.sample,
             "calls": calls,
             "needle": NEEDLE,
             "rare_needle": RARE_NEEDLE,

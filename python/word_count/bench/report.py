@@ -6,41 +6,51 @@ Reads every ``DIR/*.json`` that ``python -m word_count.bench`` wrote (default
 drawn from the numbers; nothing in it is written by hand. ``--check`` first fails if any
 result file lacks a workload, thread count or field its settings promised.
 
-This file needs only the standard library (and matplotlib for charts): it does not
-import the compiled extension, so it runs from a source checkout too.
+The workloads, their labels and the results a complete file holds come from the
+declarations in ``word_count.bench.workloads``. This file needs only the standard library
+(and matplotlib for charts), never the compiled extension, so it runs from a source tree
+too: ``python python/word_count/bench/report.py`` (as nox runs it).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import shlex
 import sys
+import types
 from pathlib import Path
 from typing import Any
+
+if not __package__:
+    # Run as a script, from a source tree whose extension may be unbuilt: word_count's
+    # __init__ would import it. The bench modules read here use it only when measuring.
+    _source = types.ModuleType("word_count")
+    _source.__path__ = [str(Path(__file__).resolve().parents[1])]
+    sys.modules["word_count"] = _source
+
+from word_count.bench.measure import size_name
+from word_count.bench.workloads import WORKLOADS
 
 # A result file as json.load gives it, and one of its results.
 Doc = dict[str, Any]
 Row = dict[str, Any]
 
-WORKLOAD_ORDER = [
-    "python-threads",
-    "rust-attached-threads",
-    "rust-detached-threads",
-    "rust-threads",
-    "processes",
-    "shared-counter",
-]
-PLAIN_NAMES = {
-    "python-threads": "pure-Python threads",
-    "rust-attached-threads": "Python threads calling attached Rust",
-    "rust-detached-threads": "Python threads calling detached Rust",
-    "rust-threads": "Rust threads in one call",
-    "processes": "processes",
-    "shared-counter": "threads sharing one WordCounter",
-}
-# The claims the project makes, each checked against the numbers at 2 threads.
-GIL_BOUND = ["python-threads", "rust-attached-threads"]
+# The workloads timed at every thread count: the summary's lines and the chart's panels.
+SCALING = [w for w in WORKLOADS.values() if w.scales]
+# The project's claims speak of these by name: a rename fails here, at import, and not
+# as a silent gap in the summary.
+PYTHON_THREADS, ATTACHED, DETACHED, RUST_THREADS = (
+    WORKLOADS[name]
+    for name in ("python-threads", "rust-attached-threads", "rust-detached-threads", "rust-threads")
+)
+SINGLE_THREAD = WORKLOADS["single-thread"]
+# The claims, each checked against the numbers at 2 threads.
+GIL_BOUND = [PYTHON_THREADS, ATTACHED]
 FT_AT_LEAST, GIL_AT_MOST, RUST_AT_LEAST = 1.5, 1.25, 1.3
+# The single-thread work whose cost on the free-threaded build the summary gives.
+PENALTIES = ["search_py", "str.split", "WordCounter.add", "word_count"]
 
 
 def load(folder: Path) -> list[Doc]:
@@ -52,10 +62,6 @@ def load(folder: Path) -> list[Doc]:
     # GIL builds first, then free-threaded, each by version.
     docs.sort(key=lambda d: (d["interpreter"]["version"], d["interpreter"]["free_threaded"]))
     return docs
-
-
-def size_name(n_bytes: int) -> str:
-    return f"{n_bytes / 2**20:.0f}MiB" if n_bytes >= 2**20 else f"{n_bytes / 2**10:.0f}KiB"
 
 
 def row(doc: Doc, workload: str, threads: int, n_bytes: int, variant: str = "") -> Row | None:
@@ -121,6 +127,11 @@ def fmt(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.2f}×"
 
 
+def capitalized(label: str) -> str:
+    """A label to start a sentence: str.capitalize would lower "Rust" too."""
+    return label[0].upper() + label[1:]
+
+
 def summary(docs: list[Doc], sizes: list[int]) -> list[str]:
     """Plain-words findings, each computed from the numbers."""
     lines = []
@@ -129,14 +140,14 @@ def summary(docs: list[Doc], sizes: list[int]) -> list[str]:
     for n_bytes in sizes:
         lines.append(f"**{size_name(n_bytes)} text, speedup at 2 threads over 1 thread:**")
         lines.append("")
-        for w in WORKLOAD_ORDER:
+        for w in SCALING:
             parts = [
-                f"{fmt(speedup(d, w, 2, n_bytes))} on {d['label']}"
+                f"{fmt(speedup(d, w.name, 2, n_bytes))} on {d['label']}"
                 for d in docs
-                if row(d, w, 2, n_bytes)
+                if row(d, w.name, 2, n_bytes)
             ]
             if parts:
-                lines.append(f"- {PLAIN_NAMES[w]}: {', '.join(parts)}")
+                lines.append(f"- {w.label}: {', '.join(parts)}")
         lines.append("")
         for g in gil:
             for f in ft:
@@ -149,18 +160,18 @@ def findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
     out = []
     bound = []
     for w in GIL_BOUND:
-        sg, sf = speedup(g, w, 2, n_bytes), speedup(f, w, 2, n_bytes)
+        sg, sf = speedup(g, w.name, 2, n_bytes), speedup(f, w.name, 2, n_bytes)
         if sg is None or sf is None:
             continue
         holds = sf >= FT_AT_LEAST and sg <= GIL_AT_MOST
         bound.append(holds)
         out.append(
-            f"- {PLAIN_NAMES[w][0].upper()}{PLAIN_NAMES[w][1:]} "
+            f"- {capitalized(w.label)} "
             f"{'speed up only without the GIL' if holds else 'do not show the GIL contrast'}"
             f": {fmt(sf)} on {f['label']} (claim: at least {FT_AT_LEAST}×) against "
             f"{fmt(sg)} on {g['label']} (claim: at most {GIL_AT_MOST}×)."
         )
-    sg, sf = speedup(g, "rust-threads", 2, n_bytes), speedup(f, "rust-threads", 2, n_bytes)
+    sg, sf = speedup(g, RUST_THREADS.name, 2, n_bytes), speedup(f, RUST_THREADS.name, 2, n_bytes)
     if sg is not None and sf is not None:
         both = min(sg, sf) >= RUST_AT_LEAST
         out.append(
@@ -168,17 +179,16 @@ def findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
             f": {fmt(sg)} on {g['label']}, {fmt(sf)} on {f['label']} "
             f"(claim: at least {RUST_AT_LEAST}× on both)."
         )
-    sg = speedup(g, "rust-detached-threads", 2, n_bytes)
-    sf = speedup(f, "rust-detached-threads", 2, n_bytes)
+    sg, sf = speedup(g, DETACHED.name, 2, n_bytes), speedup(f, DETACHED.name, 2, n_bytes)
     if sg is not None and sf is not None:
         out.append(
             f"- Detaching is what lets Python threads run Rust in parallel on a GIL build: "
             f"detached Rust {fmt(sg)} on {g['label']}, {fmt(sf)} on {f['label']}."
         )
     penalties = []
-    for variant in ("search_py", "str.split", "WordCounter.add", "word_count"):
-        rg = row(g, "single-thread", 1, n_bytes, variant)
-        rf = row(f, "single-thread", 1, n_bytes, variant)
+    for variant in PENALTIES:
+        rg = row(g, SINGLE_THREAD.name, 1, n_bytes, variant)
+        rf = row(f, SINGLE_THREAD.name, 1, n_bytes, variant)
         if rg and rf:
             penalties.append(f"{variant} {rf['median_s'] / rg['median_s']:.2f}×")
     if penalties:
@@ -197,8 +207,8 @@ def size_findings(docs: list[Doc], sizes: list[int]) -> list[str]:
     small, out = sizes[0], []
     for big in sizes[1:]:
         for d in docs:
-            for w in ("rust-threads", "rust-detached-threads", "python-threads"):
-                rs, rb = row(d, w, 2, small), row(d, w, 2, big)
+            for w in (RUST_THREADS, DETACHED, PYTHON_THREADS):
+                rs, rb = row(d, w.name, 2, small), row(d, w.name, 2, big)
                 if not (rs and rb and "speedup" in rs and "speedup" in rb):
                     continue
                 drop = rb["speedup"] < 0.85 * rs["speedup"]
@@ -208,7 +218,7 @@ def size_findings(docs: list[Doc], sizes: list[int]) -> list[str]:
                     else "scaling holds on the large text"
                 )
                 out.append(
-                    f"- {PLAIN_NAMES[w][0].upper()}{PLAIN_NAMES[w][1:]} on {d['label']}: "
+                    f"- {capitalized(w.label)} on {d['label']}: "
                     f"{fmt(rb['speedup'])} at {size_name(big)} ({rb['gb_per_s']:.2f} GB/s) "
                     f"against {fmt(rs['speedup'])} at {size_name(small)} "
                     f"({rs['gb_per_s']:.2f} GB/s): {verdict}."
@@ -237,14 +247,14 @@ def gil_cache_note(docs: list[Doc], sizes: list[int]) -> list[str]:
         for n_bytes in sizes:
             for r in d["results"]:
                 if (
-                    r["workload"] == "python-threads"
+                    r["workload"] == PYTHON_THREADS.name
                     and r["bytes"] == n_bytes
                     and r["threads"] > 2
                     and r.get("speedup", 0) > GIL_AT_MOST
                 ):
                     out.append(
-                        f"- On {d['label']} (GIL) pure-Python threads gain {fmt(r['speedup'])} at "
-                        f"{r['threads']} threads on the {size_name(n_bytes)} text. That is not "
+                        f"- On {d['label']} (GIL) {PYTHON_THREADS.label} gain {fmt(r['speedup'])} "
+                        f"at {r['threads']} threads on the {size_name(n_bytes)} text. That is not "
                         "parallelism: under the GIL the chunks are split one after another, so "
                         "each word list is smaller and stays in cache."
                     )
@@ -290,6 +300,11 @@ def interpreters_table(docs: list[Doc]) -> list[str]:
     return [*lines, ""]
 
 
+def grid(panels: int) -> tuple[int, int]:
+    """The chart's rows and columns: three panels a row, as many rows as it takes."""
+    return math.ceil(panels / 3), min(panels, 3)
+
+
 def chart(docs: list[Doc], n_bytes: int, path: Path) -> bool:
     try:
         import matplotlib
@@ -298,15 +313,20 @@ def chart(docs: list[Doc], n_bytes: int, path: Path) -> bool:
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7.5), sharey=True)
+    n_rows, n_cols = grid(len(SCALING))
+    fig, axes = plt.subplots(
+        n_rows, n_cols, figsize=(13, 3.75 * n_rows), sharey=True, squeeze=False
+    )
+    for ax in axes.flat[len(SCALING) :]:
+        ax.set_visible(False)
     top = 1.0
-    for ax, w in zip(axes.flat, WORKLOAD_ORDER, strict=True):
+    for ax, w in zip(axes.flat, SCALING, strict=False):
         threads_seen: set[int] = set()
         for d in docs:
             pts = sorted(
                 (r["threads"], r["speedup"], r["speedup_q1"], r["speedup_q3"])
                 for r in d["results"]
-                if r["workload"] == w and r["bytes"] == n_bytes and "speedup" in r
+                if r["workload"] == w.name and r["bytes"] == n_bytes and "speedup" in r
             )
             if not pts:
                 continue
@@ -320,7 +340,7 @@ def chart(docs: list[Doc], n_bytes: int, path: Path) -> bool:
             ts = sorted(threads_seen)
             ax.plot(ts, ts, ":", color="grey", label="ideal")
             ax.set_xticks(ts)
-        ax.set_title(PLAIN_NAMES[w], fontsize=10)
+        ax.set_title(w.label, fontsize=10)
         ax.set_xlabel("threads")
         ax.grid(alpha=0.3)
     for ax in axes[:, 0]:
@@ -391,13 +411,6 @@ def write_report(folder: Path) -> Path:
 
 
 REQUIRED_FIELDS = ("workload", "threads", "bytes", "median_s", "min_s", "max_s", "runs")
-SINGLE_THREAD_VARIANTS = {
-    "str.split",
-    "search_py",
-    "search_sequential",
-    "word_count",
-    "WordCounter.add",
-}
 
 
 def check_complete(doc: Doc) -> list[str]:
@@ -425,13 +438,12 @@ def check_complete(doc: Doc) -> list[str]:
         if n_bytes is None:
             problems.append("no results at all")
             break
-        for w in WORKLOAD_ORDER:
-            for t in settings.get("threads", []):
-                if (w, "", t, n_bytes) not in have:
-                    problems.append(f"no {w} result at {t} threads for {size_name(n_bytes)}")
-        for v in SINGLE_THREAD_VARIANTS:
-            if ("single-thread", v, 1, n_bytes) not in have:
-                problems.append(f"no single-thread {v} result for {size_name(n_bytes)}")
+        for w in WORKLOADS.values():
+            threads = settings.get("threads", []) if w.scales else [1]
+            for variant, t in itertools.product(w.work, threads):
+                if (w.name, variant, t, n_bytes) not in have:
+                    what = f"result at {t} threads" if w.scales else f"{variant} result"
+                    problems.append(f"no {w.name} {what} for {size_name(n_bytes)}")
     return problems
 
 

@@ -15,6 +15,8 @@ COMMON = (  # noqa: SIM905 -- a sentence reads better than 100 quoted words
     "could people my than first water been call who oil its now find long down day did "
     "get come made may part"
 ).split()
+# What both benchmarks search for: the most common word, a match every few tokens.
+NEEDLE = "the"
 SYLLABLES = "ka lo mi ne ru sa ti vo be da fe gi ho ju ly pe qu re so tu wa xe yo ze".split()  # noqa: SIM905
 
 

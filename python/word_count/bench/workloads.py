@@ -1,55 +1,87 @@
 """The benchmark's workloads: the same counting done by Python threads, Rust threads
-attached or detached, one multi-threaded Rust call, processes, and a shared counter."""
+attached or detached, one multi-threaded Rust call, processes, and a shared counter.
+
+Each is declared once, in ``WORKLOADS``: its name, its label, what it runs and the count
+it must return. The command line, the result file, the report's summary, its checks and
+its chart all read that declaration, so a workload added there is measured, checked
+and reported with no other change.
+"""
 
 from __future__ import annotations
 
 import itertools
 import multiprocessing
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from multiprocessing.pool import Pool
 
 import word_count
-from word_count.bench.text import split_at_lines
-
-NEEDLE = "the"
-
-# Names are part of the JSON format: the report and its readers key on them.
-WORKLOADS = {
-    "python-threads": "N Python threads count words in pure Python (word_count_py)",
-    "rust-attached-threads": "N Python threads each call search_sequential on a chunk; "
-    "the Rust code stays attached (holds the GIL on a GIL build)",
-    "rust-detached-threads": "N Python threads each call search_sequential_detached on a chunk",
-    "rust-threads": "one call, N Rust threads inside: word_count(text, N)",
-    "processes": "multiprocessing with N processes counting words, sending the text included",
-    "shared-counter": "N Python threads add the text's lines to one WordCounter",
-    "single-thread": "each kind of work on the calling thread alone, no thread machinery",
-}
+from word_count.bench.measure import Cell, Run, repeat
+from word_count.bench.text import NEEDLE, split_at_lines
 
 
 @dataclass
-class Cell:
-    """One thing to time: a workload at a thread count (and, for single-thread, a variant).
+class Inputs:
+    """What every cell of one text works on, each made once and only if a workload asks:
+    the text, its lines and chunks, and the reference counts every result must equal."""
 
-    ``run(reps)`` does the work ``reps`` times and returns the sum of the counts. In the
-    workloads where N Python threads each call Rust, each thread repeats its call
-    ``reps`` times: a sample then measures N threads counting side by side for tens of
-    milliseconds, not the start of a thread (60 us on 3.13, 200 us on 3.13t here) or
-    the wake-up of an idle CPU, which would swamp a call of a few milliseconds.
-    """
+    text: str
+    start_method: str  # for the processes workload's pool
+    resources: ExitStack  # what the cells hold (a process pool), released after the rounds
+    _chunks: dict[int, list[str]] = field(default_factory=dict, init=False, repr=False)
 
-    workload: str
-    threads: int
-    run: Callable[[int], int]
-    expected: int
-    variant: str = ""
-    close: Callable[[], None] = field(default=lambda: None)
+    @cached_property
+    def words(self) -> int:
+        return len(self.text.split())
 
-    @property
-    def key(self) -> tuple[str, str, int]:
-        return (self.workload, self.variant, self.threads)
+    @cached_property
+    def needle(self) -> int:
+        return word_count.search_py(self.text, NEEDLE)
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    def chunks(self, n: int) -> list[str]:
+        """The text cut at lines into ``n`` pieces, the same for every workload at ``n``."""
+        if n not in self._chunks:
+            self._chunks[n] = split_at_lines(self.text, n)
+        return self._chunks[n]
+
+    def each_chunk(self, search: Callable[[str, str], int], n: int) -> Run:
+        """N Python threads, each searching its own chunk for the needle."""
+        return partial(in_threads, search, [(c, NEEDLE) for c in self.chunks(n)])
+
+
+@dataclass(frozen=True)
+class Work:
+    """What a cell runs, and how it is checked."""
+
+    run: Callable[[Inputs, int], Run]  # for the inputs at N threads, a ``run(reps)``
+    count: Callable[[Inputs], int]  # what one call must return: a reference count
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One workload. ``scales``: timed at every thread count, with a speedup over 1
+    thread; if not, each variant of ``work`` is timed once, on the calling thread."""
+
+    name: str  # part of the JSON format: the report and its readers key on it
+    label: str  # the report's plain words for it, in its summary and chart
+    description: str  # what it runs, recorded in every result file
+    work: dict[str, Work]  # by variant: "" alone for a workload that scales
+    scales: bool = True
+
+
+def _words(t: Inputs) -> int:
+    return t.words
+
+
+def _needle(t: Inputs) -> int:
+    return t.needle
 
 
 def in_threads(fn: Callable[..., int], args: list[tuple[object, ...]], reps: int = 1) -> int:
@@ -90,6 +122,13 @@ def _map_sum(pool: Pool, chunks: list[str]) -> int:
     return sum(pool.map(_count_words, chunks))
 
 
+def _processes(t: Inputs, n: int) -> Run:
+    pool = multiprocessing.get_context(t.start_method).Pool(n)
+    t.resources.callback(pool.terminate)
+    # Every call sends the chunks to the workers again: that cost is the point.
+    return repeat(partial(_map_sum, pool, t.chunks(n)))
+
+
 def _add_all(lines: list[str], reps: int) -> int:
     counter = word_count.WordCounter()
     for _ in range(reps):
@@ -97,11 +136,12 @@ def _add_all(lines: list[str], reps: int) -> int:
     return counter.total
 
 
-def _shared_counter(lines: list[str], n: int) -> Callable[[int], int]:
+def _shared_counter(t: Inputs, n: int) -> Run:
     # Contiguous shares, not lines[i::n]: round-robin shares put neighbouring str objects
     # in different threads, and on 3.13t each add writes the line's (shared) refcount, so
-    # the threads would fight over cache lines -- false sharing of the input, measured
-    # at 0.76x on a 100 MiB text, where we mean to measure contention on the counter.
+    # the threads would fight over cache lines -- false sharing of the input, enough to
+    # make two threads slower than one, where we mean to measure contention on the counter.
+    lines = t.lines
     cuts = [len(lines) * k // n for k in range(n + 1)]
     shares = [lines[a:b] for a, b in itertools.pairwise(cuts)]
 
@@ -113,54 +153,85 @@ def _shared_counter(lines: list[str], n: int) -> Callable[[int], int]:
     return run
 
 
-def _repeat(fn: Callable[[], int]) -> Callable[[int], int]:
-    """``fn`` as a ``run(reps)``: called ``reps`` times on the calling thread."""
-    return lambda reps: sum(fn() for _ in range(reps))
+# The functions are looked up when a cell is made, not here: run from a source tree,
+# report.py reads these declarations without the compiled extension.
+_DECLARED = [
+    Workload(
+        "python-threads",
+        "pure-Python threads",
+        "N Python threads count words in pure Python (word_count_py)",
+        # word_count_py starts its own n threads on every call.
+        {"": Work(lambda t, n: repeat(partial(word_count.word_count_py, t.text, n)), _words)},
+    ),
+    Workload(
+        "rust-attached-threads",
+        "Python threads calling attached Rust",
+        "N Python threads each call search_sequential on a chunk; "
+        "the Rust code stays attached (holds the GIL on a GIL build)",
+        {"": Work(lambda t, n: t.each_chunk(word_count.search_sequential, n), _needle)},
+    ),
+    Workload(
+        "rust-detached-threads",
+        "Python threads calling detached Rust",
+        "N Python threads each call search_sequential_detached on a chunk",
+        {"": Work(lambda t, n: t.each_chunk(word_count.search_sequential_detached, n), _needle)},
+    ),
+    Workload(
+        "rust-threads",
+        "Rust threads in one call",
+        "one call, N Rust threads inside: word_count(text, N)",
+        {"": Work(lambda t, n: repeat(partial(word_count.word_count, t.text, n)), _words)},
+    ),
+    Workload(
+        "processes",
+        "processes",
+        "multiprocessing with N processes counting words, sending the text included",
+        {"": Work(_processes, _words)},
+    ),
+    Workload(
+        "shared-counter",
+        "threads sharing one WordCounter",
+        "N Python threads add the text's lines to one WordCounter",
+        {"": Work(_shared_counter, _words)},
+    ),
+    Workload(
+        "single-thread",
+        "one thread, no thread machinery",
+        "each kind of work on the calling thread alone, no thread machinery",
+        {
+            "str.split": Work(lambda t, _: repeat(partial(_count_words, t.text)), _words),
+            "search_py": Work(
+                lambda t, _: repeat(partial(word_count.search_py, t.text, NEEDLE)), _needle
+            ),
+            "search_sequential": Work(
+                lambda t, _: repeat(partial(word_count.search_sequential, t.text, NEEDLE)),
+                _needle,
+            ),
+            "word_count": Work(
+                lambda t, _: repeat(partial(word_count.word_count, t.text, 1)), _words
+            ),
+            "WordCounter.add": Work(lambda t, _: partial(_add_all, t.lines), _words),
+        },
+        scales=False,
+    ),
+]
+WORKLOADS = {w.name: w for w in _DECLARED}
 
 
+@contextmanager
 def cells(
     text: str, threads: list[int], start_method: str, workloads: list[str] | None = None
-) -> list[Cell]:
-    """Every cell for ``text``, each with the count it must return."""
-    n_words = len(text.split())
-    n_needle = word_count.search_py(text, NEEDLE)
-    lines = text.splitlines()
-    wanted = set(workloads or WORKLOADS)
-    out: list[Cell] = []
-    for n in threads:
-        chunks = split_at_lines(text, n)
-        per_chunk: list[tuple[object, ...]] = [(c, NEEDLE) for c in chunks]
-        if "python-threads" in wanted:
-            # word_count_py starts its own n threads on every call.
-            run = _repeat(partial(word_count.word_count_py, text, n))
-            out.append(Cell("python-threads", n, run, n_words))
-        if "rust-attached-threads" in wanted:
-            run = partial(in_threads, word_count.search_sequential, per_chunk)
-            out.append(Cell("rust-attached-threads", n, run, n_needle))
-        if "rust-detached-threads" in wanted:
-            run = partial(in_threads, word_count.search_sequential_detached, per_chunk)
-            out.append(Cell("rust-detached-threads", n, run, n_needle))
-        if "rust-threads" in wanted:
-            run = _repeat(partial(word_count.word_count, text, n))
-            out.append(Cell("rust-threads", n, run, n_words))
-        if "processes" in wanted:
-            pool = multiprocessing.get_context(start_method).Pool(n)
-            # Every call sends the chunks to the workers again: that cost is the point.
-            run = _repeat(partial(_map_sum, pool, chunks))
-            out.append(Cell("processes", n, run, n_words, close=pool.terminate))
-        if "shared-counter" in wanted:
-            out.append(Cell("shared-counter", n, _shared_counter(lines, n), n_words))
-    if "single-thread" in wanted:
-        single = {
-            "str.split": (_repeat(lambda: len(text.split())), n_words),
-            "search_py": (_repeat(lambda: word_count.search_py(text, NEEDLE)), n_needle),
-            "search_sequential": (
-                _repeat(lambda: word_count.search_sequential(text, NEEDLE)),
-                n_needle,
-            ),
-            "word_count": (_repeat(lambda: word_count.word_count(text, 1)), n_words),
-            "WordCounter.add": (lambda reps: _add_all(lines, reps), n_words),
-        }
-        for variant, (run, expected) in single.items():
-            out.append(Cell("single-thread", 1, run, expected, variant=variant))
-    return out
+) -> Iterator[list[Cell]]:
+    """Every cell for ``text``, each with the count it must return: the workloads that
+    scale at each thread count, then the others' variants. What the cells hold (a process
+    pool) is released on leaving the context."""
+    wanted = [w for w in WORKLOADS.values() if not workloads or w.name in workloads]
+    plan = [(n, w) for n in threads for w in wanted if w.scales]
+    plan += [(1, w) for w in wanted if not w.scales]
+    with ExitStack() as resources:
+        t = Inputs(text, start_method, resources)
+        yield [
+            Cell(w.name, n, work.run(t, n), work.count(t), variant)
+            for n, w in plan
+            for variant, work in w.work.items()
+        ]
