@@ -24,6 +24,7 @@ pub const SMALL_BYTES: usize = word_count_core::MIN_CHUNK_BYTES;
 /// Run `f`, turning a panic into [`Error::Internal`]. No user input should panic the
 /// core; this is the net for a bug, so that it reaches Python as an exception that
 /// `except Exception` catches, not as PyO3's PanicException (a BaseException).
+#[inline(always)] // a call's fast path: see the kernels benchmark's call rows
 pub fn no_panic<T>(f: impl FnOnce() -> T) -> Result<T, Error> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
         let msg = payload

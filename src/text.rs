@@ -178,6 +178,7 @@ pub enum Contents<'a> {
 
 impl Contents<'_> {
     /// The text as the core counts it.
+    #[inline]
     pub fn text(&self) -> Text<'_> {
         match self {
             Contents::Text(text) => Text::Utf8(text.as_bytes()),
@@ -188,6 +189,7 @@ impl Contents<'_> {
 
     /// Check that units `start..end` are UTF-8 where the text came as bytes (see
     /// [`PyText::check_utf8`]); a `str` always is. Pure Rust: call it detached.
+    #[inline]
     pub fn check_utf8(&self, start: usize, end: usize) -> Result<(), Utf8Error> {
         match self {
             Contents::Text(text) => text.check_utf8(start, end),

@@ -12,6 +12,7 @@ use crate::{MAX_THREADS, MIN_CHUNK_BYTES};
 /// A text under two minimum chunks is never split, so it does not ask for the pool at
 /// all: that lookup costs a `getpid()` system call (the pool is per process, see
 /// [`crate::pool`]), a large part of a call on a tiny text.
+#[inline]
 pub fn chunks_for(bytes: usize, threads: Option<usize>) -> usize {
     if bytes < 2 * MIN_CHUNK_BYTES {
         return 1;

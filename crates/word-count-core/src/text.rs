@@ -54,6 +54,7 @@ macro_rules! with_encoding {
 
 impl Text<'_> {
     /// The number of code units (bytes for UTF-8).
+    #[inline]
     pub fn len(&self) -> usize {
         with_encoding!(*self, units, E => units.len())
     }
@@ -63,11 +64,13 @@ impl Text<'_> {
     }
 
     /// Bytes per code unit.
+    #[inline]
     pub fn unit_bytes(&self) -> usize {
         with_encoding!(*self, _units, E => E::UNIT_BYTES)
     }
 
     /// The size of the text in memory.
+    #[inline]
     pub fn len_bytes(&self) -> usize {
         self.len() * self.unit_bytes()
     }
@@ -82,13 +85,19 @@ impl Text<'_> {
     /// The words (`str.split()`) that start in `start..end` (character boundaries), on
     /// `threads` threads (None: this process's pool) where the range is large enough to
     /// split. Summed over consecutive ranges, this is `len(text.split())`.
+    #[inline]
     pub fn count_words(&self, start: usize, end: usize, threads: Option<usize>) -> usize {
-        let n_chunks = chunks::chunks_for((end - start) * self.unit_bytes(), threads);
-        with_encoding!(*self, units, E => words::count_words_in::<E>(units, start, end, n_chunks))
+        // The chunk count inside each arm, from the encoding's constant unit size: no
+        // second dispatch on the kind, which a tiny text's call would feel.
+        with_encoding!(*self, units, E => {
+            let n_chunks = chunks::chunks_for((end - start) * E::UNIT_BYTES, threads);
+            words::count_words_in::<E>(units, start, end, n_chunks)
+        })
     }
 
     /// The tokens equal to `needle` that start in `start..end`, as
     /// [`Text::count_words`] counts words; see [`crate::search`] for what a token is.
+    #[inline]
     pub fn count_tokens(
         &self,
         needle: &Needle,
@@ -96,8 +105,10 @@ impl Text<'_> {
         end: usize,
         threads: Option<usize>,
     ) -> usize {
-        let n_chunks = chunks::chunks_for((end - start) * self.unit_bytes(), threads);
-        with_encoding!(*self, units, E => search::count_tokens_in::<E>(units, needle, start, end, n_chunks))
+        with_encoding!(*self, units, E => {
+            let n_chunks = chunks::chunks_for((end - start) * E::UNIT_BYTES, threads);
+            search::count_tokens_in::<E>(units, needle, start, end, n_chunks)
+        })
     }
 }
 

@@ -19,22 +19,40 @@ pub fn count_words(bytes: &[u8]) -> usize {
 /// counted in `n_chunks` parallel chunks. Summed over consecutive ranges this is the
 /// whole count, which lets a caller count a huge text slice by slice; the result is the
 /// same for every `n_chunks`.
+#[inline]
 pub fn count_words_in<E: Encoding>(
     text: &[E::Unit],
     start: usize,
     end: usize,
     n_chunks: usize,
 ) -> usize {
-    let after_space = |at: usize| at == 0 || E::ends_with_space(&text[..at]);
     if n_chunks <= 1 {
-        // No boundaries to allocate: a tiny text's whole call costs about 100 ns.
-        return E::word_starts(&text[start..end], after_space(start));
+        // No boundaries to allocate: a tiny text's whole call costs about 100 ns, so this
+        // path stays small enough to inline into the binding (the kernels benchmark's
+        // call rows); the parallel one is kept out of line.
+        return E::word_starts(&text[start..end], after_space::<E>(text, start));
     }
+    count_words_split::<E>(text, start, end, n_chunks)
+}
+
+#[inline(never)]
+fn count_words_split<E: Encoding>(
+    text: &[E::Unit],
+    start: usize,
+    end: usize,
+    n_chunks: usize,
+) -> usize {
     let range = &text[start..end];
     let cuts = chunks::boundaries::<E>(range, n_chunks);
     chunks::sum_parallel(&cuts, |a, b| {
-        E::word_starts(&range[a..b], after_space(start + a))
+        E::word_starts(&range[a..b], after_space::<E>(text, start + a))
     })
+}
+
+/// Is the character before `at` whitespace (true at the start of the text)?
+#[inline]
+fn after_space<E: Encoding>(text: &[E::Unit], at: usize) -> bool {
+    at == 0 || E::ends_with_space(&text[..at])
 }
 
 /// The words of `bytes`, split as `str.split()` splits them, in order (by the byte rule
