@@ -1,10 +1,12 @@
 //! The pure-Rust core of word-count: no pyo3 here, so it is tested with plain `cargo test`.
 //!
-//! Every function takes bytes in *generalised UTF-8*: valid UTF-8, plus the lone
-//! surrogates (U+D800..U+DFFF) that a Python `str` may hold, encoded as Python's
-//! `"surrogatepass"` error handler does (three bytes, lead byte 0xED). Counting on
-//! bytes rather than `&str` is what lets the Rust functions agree with Python on
-//! *every* `str`, not only on the ones that are valid Unicode scalar sequences.
+//! A text is a [`text::Text`]: bytes in *generalised UTF-8*, or a Python `str`'s own
+//! storage (Latin-1, UCS-2 or UCS-4 code units, one per code point). Generalised UTF-8 is
+//! valid UTF-8 plus the lone surrogates (U+D800..U+DFFF) that a Python `str` may hold,
+//! encoded as Python's `"surrogatepass"` error handler does (three bytes, lead byte 0xED).
+//! Counting on bytes or code units rather than `&str` is what lets the Rust functions
+//! agree with Python on *every* `str`, not only on valid Unicode scalar sequences. Each
+//! operation is written once, generic over the kind of text ([`text::Encoding`]).
 //!
 //! The semantics are Python's, not Rust's:
 //! - [`words`]: `len(text.split())`, with the 29 code points Python's `str.split()`

@@ -5,7 +5,7 @@
 //! [`Encoding`], which supplies what differs between the kinds of text: where a
 //! character may be cut, the SIMD kernel that counts word starts, and the tests for
 //! whitespace and token boundaries next to a position. [`Text`] names the kind at run
-//! time and dispatches to the generic code once per call, through [`with_encoding!`].
+//! time and dispatches to the generic code once per call, through `with_encoding!`.
 //!
 //! Why a `str`'s storage at all: for a non-ASCII `str`, asking CPython for UTF-8 makes it
 //! build (and keep) a UTF-8 copy, slower than any count and doubling the memory. Where
