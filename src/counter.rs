@@ -2,25 +2,23 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use indexmap::IndexMap;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use word_count_core::words::split_words;
+use word_count_core::text::Text;
+use word_count_core::word_table::{Seed, WordTable};
 
 use crate::detach::detach;
 use crate::errors::Error;
-use crate::sliced::no_panic;
-use crate::text::{to_py_str, PyText};
-use crate::threads::saturating_index;
+use crate::frequencies::to_counter;
+use crate::sliced::{fold_sliced, no_panic};
+use crate::text::{to_py_str, Contents, PyText};
+use crate::threads::{saturating_index, thread_count};
 
-/// Words counted per batch between checks for Ctrl-C: some 20-50 ms of work.
-const WORDS_PER_BATCH: usize = 1 << 20;
-
-#[derive(Default)]
 struct Counts {
     /// Words (generalised UTF-8) in first-seen order, as `collections.Counter` keeps
     /// them, so `most_common` breaks ties the same way Counter does.
-    words: IndexMap<Box<[u8]>, u64>,
+    words: WordTable<Box<[u8]>>,
     total: u64,
 }
 
@@ -28,12 +26,14 @@ struct Counts {
 /// counts back like a `collections.Counter`.
 ///
 /// Frozen, with a lock inside: it is never borrowed mutably, so concurrent calls never
-/// raise "Already borrowed", and no update is lost. `add` splits and counts its text
-/// before taking the lock, so the lock is held only to merge. Every lock is taken while
-/// detached from the interpreter, so a thread waiting for it never stalls the garbage
-/// collector's stop-the-world pause.
+/// raise "Already borrowed", and no update is lost. `add` counts its text with
+/// `word_frequencies`' kernel before taking the lock, so the lock is held only to merge.
+/// Every lock is taken while detached from the interpreter, so a thread waiting for it
+/// never stalls the garbage collector's stop-the-world pause.
 #[pyclass(frozen, module = "word_count")]
 pub struct WordCounter {
+    /// The seed of the table's hash, shared by the tables `add` merges in.
+    seed: Seed,
     counts: Mutex<Counts>,
 }
 
@@ -50,62 +50,139 @@ impl WordCounter {
         detach(py, || f(&mut self.lock()))
     }
 
-    /// Add a batch of counted words under the lock; returns how many words it held.
-    fn merge(&self, local: IndexMap<&[u8], u64>) -> u64 {
-        let added: u64 = local.values().sum();
-        let mut counts = self.lock();
-        crate::testing::maybe_panic_holding_lock();
-        for (word, n) in local {
-            match counts.words.get_mut(word) {
-                Some(count) => *count += n,
-                None => {
-                    counts.words.insert(word.into(), n);
-                }
-            }
-        }
-        counts.total += added;
-        added
+    /// Add counted words under the lock; returns how many words they were.
+    fn merge(&self, py: Python<'_>, local: WordTable<&[u8]>) -> Result<u64, Error> {
+        detach(py, || {
+            no_panic(|| {
+                let added = local.total();
+                let mut counts = self.lock();
+                crate::testing::maybe_panic_holding_lock();
+                counts.words.merge(local, Box::from);
+                counts.total += added;
+                added
+            })
+        })
     }
+
+    /// Add owned words and counts under the lock, in order.
+    fn merge_owned(&self, py: Python<'_>, items: Vec<(Box<[u8]>, u64)>) -> Result<(), Error> {
+        detach(py, || {
+            no_panic(|| {
+                let mut counts = self.lock();
+                for (word, n) in items {
+                    counts.words.add_count(word, n);
+                    counts.total += n;
+                }
+            })
+        })
+    }
+
+    /// The words and counts, copied out under the lock.
+    fn snapshot(&self, py: Python<'_>) -> WordTable<Box<[u8]>> {
+        self.with_counts(py, |c| c.words.clone())
+    }
+}
+
+/// A count from a mapping given to `update`: an int, at least 0.
+fn count_of(value: &Bound<'_, PyAny>) -> PyResult<u64> {
+    let n = saturating_index(value).map_err(|_| {
+        let name = value
+            .get_type()
+            .name()
+            .map_or_else(|_| "?".to_string(), |n| n.to_string());
+        PyTypeError::new_err(format!("WordCounter counts must be int, not {name}"))
+    })?;
+    u64::try_from(n).map_err(|_| {
+        PyValueError::new_err(format!(
+            "WordCounter counts must not be negative, got {}",
+            value
+                .repr()
+                .map_or_else(|_| n.to_string(), |r| r.to_string())
+        ))
+    })
 }
 
 #[pymethods]
 impl WordCounter {
     #[new]
     fn new() -> Self {
+        let seed = Seed::random();
         WordCounter {
-            counts: Mutex::default(),
+            seed,
+            counts: Mutex::new(Counts {
+                words: WordTable::new(seed),
+                total: 0,
+            }),
         }
     }
 
     /// Count the words of `text`, split as `text.split()` splits them, and return how
-    /// many there were.
+    /// many there were: `word_frequencies`' kernel, on `n_threads` Rust threads (None:
+    /// every core), with its argument rules and errors.
     ///
     /// All or nothing: the words are counted apart and merged at the end, so an `add`
-    /// interrupted by Ctrl-C (checked between batches of a million words) or failing
-    /// leaves the counter as it was.
-    fn add(&self, py: Python<'_>, text: PyText<'_>) -> Result<u64, Error> {
-        let len = text.as_bytes().len();
-        detach(py, || text.check_utf8(0, len)).map_err(|e| text.decode_error(py, e))?;
-        let mut words = split_words(text.as_bytes());
-        let mut local: IndexMap<&[u8], u64> = IndexMap::new();
-        loop {
-            let done = detach(py, || {
-                no_panic(|| {
-                    for _ in 0..WORDS_PER_BATCH {
-                        let Some(word) = words.next() else {
-                            return true;
-                        };
-                        *local.entry(word).or_insert(0) += 1;
-                    }
-                    false
-                })
-            })?;
-            if done {
-                break;
+    /// interrupted by Ctrl-C (checked between slices of 16 MiB) or failing leaves the
+    /// counter as it was.
+    #[pyo3(signature = (text, n_threads=None))]
+    fn add(
+        &self,
+        py: Python<'_>,
+        text: PyText<'_>,
+        n_threads: Option<&Bound<'_, PyAny>>,
+    ) -> Result<u64, Error> {
+        let threads = thread_count(n_threads)?;
+        let seed = self.seed;
+        // Always UTF-8 (not a str's storage): the counter's words are UTF-8.
+        let contents = Contents::Text(text);
+        let local = fold_sliced(
+            py,
+            &contents,
+            false,
+            WordTable::new(seed),
+            |table, text, start, end| {
+                table.merge(text.word_frequencies(start, end, threads, seed), |w| w);
+            },
+        )?;
+        self.merge(py, local)
+    }
+
+    /// Add the counts of `other`, a `WordCounter` or a mapping of `str` to `int`, as
+    /// `collections.Counter.update` does: words not seen yet go last, in `other`'s order.
+    ///
+    /// All or nothing: raises TypeError for a key that is not a str or a count that is
+    /// not an int, and ValueError for a negative count, before anything is added.
+    fn update(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> Result<(), Error> {
+        let items: Vec<(Box<[u8]>, u64)> = if let Ok(counter) = other.cast::<WordCounter>() {
+            // Copied out first: `c.update(c)` must not wait for its own lock.
+            counter.get().snapshot(py).into_counts().collect()
+        } else if other.hasattr("items")? {
+            let mut items = Vec::new();
+            for item in other.call_method0("items")?.try_iter()? {
+                let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+                if !key.is_instance_of::<PyString>() {
+                    return Err(PyTypeError::new_err(format!(
+                        "WordCounter keys must be str, not {}",
+                        key.get_type().name()?
+                    ))
+                    .into());
+                }
+                let word = PyText::from_str(key.as_borrowed())?;
+                items.push((Box::from(word.as_bytes()), count_of(&value)?));
             }
-            py.check_signals()?;
-        }
-        detach(py, || no_panic(|| self.merge(local)))
+            items
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "update() takes a WordCounter or a mapping of str to int, not {}",
+                other.get_type().name()?
+            ))
+            .into());
+        };
+        self.merge_owned(py, items)
+    }
+
+    /// The counts as a `collections.Counter`, its words in first-seen order.
+    fn to_counter<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>, Error> {
+        to_counter(py, Text::Utf8(b""), self.snapshot(py))
     }
 
     /// The number of words added so far, repeats included.
@@ -117,7 +194,7 @@ impl WordCounter {
     /// The count of `word`, 0 if it was never added.
     fn __getitem__(&self, py: Python<'_>, word: &Bound<'_, PyString>) -> PyResult<u64> {
         let word = PyText::from_str(word.as_any().as_borrowed())?;
-        Ok(self.with_counts(py, |c| c.words.get(word.as_bytes()).copied().unwrap_or(0)))
+        Ok(self.with_counts(py, |c| c.words.get(word.as_bytes()).unwrap_or(0)))
     }
 
     fn __contains__(&self, py: Python<'_>, word: &Bound<'_, PyAny>) -> PyResult<bool> {
@@ -125,7 +202,7 @@ impl WordCounter {
             return Ok(false);
         }
         let word = PyText::from_str(word.as_borrowed())?;
-        Ok(self.with_counts(py, |c| c.words.contains_key(word.as_bytes())))
+        Ok(self.with_counts(py, |c| c.words.get(word.as_bytes()).is_some()))
     }
 
     /// The number of distinct words.
@@ -147,12 +224,12 @@ impl WordCounter {
             Some(n) => usize::try_from(saturating_index(n)?.max(0)).unwrap_or(usize::MAX),
         };
         let top: Vec<(Box<[u8]>, u64)> = self.with_counts(py, |c| {
-            let mut all: Vec<(&Box<[u8]>, &u64)> = c.words.iter().collect();
+            let mut all: Vec<(&Box<[u8]>, u64)> = c.words.iter().collect();
             // A stable sort keeps first-seen order among equal counts, as Counter does.
-            all.sort_by(|a, b| b.1.cmp(a.1));
+            all.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
             all.into_iter()
                 .take(limit)
-                .map(|(w, n)| (w.clone(), *n))
+                .map(|(w, n)| (w.clone(), n))
                 .collect()
         });
         top.iter()

@@ -38,9 +38,11 @@ pub fn word_count_file(
     progress: Option<&Bound<'_, PyAny>>,
 ) -> Result<usize, Error> {
     let threads = thread_count(n_threads)?;
-    scan_file(py, path, 0, progress, |b| {
-        Text::Utf8(b.bytes).count_words(b.start, b.end, threads)
-    })
+    let mut total = 0;
+    scan_file(py, path, Blocks::Lookahead(0), progress, |b| {
+        total += Text::Utf8(b.bytes).count_words(b.start, b.end, threads)
+    })?;
+    Ok(total)
 }
 
 /// Count the tokens equal to `needle` in the file at `path`, as `search` would for its
@@ -57,9 +59,15 @@ pub fn search_file(
     progress: Option<&Bound<'_, PyAny>>,
 ) -> Result<usize, Error> {
     let needle = needle_of(py, &needle)?;
-    scan_file(py, path, needle.lookahead(), progress, |b| {
-        Text::Utf8(b.bytes).count_tokens(&needle, b.start, b.end, None)
-    })
+    let mut total = 0;
+    scan_file(
+        py,
+        path,
+        Blocks::Lookahead(needle.lookahead()),
+        progress,
+        |b| total += Text::Utf8(b.bytes).count_tokens(&needle, b.start, b.end, None),
+    )?;
+    Ok(total)
 }
 
 /// `path` as `open()` takes it: `os.fspath(path)` (kept for error messages) and the
@@ -82,15 +90,22 @@ fn fs_path<'py>(path: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, PathBu
     ))
 }
 
-/// The sum of `count` over the blocks of the file at `path`. Each block is read,
-/// checked and counted detached; between blocks, Ctrl-C is answered and `progress` told.
-fn scan_file(
+/// How a file is cut into blocks: with `lookahead` bytes after each (see the core's
+/// `stream` module), or each block ending after whitespace, every word in it whole.
+pub enum Blocks {
+    Lookahead(usize),
+    WholeWords,
+}
+
+/// `step` on each block of the file at `path`, in order. Each block is read, checked and
+/// stepped detached; between blocks, Ctrl-C is answered and `progress` told.
+pub fn scan_file(
     py: Python<'_>,
     path: &Bound<'_, PyAny>,
-    lookahead: usize,
+    blocks: Blocks,
     progress: Option<&Bound<'_, PyAny>>,
-    count: impl Fn(Block<'_>) -> usize + Sync,
-) -> Result<usize, Error> {
+    mut step: impl FnMut(Block<'_>) + Send,
+) -> Result<(), Error> {
     let (fspath, name) = fs_path(path)?;
     let io_error = |e| Error::Io(e, fspath.clone().unbind());
     let file = detach(py, || File::open(&name)).map_err(io_error)?;
@@ -106,15 +121,17 @@ fn scan_file(
             n.saturating_add(1).clamp(4096, BLOCK_BYTES)
         })
     });
-    let mut stream = Stream::new(file, block, lookahead);
-    let mut total = 0;
+    let mut stream = match blocks {
+        Blocks::Lookahead(lookahead) => Stream::new(file, block, lookahead),
+        Blocks::WholeWords => Stream::whole_words(file, block),
+    };
     loop {
-        let step = detach(py, || {
-            no_panic(|| stream.next_block().map(|block| block.map(&count)))
+        let read = detach(py, || {
+            no_panic(|| stream.next_block().map(|block| block.map(&mut step)))
         })?;
-        match step {
-            Ok(Some(n)) => total += n,
-            Ok(None) => return Ok(total),
+        match read {
+            Ok(Some(())) => {}
+            Ok(None) => return Ok(()),
             Err(StreamError::Io(e)) => return Err(io_error(e)),
             Err(StreamError::Utf8 {
                 offset,

@@ -6,6 +6,7 @@ mod counter;
 mod detach;
 mod errors;
 mod files;
+mod frequencies;
 mod probes;
 mod search;
 mod sliced;
@@ -14,7 +15,7 @@ mod text;
 mod threads;
 mod words;
 
-/// Word counting and whole-token search, in Rust, safe to call from many threads.
+/// Word counting, word frequencies and whole-token search, in Rust, safe to call from many threads.
 ///
 /// `gil_used = false` is a promise checked by the test suite: on free-threaded CPython
 /// importing this module leaves the GIL off. It holds because the only shared state is
@@ -28,6 +29,8 @@ mod _word_count {
     use crate::counter::WordCounter;
     #[pymodule_export]
     use crate::files::{search_file, word_count_file};
+    #[pymodule_export]
+    use crate::frequencies::{word_frequencies, word_frequencies_file};
     #[pymodule_export]
     use crate::probes::{_noop, _sum_bytes};
     #[pymodule_export]

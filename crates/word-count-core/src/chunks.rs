@@ -59,39 +59,47 @@ pub fn slices<E: Encoding>(units: &[E::Unit], max_units: usize) -> Vec<usize> {
 }
 
 /// The sum of `count(start, end)` over the chunks between consecutive `cuts`, run in
-/// parallel: the calling thread counts the first chunk itself while this process's pool
-/// ([`crate::pool`]) counts the others.
-///
-/// Why not `par_windows(..).sum()`: called from a thread outside the pool (every Python
-/// thread), that hands the whole job to the pool and blocks, and the pool must then wake
-/// one sleeping worker after another as the job splits. Each wake-up costs tens to
-/// hundreds of microseconds on a virtual machine, a large part of a millisecond-scale
-/// count; here the caller works instead of waiting, and the workers are woken at once.
+/// parallel (see [`map_parallel`]).
 pub fn sum_parallel(cuts: &[usize], count: impl Fn(usize, usize) -> usize + Sync) -> usize {
+    map_parallel(cuts, count).into_iter().sum()
+}
+
+/// `f(start, end)` for each chunk between consecutive `cuts`, run in parallel, the
+/// results in the chunks' order: the calling thread does the first chunk itself while
+/// this process's pool ([`crate::pool`]) does the others.
+///
+/// Why not `par_windows(..).map(..).collect()`: called from a thread outside the pool
+/// (every Python thread), that hands the whole job to the pool and blocks, and the pool
+/// must then wake one sleeping worker after another as the job splits. Each wake-up
+/// costs tens to hundreds of microseconds on a virtual machine, a large part of a
+/// millisecond-scale count; here the caller works instead of waiting, and the workers
+/// are woken at once.
+pub fn map_parallel<T: Send>(cuts: &[usize], f: impl Fn(usize, usize) -> T + Sync) -> Vec<T> {
     let n = cuts.len().saturating_sub(1);
-    if n <= 1 {
-        return cuts
-            .first()
-            .zip(cuts.last())
-            .map_or(0, |(&a, &b)| count(a, b));
-    }
-    let Some(pool) = crate::pool::pool() else {
-        return cuts.windows(2).map(|w| count(w[0], w[1])).sum();
+    // One chunk never asks for the pool: that lookup costs a system call (see
+    // `chunks_for`), a large part of a call on a tiny text.
+    let pool = if n > 1 { crate::pool::pool() } else { None };
+    let Some(pool) = pool else {
+        return cuts.windows(2).map(|w| f(w[0], w[1])).collect();
     };
-    let mut counts = vec![0usize; n];
-    let (first, rest) = counts.split_first_mut().expect("n >= 2");
-    let count = &count;
+    let mut results: Vec<Option<T>> = (0..n).map(|_| None).collect();
+    let (first, rest) = results.split_first_mut().expect("n >= 2");
+    let f = &f;
     pool.in_place_scope(|scope| {
         for (slot, w) in rest.iter_mut().zip(cuts[1..].windows(2)) {
             scope.spawn(move |_| {
                 #[cfg(feature = "test-hooks")]
                 crate::testing::maybe_panic_in_worker();
-                *slot = count(w[0], w[1]);
+                *slot = Some(f(w[0], w[1]));
             });
         }
-        *first = count(cuts[0], cuts[1]);
+        *first = Some(f(cuts[0], cuts[1]));
     });
-    counts.iter().sum()
+    // A worker's panic is re-raised by the scope, so every slot is filled here.
+    results
+        .into_iter()
+        .map(|r| r.expect("every chunk done"))
+        .collect()
 }
 
 #[cfg(test)]

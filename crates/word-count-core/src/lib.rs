@@ -11,9 +11,11 @@
 //! The semantics are Python's, not Rust's:
 //! - [`words`]: `len(text.split())`, with the 29 code points Python's `str.split()`
 //!   treats as whitespace ([`pychars`]);
+//! - [`frequencies`]: `collections.Counter(text.split())`, in first-occurrence order;
 //! - [`search`]: the tokens of `line.split(" ")` for each line of `text.splitlines()`.
 
 pub mod chunks;
+pub mod frequencies;
 pub mod pool;
 pub mod probe;
 pub mod pychars;
@@ -22,7 +24,9 @@ pub mod str_storage;
 pub mod stream;
 pub mod text;
 pub mod utf8;
+pub mod word_spans;
 pub mod word_starts;
+pub mod word_table;
 pub mod words;
 
 #[cfg(feature = "test-hooks")]

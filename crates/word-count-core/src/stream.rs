@@ -16,7 +16,7 @@
 
 use std::io::{self, Read};
 
-use crate::pychars::is_continuation;
+use crate::pychars::{ends_with_whitespace, is_continuation};
 use crate::utf8;
 
 /// The default size of a block: large enough that per-block costs (a read call, waking
@@ -78,6 +78,8 @@ pub struct Stream<R> {
     /// The stream position of `buf[0]`.
     offset: u64,
     lookahead: usize,
+    /// Regions end after whitespace, so that every word of a region is whole in it.
+    whole_words: bool,
     eof: bool,
     bytes_read: u64,
 }
@@ -98,8 +100,20 @@ impl<R: Read> Stream<R> {
             consumed: None,
             offset: 0,
             lookahead,
+            whole_words: false,
             eof: false,
             bytes_read: 0,
+        }
+    }
+
+    /// A stream whose regions end just after a whitespace character (or at the end of
+    /// the stream), so that every word that starts in a region also ends in it: for
+    /// the frequencies, which need each word whole. A word longer than the buffer makes
+    /// the buffer grow to hold it: memory is a block, or the longest word if longer.
+    pub fn whole_words(reader: R, block: usize) -> Self {
+        Stream {
+            whole_words: true,
+            ..Stream::new(reader, block, 0)
         }
     }
 
@@ -116,20 +130,32 @@ impl<R: Read> Stream<R> {
     /// The next region of the stream, or None at its end.
     pub fn next_block(&mut self) -> Result<Option<Block<'_>>, StreamError> {
         self.carry_over();
-        self.fill().map_err(StreamError::Io)?;
-        let valid_end = match utf8::validate(&self.buf[self.start..self.filled]) {
-            Ok(()) => self.filled,
-            Err(e) if e.is_truncated() && !self.eof => self.start + e.start,
-            Err(e) => return Err(self.utf8_error(e)),
-        };
-        let end = if self.eof {
-            valid_end
-        } else {
+        let end = loop {
+            self.fill().map_err(StreamError::Io)?;
+            let valid_end = match utf8::validate(&self.buf[self.start..self.filled]) {
+                Ok(()) => self.filled,
+                Err(e) if e.is_truncated() && !self.eof => self.start + e.start,
+                Err(e) => return Err(self.utf8_error(e)),
+            };
+            if self.eof {
+                break valid_end;
+            }
             let mut end = valid_end.saturating_sub(self.lookahead).max(self.start);
             while end > self.start && end < valid_end && is_continuation(self.buf[end]) {
                 end -= 1;
             }
-            end
+            if !self.whole_words {
+                break end;
+            }
+            match after_last_space(&self.buf[self.start..end]) {
+                Some(at) => break self.start + at,
+                // No whitespace in a full buffer (`fill` stops only when it is full or the
+                // reader has ended): one word fills it, so make room for more of it.
+                None => {
+                    let size = self.buf.len() * 2;
+                    self.buf.resize(size, 0);
+                }
+            }
         };
         if end == self.start && self.eof {
             return Ok(None);
@@ -184,11 +210,20 @@ impl<R: Read> Stream<R> {
     }
 }
 
+/// The position just after the last whitespace character of `bytes`, if it has one.
+fn after_last_space(bytes: &[u8]) -> Option<usize> {
+    (1..=bytes.len())
+        .rev()
+        .find(|&at| ends_with_whitespace(&bytes[..at]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frequencies::frequencies_in;
     use crate::search::{count_tokens_in, Needle};
     use crate::text::Utf8;
+    use crate::word_table::{Seed, WordTable};
     use crate::words::{count_words, count_words_in};
     use proptest::prelude::*;
 
@@ -247,6 +282,14 @@ mod tests {
         }
 
         #[test]
+        fn streamed_frequencies_match_whole(text in text(), block in 1usize..100, step in 1usize..9) {
+            let bytes = text.as_bytes();
+            let whole = frequencies_in::<Utf8>(bytes, 0, bytes.len(), 1, Seed::random());
+            let whole: Vec<(Vec<u8>, u64)> = whole.iter().map(|(w, n)| (w.to_vec(), n)).collect();
+            prop_assert_eq!(stream_frequencies(bytes, block, step), whole);
+        }
+
+        #[test]
         fn streamed_tokens_match_whole(text in text(), needle in "(a|ab|é|😀){1,3}", block in 1usize..100) {
             let whole = Needle::new(needle.as_bytes()).unwrap().count(text.as_bytes());
             prop_assert_eq!(stream_tokens(text.as_bytes(), needle.as_bytes(), block), whole);
@@ -269,6 +312,19 @@ mod tests {
         }
     }
 
+    fn stream_frequencies(data: &[u8], block: usize, step: usize) -> Vec<(Vec<u8>, u64)> {
+        let mut s = Stream::whole_words(Trickle { data, step }, block);
+        let seed = Seed::random();
+        let mut whole: WordTable<Box<[u8]>> = WordTable::new(seed);
+        while let Some(b) = s.next_block().unwrap() {
+            whole.merge(
+                frequencies_in::<Utf8>(b.bytes, b.start, b.end, 2, seed),
+                Box::from,
+            );
+        }
+        whole.into_counts().map(|(w, n)| (w.to_vec(), n)).collect()
+    }
+
     #[test]
     fn memory_is_one_block() {
         let data = "word ".repeat(100_000);
@@ -280,5 +336,13 @@ mod tests {
         assert_eq!(n, 100_000);
         assert_eq!(s.capacity(), 4096);
         assert_eq!(s.bytes_read(), data.len() as u64);
+    }
+
+    #[test]
+    fn a_word_longer_than_the_buffer_grows_it() {
+        let data = format!("a {} b a", "x".repeat(10_000));
+        let got = stream_frequencies(data.as_bytes(), 256, 7);
+        let long = "x".repeat(10_000).into_bytes();
+        assert_eq!(got, [(b"a".to_vec(), 2), (long, 1), (b"b".to_vec(), 1)]);
     }
 }

@@ -19,7 +19,8 @@ use crate::pychars::{
 };
 use crate::search::Needle;
 use crate::str_storage::{is_space, CodeUnit};
-use crate::{chunks, search, utf8, word_starts, words};
+use crate::word_table::{Seed, WordTable};
+use crate::{chunks, frequencies, search, utf8, word_spans, word_starts, words};
 
 /// A text to count, borrowed: positions in it are code units (bytes for UTF-8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +113,24 @@ impl Text<'_> {
     }
 }
 
+impl<'a> Text<'a> {
+    /// The words that start in `start..end` and their counts, in first-seen order (see
+    /// [`crate::frequencies`]); each word is the bytes of its units (this text's kind),
+    /// borrowed from the text.
+    pub fn word_frequencies(
+        &self,
+        start: usize,
+        end: usize,
+        threads: Option<usize>,
+        seed: Seed,
+    ) -> WordTable<&'a [u8]> {
+        with_encoding!(*self, units, E => {
+            let n_chunks = chunks::chunks_for((end - start) * E::UNIT_BYTES, threads);
+            frequencies::frequencies_in::<E>(units, start, end, n_chunks, seed)
+        })
+    }
+}
+
 /// What the operations need to know of a kind of text. Positions are code units.
 pub trait Encoding: 'static {
     type Unit: Copy + Eq + Send + Sync + 'static;
@@ -137,8 +156,13 @@ pub trait Encoding: 'static {
     /// units; None if no token can equal it (it holds a code point these units cannot).
     fn needle_bytes(needle: &[u8]) -> Option<Cow<'_, [u8]>>;
 
-    /// The bytes of `units` in memory order, for the byte-wise substring search.
+    /// The bytes of `units` in memory order, for the byte-wise substring search and as
+    /// the words of a frequency table.
     fn as_bytes(units: &[Self::Unit]) -> &[u8];
+
+    /// Calls `f(a, b)` for each word `units[a..b]` that starts in `start..end`, in order
+    /// ([`crate::word_spans`]).
+    fn words(units: &[Self::Unit], start: usize, end: usize, f: impl FnMut(usize, usize));
 }
 
 /// Generalised UTF-8 (see the crate docs).
@@ -178,6 +202,11 @@ impl Encoding for Utf8 {
 
     fn as_bytes(units: &[u8]) -> &[u8] {
         units
+    }
+
+    #[inline]
+    fn words(units: &[u8], start: usize, end: usize, f: impl FnMut(usize, usize)) {
+        word_spans::utf8_words(units, start, end, f)
     }
 }
 
@@ -220,6 +249,11 @@ impl<T: CodeUnit> Encoding for Storage<T> {
 
     fn as_bytes(units: &[T]) -> &[u8] {
         T::as_bytes(units)
+    }
+
+    #[inline]
+    fn words(units: &[T], start: usize, end: usize, f: impl FnMut(usize, usize)) {
+        word_spans::storage_words(units, start, end, f)
     }
 }
 

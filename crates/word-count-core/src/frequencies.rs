@@ -1,0 +1,144 @@
+//! Word frequencies with Python's semantics: `collections.Counter(text.split())`, its
+//! order included (first occurrence), for every kind of text ([`Encoding`]).
+//!
+//! Each chunk of the text is counted into its own [`WordTable`] on its own thread, its
+//! words kept as slices of the text (no copy, no allocation per word); the tables are
+//! then merged in the chunks' order, so a word first seen in a later chunk lands after
+//! every word of the earlier ones: the order of first occurrence in the whole text.
+//! A word belongs to the chunk where it starts ([`crate::word_spans`]).
+
+use crate::chunks;
+use crate::text::Encoding;
+use crate::word_table::{Seed, WordTable};
+
+/// The words of `units` that start in `start..end` (character boundaries) and their
+/// counts, in first-seen order, each word as the bytes of its units; counted in
+/// `n_chunks` parallel chunks. The result is the same for every `n_chunks`. Merged over
+/// consecutive ranges (in order), this is the whole text's table.
+pub fn frequencies_in<E: Encoding>(
+    units: &[E::Unit],
+    start: usize,
+    end: usize,
+    n_chunks: usize,
+    seed: Seed,
+) -> WordTable<&[u8]> {
+    if n_chunks <= 1 {
+        return chunk_table::<E>(units, start, end, seed);
+    }
+    let cuts = chunks::boundaries::<E>(&units[start..end], n_chunks);
+    let mut tables = chunks::map_parallel(&cuts, |a, b| {
+        chunk_table::<E>(units, start + a, start + b, seed)
+    })
+    .into_iter();
+    let mut whole = tables.next().unwrap_or_else(|| WordTable::new(seed));
+    for table in tables {
+        whole.merge(table, |word| word);
+    }
+    whole
+}
+
+fn chunk_table<E: Encoding>(
+    units: &[E::Unit],
+    start: usize,
+    end: usize,
+    seed: Seed,
+) -> WordTable<&[u8]> {
+    let mut table = WordTable::new(seed);
+    let bytes = E::as_bytes(units);
+    let unit = E::UNIT_BYTES;
+    E::words(
+        units,
+        start,
+        end,
+        #[inline(always)]
+        |a, b| table.add_at(bytes, a * unit, b * unit),
+    );
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pychars::is_py_whitespace;
+    use crate::text::{Ucs4, Utf8};
+    use proptest::prelude::*;
+
+    /// The model: `Counter(text.split())`, as (word, count) in first-seen order.
+    fn model(text: &str) -> Vec<(Vec<u8>, u64)> {
+        let mut out: Vec<(Vec<u8>, u64)> = Vec::new();
+        for word in text.split(is_py_whitespace).filter(|w| !w.is_empty()) {
+            match out.iter_mut().find(|(w, _)| w == word.as_bytes()) {
+                Some((_, n)) => *n += 1,
+                None => out.push((word.as_bytes().to_vec(), 1)),
+            }
+        }
+        out
+    }
+
+    fn listed(table: &WordTable<&[u8]>) -> Vec<(Vec<u8>, u64)> {
+        table.iter().map(|(w, n)| (w.to_vec(), n)).collect()
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        let unit = prop::sample::select(vec![
+            "a", "b", "ab", " ", "\n", "\u{3000}", "\u{85}", "é", "😀", "\u{1C}", "the ",
+        ]);
+        prop::collection::vec(unit, 0..300).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn utf8_matches_counter_for_every_chunking(text in text(), n in 1usize..12) {
+            let bytes = text.as_bytes();
+            let table = frequencies_in::<Utf8>(bytes, 0, bytes.len(), n, Seed::random());
+            prop_assert_eq!(listed(&table), model(&text));
+        }
+
+        #[test]
+        fn storage_matches_counter(text in text(), n in 1usize..6) {
+            let units: Vec<u32> = text.chars().map(u32::from).collect();
+            let table = frequencies_in::<Ucs4>(&units, 0, units.len(), n, Seed::random());
+            let got: Vec<(String, u64)> = table.iter().map(|(w, n)| {
+                let s = w.chunks(4).map(|c| char::from_u32(u32::from_ne_bytes(c.try_into().unwrap())).unwrap()).collect();
+                (s, n)
+            }).collect();
+            let expected: Vec<(String, u64)> = model(&text).into_iter().map(|(w, n)| (String::from_utf8(w).unwrap(), n)).collect();
+            prop_assert_eq!(got, expected);
+        }
+
+        #[test]
+        fn ranges_merge_to_the_whole(text in text(), cut in 0usize..600) {
+            let bytes = text.as_bytes();
+            let mut cut = cut.min(bytes.len());
+            while !text.is_char_boundary(cut) {
+                cut += 1;
+            }
+            let seed = Seed::random();
+            let mut whole = frequencies_in::<Utf8>(bytes, 0, cut, 2, seed);
+            whole.merge(frequencies_in::<Utf8>(bytes, cut, bytes.len(), 3, seed), |w| w);
+            prop_assert_eq!(listed(&whole), model(&text));
+        }
+    }
+
+    #[test]
+    fn many_distinct_words_in_order() {
+        let text: String = (0..50_000).map(|i| format!("w{} x{} ", i, i % 7)).collect();
+        let bytes = text.as_bytes();
+        let table = frequencies_in::<Utf8>(bytes, 0, bytes.len(), 5, Seed::random());
+        assert_eq!(listed(&table), model_fast(&text));
+    }
+
+    /// The model with a hash map, for texts too long for the quadratic one.
+    fn model_fast(text: &str) -> Vec<(Vec<u8>, u64)> {
+        let mut index = std::collections::HashMap::new();
+        let mut out: Vec<(Vec<u8>, u64)> = Vec::new();
+        for word in text.split(is_py_whitespace).filter(|w| !w.is_empty()) {
+            let i = *index.entry(word).or_insert_with(|| {
+                out.push((word.as_bytes().to_vec(), 0));
+                out.len() - 1
+            });
+            out[i].1 += 1;
+        }
+        out
+    }
+}

@@ -1,0 +1,438 @@
+//! A table of words and their counts that keeps the order words were first added, as
+//! `collections.Counter` (a dict) does, so `most_common` breaks ties the same way.
+//!
+//! Built for the frequencies kernel: the entries live in one vector in first-seen
+//! order, each with its hash, and an open-addressing index (linear probing, at most
+//! half full) maps a hash to an entry. The index holds 32 bits of the hash beside the
+//! entry's position, so a probe compares a word only when those bits match. Tables are
+//! merged entry by entry in order without hashing again, which is how the chunks of a
+//! text, counted on different threads, become one table in the text's order.
+//!
+//! The hash is a folded 64x64->128-bit multiply (as in wyhash and foldhash) keyed by
+//! random seeds from the OS, drawn afresh for every table family ([`Seed::random`]): a
+//! text cannot be crafted to make its words collide without knowing the seeds, so the
+//! table cannot be driven to quadratic time (tests/test_frequencies.py's adversarial
+//! texts). Tables merged together must share a seed.
+
+use std::hash::{BuildHasher, RandomState};
+
+/// The keys of the hash; tables that are merged must share one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seed {
+    a: u64,
+    b: u64,
+    /// Odd: multiplies the length into the hash.
+    c: u64,
+}
+
+/// `LOW[n]` keeps the low `n` bytes of a little-endian word.
+const LOW: [u64; 9] = {
+    let mut t = [u64::MAX; 9];
+    let mut n = 0;
+    while n < 8 {
+        t[n] = (1u64 << (8 * n)) - 1;
+        n += 1;
+    }
+    t
+};
+
+impl Seed {
+    /// Fresh seeds: std's `RandomState` is keyed from the OS once per thread and
+    /// stepped for each instance, so no two calls get the same seeds.
+    pub fn random() -> Seed {
+        let state = RandomState::new();
+        Seed {
+            a: state.hash_one(1_u64),
+            b: state.hash_one(2_u64),
+            c: state.hash_one(3_u64) | 1,
+        }
+    }
+
+    /// The hash of `bytes`.
+    pub fn hash(&self, bytes: &[u8]) -> u64 {
+        self.key(bytes).hash
+    }
+
+    /// The key of `bytes`.
+    #[inline]
+    fn key(&self, bytes: &[u8]) -> Key {
+        let len = bytes.len();
+        if len <= 16 {
+            let mut padded = [0u8; 16];
+            padded[..len].copy_from_slice(bytes);
+            return self.short(read_u64(&padded, 0), read_u64(&padded, 8), len);
+        }
+        let mut acc = self.b;
+        let mut at = 0;
+        while at + 16 < len {
+            acc = fold(read_u64(bytes, at) ^ self.a, read_u64(bytes, at + 8) ^ acc);
+            at += 16;
+        }
+        let (x, y) = (read_u64(bytes, len - 16), read_u64(bytes, len - 8));
+        Key {
+            hash: fold(x ^ self.a, y ^ acc ^ (len as u64).wrapping_mul(self.c)),
+            x,
+            y,
+        }
+    }
+
+    /// The key of `text[a..b]`, the same as `key(&text[a..b])`. A word of at most 16
+    /// bytes with 16 bytes of text from its start is read with two loads, masked to its
+    /// length, instead of copied byte by byte: no branch on the length, which varies
+    /// from word to word and so would be mispredicted (perf: half the time per word).
+    #[inline(always)]
+    fn key_at(&self, text: &[u8], a: usize, b: usize) -> Key {
+        let len = b - a;
+        if len <= 16 && a + 16 <= text.len() {
+            let at = text[a..a + 16].as_ptr();
+            // SAFETY: `at` points to 16 bytes of `text` (just sliced); unaligned reads.
+            let (x, y) = unsafe {
+                (
+                    at.cast::<u64>().read_unaligned(),
+                    at.add(8).cast::<u64>().read_unaligned(),
+                )
+            };
+            let x = u64::from_le(x) & LOW[len.min(8)];
+            let y = u64::from_le(y) & LOW[len.saturating_sub(8)];
+            return self.short(x, y, len);
+        }
+        self.key(&text[a..b])
+    }
+
+    /// The key of a word of `len <= 16` bytes: its first 8 bytes `x` and the rest `y`,
+    /// little-endian, zero-padded.
+    #[inline(always)]
+    fn short(&self, x: u64, y: u64, len: usize) -> Key {
+        Key {
+            hash: fold(x ^ self.a, y ^ self.b ^ (len as u64).wrapping_mul(self.c)),
+            x,
+            y,
+        }
+    }
+}
+
+#[inline(always)]
+fn fold(x: u64, y: u64) -> u64 {
+    let product = u128::from(x) * u128::from(y);
+    (product as u64) ^ ((product >> 64) as u64)
+}
+
+#[inline(always)]
+fn read_u64(bytes: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
+}
+
+/// A word's hash, and the two 64-bit words of its bytes the hash was folded from last.
+/// For a word of at most 16 bytes those two are all its bytes (zero-padded), so two
+/// such words of one length are equal exactly when `x` and `y` are: the table compares
+/// them, not the words' bytes, which saves a `memcmp` call and a read of the text for
+/// every word (a third of the time, measured with perf).
+#[derive(Debug, Clone, Copy, Default)]
+struct Key {
+    hash: u64,
+    x: u64,
+    y: u64,
+}
+
+/// A word of a table: borrowed from a text (`&[u8]`) or owned (`Box<[u8]>`).
+pub trait Word {
+    fn bytes(&self) -> &[u8];
+}
+
+impl Word for &[u8] {
+    #[inline(always)]
+    fn bytes(&self) -> &[u8] {
+        self
+    }
+}
+
+impl Word for Box<[u8]> {
+    #[inline(always)]
+    fn bytes(&self) -> &[u8] {
+        self
+    }
+}
+
+/// What a probe reads of an entry, kept apart from the rest so that the table's hot
+/// part stays small enough for the core's caches: with the words and hashes beside it,
+/// 12 thousand words took a megabyte, and two misses to L3 a word were most of the
+/// time (perf). `lc` packs the count with the word's length capped at 17 (all a probe
+/// needs: a longer word is compared byte by byte).
+#[derive(Debug, Clone, Copy)]
+struct Hot {
+    x: u64,
+    y: u64,
+    lc: u64,
+}
+
+const COUNT_BITS: u32 = 59;
+const COUNT_MASK: u64 = (1 << COUNT_BITS) - 1;
+
+#[inline(always)]
+fn short_len(len: usize) -> u64 {
+    len.min(17) as u64
+}
+
+/// The rest of an entry: the word and its hash.
+#[derive(Debug, Clone)]
+struct Cold<W> {
+    word: W,
+    hash: u64,
+}
+
+/// Words (as bytes) and their counts, in the order they were first added.
+#[derive(Debug, Clone)]
+pub struct WordTable<W> {
+    hot: Vec<Hot>,
+    cold: Vec<Cold<W>>,
+    /// 0 for an empty slot, else the hash's high 32 bits and the entry's index + 1.
+    slots: Vec<u64>,
+    seed: Seed,
+}
+
+/// Slots of a new table: small, since a chunk of a few words is common.
+const MIN_SLOTS: usize = 64;
+
+impl<'t> WordTable<&'t [u8]> {
+    /// Count the word `text[a..b]` once more.
+    #[inline(always)]
+    pub fn add_at(&mut self, text: &'t [u8], a: usize, b: usize) {
+        let key = self.seed.key_at(text, a, b);
+        self.add_keyed(key, &text[a..b], 1);
+    }
+}
+
+impl<W: Word> WordTable<W> {
+    pub fn new(seed: Seed) -> Self {
+        WordTable {
+            hot: Vec::new(),
+            cold: Vec::new(),
+            slots: vec![0; MIN_SLOTS],
+            seed,
+        }
+    }
+
+    pub fn seed(&self) -> Seed {
+        self.seed
+    }
+
+    /// The number of distinct words.
+    pub fn len(&self) -> usize {
+        self.hot.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hot.is_empty()
+    }
+
+    /// The words and their counts, in first-seen order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&W, u64)> + '_ {
+        self.cold
+            .iter()
+            .zip(&self.hot)
+            .map(|(c, h)| (&c.word, h.lc & COUNT_MASK))
+    }
+
+    /// The words and their counts, in first-seen order, taken out of the table.
+    pub fn into_counts(self) -> impl ExactSizeIterator<Item = (W, u64)> {
+        self.cold
+            .into_iter()
+            .zip(self.hot)
+            .map(|(c, h)| (c.word, h.lc & COUNT_MASK))
+    }
+
+    /// The sum of the counts.
+    pub fn total(&self) -> u64 {
+        self.hot.iter().map(|h| h.lc & COUNT_MASK).sum()
+    }
+
+    /// The count of `word`, if it is in the table.
+    pub fn get(&self, word: &[u8]) -> Option<u64> {
+        match self.find(&self.seed.key(word), word) {
+            Ok(index) => Some(self.hot[index].lc & COUNT_MASK),
+            Err(_) => None,
+        }
+    }
+
+    /// Count `word` once more.
+    #[inline(always)]
+    pub fn add(&mut self, word: W) {
+        let key = self.seed.key(word.bytes());
+        self.add_keyed(key, word, 1);
+    }
+
+    /// Add `count` to `word` (hashed here), placing it last if it is new. Counts are
+    /// capped at 2**59 - 1 (no text holds that many words).
+    pub fn add_count(&mut self, word: W, count: u64) {
+        let count = count.min(COUNT_MASK - self.get(word.bytes()).unwrap_or(0));
+        let key = self.seed.key(word.bytes());
+        self.add_keyed(key, word, count);
+    }
+
+    /// Add `count` to `word`, whose key under this table's seed is `key`, placing it
+    /// last if it is new.
+    #[inline(always)]
+    fn add_keyed(&mut self, key: Key, word: W, count: u64) {
+        match self.find(&key, word.bytes()) {
+            Ok(index) => self.bump(index, count),
+            Err(slot) => self.insert(slot, key, word, count),
+        }
+    }
+
+    #[inline(always)]
+    fn bump(&mut self, index: usize, count: u64) {
+        // A plain add, cheapest on the hot path: no count reaches 2**59 (a text of
+        // that many words would take 1000 petabytes), so it never carries into the
+        // length bits. `add_count`'s counts from Python are checked before (update).
+        self.hot[index].lc += count;
+    }
+
+    /// The index of the entry for `word`, or the empty slot where it would go.
+    #[inline(always)]
+    fn find(&self, key: &Key, word: &[u8]) -> Result<usize, usize> {
+        let mask = self.slots.len() - 1;
+        let tag = key.hash >> 32;
+        let len = short_len(word.len());
+        let mut slot = key.hash as usize & mask;
+        loop {
+            let s = self.slots[slot];
+            if s == 0 {
+                return Err(slot);
+            }
+            if s >> 32 == tag {
+                let index = (s as u32 - 1) as usize;
+                let hot = &self.hot[index];
+                if hot.x == key.x
+                    && hot.y == key.y
+                    && hot.lc >> COUNT_BITS == len
+                    && (len <= 16 || self.cold[index].word.bytes() == word)
+                {
+                    return Ok(index);
+                }
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    #[inline(never)] // rare next to finding a word already there; keeps `add` small
+    fn insert(&mut self, slot: usize, key: Key, word: W, count: u64) {
+        let index = self.hot.len();
+        // The index field holds index + 1 in 32 bits: 4 billion distinct words, which
+        // would take over 100 GB of memory first.
+        assert!(
+            index < u32::MAX as usize,
+            "more than 4 billion distinct words"
+        );
+        let lc = short_len(word.bytes().len()) << COUNT_BITS | count.min(COUNT_MASK);
+        self.hot.push(Hot {
+            x: key.x,
+            y: key.y,
+            lc,
+        });
+        self.cold.push(Cold {
+            word,
+            hash: key.hash,
+        });
+        self.slots[slot] = (key.hash >> 32) << 32 | (index as u64 + 1);
+        if 2 * self.hot.len() > self.slots.len() {
+            self.grow();
+        }
+    }
+
+    fn grow(&mut self) {
+        let size = self.slots.len() * 2;
+        self.slots = vec![0; size];
+        let mask = size - 1;
+        for (index, cold) in self.cold.iter().enumerate() {
+            let mut slot = cold.hash as usize & mask;
+            while self.slots[slot] != 0 {
+                slot = (slot + 1) & mask;
+            }
+            self.slots[slot] = (cold.hash >> 32) << 32 | (index as u64 + 1);
+        }
+    }
+
+    /// Add `other`'s counts, in its order: its words not yet here go last, in the order
+    /// `other` first saw them. `other` must share this table's seed; `into` turns its
+    /// words into this table's kind (a borrowed word into an owned one, say).
+    pub fn merge<V: Word>(&mut self, other: WordTable<V>, into: impl Fn(V) -> W) {
+        assert_eq!(self.seed, other.seed, "tables merged must share a seed");
+        for (cold, hot) in other.cold.into_iter().zip(other.hot) {
+            let key = Key {
+                hash: cold.hash,
+                x: hot.x,
+                y: hot.y,
+            };
+            let count = hot.lc & COUNT_MASK;
+            match self.find(&key, cold.word.bytes()) {
+                Ok(index) => self.bump(index, count),
+                Err(slot) => self.insert(slot, key, into(cold.word), count),
+            }
+        }
+    }
+
+    /// The bytes this table holds beyond its words' own: entries and index.
+    pub fn heap_bytes(&self) -> usize {
+        self.hot.capacity() * std::mem::size_of::<Hot>()
+            + self.cold.capacity() * std::mem::size_of::<Cold<W>>()
+            + self.slots.len() * 8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_first_seen_order_and_counts() {
+        let mut t: WordTable<&[u8]> = WordTable::new(Seed::random());
+        for w in ["b", "a", "b", "c", "a", "b"] {
+            t.add(w.as_bytes());
+        }
+        let got: Vec<(&[u8], u64)> = t.iter().map(|(w, n)| (*w, n)).collect();
+        assert_eq!(got, [(&b"b"[..], 3), (b"a", 2), (b"c", 1)]);
+        assert_eq!((t.get(b"a"), t.get(b"z"), t.total()), (Some(2), None, 6));
+    }
+
+    #[test]
+    fn grows_and_merges_in_order() {
+        let seed = Seed::random();
+        let words: Vec<String> = (0..10_000).map(|i| format!("w{i}")).collect();
+        let mut a: WordTable<Box<[u8]>> = WordTable::new(seed);
+        let mut b: WordTable<&[u8]> = WordTable::new(seed);
+        for w in &words[..6000] {
+            a.add_count(w.as_bytes().into(), 1);
+        }
+        for w in words[4000..].iter().rev() {
+            b.add(w.as_bytes());
+        }
+        a.merge(b, Box::from);
+        assert_eq!(a.len(), 10_000);
+        let order: Vec<&[u8]> = a.iter().map(|(w, _)| &**w).collect();
+        let mut expected: Vec<&[u8]> = words[..6000].iter().map(|w| w.as_bytes()).collect();
+        expected.extend(words[6000..].iter().rev().map(|w| w.as_bytes()));
+        assert_eq!(order, expected);
+        assert_eq!(a.get(b"w5000"), Some(2));
+        assert_eq!(a.get(b"w9999"), Some(1));
+    }
+
+    #[test]
+    fn hash_depends_on_every_byte_and_the_length() {
+        let s = Seed::random();
+        let words: Vec<Vec<u8>> = (0..40)
+            .flat_map(|len| (0..len).map(move |i| (len, i)))
+            .map(|(len, i)| {
+                let mut w = vec![b'a'; len];
+                w[i] = b'b';
+                w
+            })
+            .chain((0..40).map(|len| vec![b'a'; len]))
+            .chain([vec![0u8], vec![0, 0]])
+            .collect();
+        let mut hashes: Vec<u64> = words.iter().map(|w| s.hash(w)).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        assert_eq!(hashes.len(), words.len());
+        assert_ne!(Seed::random(), Seed::random());
+    }
+}
