@@ -139,9 +139,7 @@ impl WordCounter {
             &contents,
             false,
             WordTable::new(seed),
-            |table, text, start, end| {
-                table.merge(text.word_frequencies(start, end, threads, seed), |w| w);
-            },
+            |table, text, start, end| text.add_word_frequencies(table, start, end, threads),
         )?;
         self.merge(py, local)
     }

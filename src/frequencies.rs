@@ -44,9 +44,7 @@ pub fn word_frequencies<'py>(
         &text,
         false,
         WordTable::new(seed),
-        |table, text, start, end| {
-            table.merge(text.word_frequencies(start, end, threads, seed), |w| w);
-        },
+        |table, text, start, end| text.add_word_frequencies(table, start, end, threads),
     )?;
     to_counter(py, text.text(), table)
 }
@@ -72,7 +70,8 @@ pub fn word_frequencies_file<'py>(
     // Owned words: the block's buffer is reused for the next block.
     let mut table: WordTable<Box<[u8]>> = WordTable::new(seed);
     scan_file(py, path, Blocks::WholeWords, progress, |b| {
-        let block = Text::Utf8(b.bytes).word_frequencies(b.start, b.end, threads, seed);
+        let mut block = WordTable::new(seed);
+        Text::Utf8(b.bytes).add_word_frequencies(&mut block, b.start, b.end, threads);
         table.merge(block, Box::from);
     })?;
     to_counter(py, Text::Utf8(b""), table)

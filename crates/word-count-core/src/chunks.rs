@@ -75,31 +75,53 @@ pub fn sum_parallel(cuts: &[usize], count: impl Fn(usize, usize) -> usize + Sync
 /// millisecond-scale count; here the caller works instead of waiting, and the workers
 /// are woken at once.
 pub fn map_parallel<T: Send>(cuts: &[usize], f: impl Fn(usize, usize) -> T + Sync) -> Vec<T> {
+    let (first, mut rest) = map_parallel_with_first(cuts, &f, &f);
+    if let Some(first) = first {
+        rest.insert(0, first);
+    }
+    rest
+}
+
+/// [`map_parallel`], with the first chunk done by `first` on the calling thread (which
+/// may hold what no other thread may touch: a `&mut` to the caller's accumulator) and
+/// every other chunk by `rest`; None for the first if there are no chunks.
+pub fn map_parallel_with_first<F, T: Send>(
+    cuts: &[usize],
+    first: impl FnOnce(usize, usize) -> F,
+    rest: impl Fn(usize, usize) -> T + Sync,
+) -> (Option<F>, Vec<T>) {
     let n = cuts.len().saturating_sub(1);
+    if n == 0 {
+        return (None, Vec::new());
+    }
     // One chunk never asks for the pool: that lookup costs a system call (see
     // `chunks_for`), a large part of a call on a tiny text.
     let pool = if n > 1 { crate::pool::pool() } else { None };
     let Some(pool) = pool else {
-        return cuts.windows(2).map(|w| f(w[0], w[1])).collect();
+        let head = first(cuts[0], cuts[1]);
+        return (
+            Some(head),
+            cuts[1..].windows(2).map(|w| rest(w[0], w[1])).collect(),
+        );
     };
-    let mut results: Vec<Option<T>> = (0..n).map(|_| None).collect();
-    let (first, rest) = results.split_first_mut().expect("n >= 2");
-    let f = &f;
-    pool.in_place_scope(|scope| {
-        for (slot, w) in rest.iter_mut().zip(cuts[1..].windows(2)) {
+    let mut results: Vec<Option<T>> = (1..n).map(|_| None).collect();
+    let rest = &rest;
+    let head = pool.in_place_scope(|scope| {
+        for (slot, w) in results.iter_mut().zip(cuts[1..].windows(2)) {
             scope.spawn(move |_| {
                 #[cfg(feature = "test-hooks")]
                 crate::testing::maybe_panic_in_worker();
-                *slot = Some(f(w[0], w[1]));
+                *slot = Some(rest(w[0], w[1]));
             });
         }
-        *first = Some(f(cuts[0], cuts[1]));
+        first(cuts[0], cuts[1])
     });
     // A worker's panic is re-raised by the scope, so every slot is filled here.
-    results
+    let rest = results
         .into_iter()
         .map(|r| r.expect("every chunk done"))
-        .collect()
+        .collect();
+    (Some(head), rest)
 }
 
 #[cfg(test)]

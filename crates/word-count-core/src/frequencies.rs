@@ -11,10 +11,39 @@ use crate::chunks;
 use crate::text::Encoding;
 use crate::word_table::{Seed, WordTable};
 
-/// The words of `units` that start in `start..end` (character boundaries) and their
-/// counts, in first-seen order, each word as the bytes of its units; counted in
-/// `n_chunks` parallel chunks. The result is the same for every `n_chunks`. Merged over
-/// consecutive ranges (in order), this is the whole text's table.
+/// Count into `table` the words of `units` that start in `start..end` (character
+/// boundaries), each word as the bytes of its units, in `n_chunks` parallel chunks: the
+/// first chunk straight into `table` on the calling thread, every other into a table
+/// of its own, merged into `table` in order. The result is the same for every
+/// `n_chunks`; added over consecutive ranges (in order), it is the whole text's table.
+pub fn add_frequencies_in<'t, E: Encoding>(
+    table: &mut WordTable<&'t [u8]>,
+    units: &'t [E::Unit],
+    start: usize,
+    end: usize,
+    n_chunks: usize,
+) {
+    if n_chunks <= 1 {
+        return count_into::<E>(table, units, start, end);
+    }
+    let seed = table.seed();
+    let cuts = chunks::boundaries::<E>(&units[start..end], n_chunks);
+    let (_, others) = chunks::map_parallel_with_first(
+        &cuts,
+        |a, b| count_into::<E>(table, units, start + a, start + b),
+        |a, b| {
+            let mut own = WordTable::new(seed);
+            count_into::<E>(&mut own, units, start + a, start + b);
+            own
+        },
+    );
+    for other in others {
+        table.merge(other, |word| word);
+    }
+}
+
+/// A new table of the words of `units` that start in `start..end` (see
+/// [`add_frequencies_in`]).
 pub fn frequencies_in<E: Encoding>(
     units: &[E::Unit],
     start: usize,
@@ -22,28 +51,17 @@ pub fn frequencies_in<E: Encoding>(
     n_chunks: usize,
     seed: Seed,
 ) -> WordTable<&[u8]> {
-    if n_chunks <= 1 {
-        return chunk_table::<E>(units, start, end, seed);
-    }
-    let cuts = chunks::boundaries::<E>(&units[start..end], n_chunks);
-    let mut tables = chunks::map_parallel(&cuts, |a, b| {
-        chunk_table::<E>(units, start + a, start + b, seed)
-    })
-    .into_iter();
-    let mut whole = tables.next().unwrap_or_else(|| WordTable::new(seed));
-    for table in tables {
-        whole.merge(table, |word| word);
-    }
-    whole
+    let mut table = WordTable::new(seed);
+    add_frequencies_in::<E>(&mut table, units, start, end, n_chunks);
+    table
 }
 
-fn chunk_table<E: Encoding>(
-    units: &[E::Unit],
+fn count_into<'t, E: Encoding>(
+    table: &mut WordTable<&'t [u8]>,
+    units: &'t [E::Unit],
     start: usize,
     end: usize,
-    seed: Seed,
-) -> WordTable<&[u8]> {
-    let mut table = WordTable::new(seed);
+) {
     let bytes = E::as_bytes(units);
     let unit = E::UNIT_BYTES;
     E::words(
@@ -53,7 +71,6 @@ fn chunk_table<E: Encoding>(
         #[inline(always)]
         |a, b| table.add_at(bytes, a * unit, b * unit),
     );
-    table
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use crate::pychars::{
 };
 use crate::search::Needle;
 use crate::str_storage::{is_space, CodeUnit};
-use crate::word_table::{Seed, WordTable};
+use crate::word_table::WordTable;
 use crate::{chunks, frequencies, search, utf8, word_spans, word_starts, words};
 
 /// A text to count, borrowed: positions in it are code units (bytes for UTF-8).
@@ -114,19 +114,19 @@ impl Text<'_> {
 }
 
 impl<'a> Text<'a> {
-    /// The words that start in `start..end` and their counts, in first-seen order (see
-    /// [`crate::frequencies`]); each word is the bytes of its units (this text's kind),
-    /// borrowed from the text.
-    pub fn word_frequencies(
+    /// Count into `table` the words that start in `start..end`, on `threads` threads
+    /// (see [`crate::frequencies`]); each word is the bytes of its units (this text's
+    /// kind), borrowed from the text.
+    pub fn add_word_frequencies(
         &self,
+        table: &mut WordTable<&'a [u8]>,
         start: usize,
         end: usize,
         threads: Option<usize>,
-        seed: Seed,
-    ) -> WordTable<&'a [u8]> {
+    ) {
         with_encoding!(*self, units, E => {
             let n_chunks = chunks::chunks_for((end - start) * E::UNIT_BYTES, threads);
-            frequencies::frequencies_in::<E>(units, start, end, n_chunks, seed)
+            frequencies::add_frequencies_in::<E>(table, units, start, end, n_chunks)
         })
     }
 }

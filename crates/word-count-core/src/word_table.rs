@@ -25,17 +25,6 @@ pub struct Seed {
     c: u64,
 }
 
-/// `LOW[n]` keeps the low `n` bytes of a little-endian word.
-const LOW: [u64; 9] = {
-    let mut t = [u64::MAX; 9];
-    let mut n = 0;
-    while n < 8 {
-        t[n] = (1u64 << (8 * n)) - 1;
-        n += 1;
-    }
-    t
-};
-
 impl Seed {
     /// Fresh seeds: std's `RandomState` is keyed from the OS once per thread and
     /// stepped for each instance, so no two calls get the same seeds.
@@ -85,16 +74,12 @@ impl Seed {
         let len = b - a;
         if len <= 16 && a + 16 <= text.len() {
             let at = text[a..a + 16].as_ptr();
-            // SAFETY: `at` points to 16 bytes of `text` (just sliced); unaligned reads.
-            let (x, y) = unsafe {
-                (
-                    at.cast::<u64>().read_unaligned(),
-                    at.add(8).cast::<u64>().read_unaligned(),
-                )
-            };
-            let x = u64::from_le(x) & LOW[len.min(8)];
-            let y = u64::from_le(y) & LOW[len.saturating_sub(8)];
-            return self.short(x, y, len);
+            // SAFETY: `at` points to 16 bytes of `text` (just sliced); an unaligned read.
+            let v = u128::from_le(unsafe { at.cast::<u128>().read_unaligned() });
+            // Keep the word's `len` bytes (1 to 16: a word is never empty): a shift, not a
+            // table or a branch on the length.
+            let v = v & (u128::MAX >> (128 - 8 * len.max(1)));
+            return self.short(v as u64, (v >> 64) as u64, len);
         }
         self.key(&text[a..b])
     }
@@ -153,24 +138,13 @@ impl Word for Box<[u8]> {
     }
 }
 
-/// What a probe reads of an entry, kept apart from the rest so that the table's hot
-/// part stays small enough for the core's caches: with the words and hashes beside it,
-/// 12 thousand words took a megabyte, and two misses to L3 a word were most of the
-/// time (perf). `lc` packs the count with the word's length capped at 17 (all a probe
-/// needs: a longer word is compared byte by byte).
+/// What a probe reads of an entry besides its slot: the word's [`Key`] words. Kept
+/// apart from the rest (16 bytes an entry), so that the probed part of the table stays
+/// small enough for the core's caches while the text streams through them.
 #[derive(Debug, Clone, Copy)]
 struct Hot {
     x: u64,
     y: u64,
-    lc: u64,
-}
-
-const COUNT_BITS: u32 = 59;
-const COUNT_MASK: u64 = (1 << COUNT_BITS) - 1;
-
-#[inline(always)]
-fn short_len(len: usize) -> u64 {
-    len.min(17) as u64
 }
 
 /// The rest of an entry: the word and its hash.
@@ -180,18 +154,36 @@ struct Cold<W> {
     hash: u64,
 }
 
+/// A slot of the index: 0 for empty, else `(check << 32) | (index + 1)`.
+///
+/// `check` is 24 bits of the hash and the word's length capped at 255 (a longer word is
+/// compared byte by byte anyway), so one compare rejects nearly every other word before
+/// its entry is read.
+#[inline(always)]
+fn check(hash: u64, len: usize) -> u64 {
+    (hash >> 40) << 8 | len.min(255) as u64
+}
+
 /// Words (as bytes) and their counts, in the order they were first added.
+///
+/// The counts live in their own vector, not beside the keys a probe reads: a count is
+/// written for every word, and a probe of the next word reading the same cache line
+/// waited on that write (perf, 1 GB/s text of one repeated word: 30% slower).
 #[derive(Debug, Clone)]
 pub struct WordTable<W> {
     hot: Vec<Hot>,
+    counts: Vec<u64>,
     cold: Vec<Cold<W>>,
-    /// 0 for an empty slot, else the hash's high 32 bits and the entry's index + 1.
     slots: Vec<u64>,
     seed: Seed,
 }
 
 /// Slots of a new table: small, since a chunk of a few words is common.
 const MIN_SLOTS: usize = 64;
+
+/// No count reaches this (a text of that many words would take 1000 petabytes); counts
+/// given from outside (`add_count`) are capped here, so sums never overflow.
+const MAX_COUNT: u64 = 1 << 62;
 
 impl<'t> WordTable<&'t [u8]> {
     /// Count the word `text[a..b]` once more.
@@ -206,6 +198,7 @@ impl<W: Word> WordTable<W> {
     pub fn new(seed: Seed) -> Self {
         WordTable {
             hot: Vec::new(),
+            counts: Vec::new(),
             cold: Vec::new(),
             slots: vec![0; MIN_SLOTS],
             seed,
@@ -229,27 +222,27 @@ impl<W: Word> WordTable<W> {
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&W, u64)> + '_ {
         self.cold
             .iter()
-            .zip(&self.hot)
-            .map(|(c, h)| (&c.word, h.lc & COUNT_MASK))
+            .zip(&self.counts)
+            .map(|(c, &n)| (&c.word, n))
     }
 
     /// The words and their counts, in first-seen order, taken out of the table.
     pub fn into_counts(self) -> impl ExactSizeIterator<Item = (W, u64)> {
         self.cold
             .into_iter()
-            .zip(self.hot)
-            .map(|(c, h)| (c.word, h.lc & COUNT_MASK))
+            .zip(self.counts)
+            .map(|(c, n)| (c.word, n))
     }
 
     /// The sum of the counts.
     pub fn total(&self) -> u64 {
-        self.hot.iter().map(|h| h.lc & COUNT_MASK).sum()
+        self.counts.iter().sum()
     }
 
     /// The count of `word`, if it is in the table.
     pub fn get(&self, word: &[u8]) -> Option<u64> {
         match self.find(&self.seed.key(word), word) {
-            Ok(index) => Some(self.hot[index].lc & COUNT_MASK),
+            Ok(index) => Some(self.counts[index]),
             Err(_) => None,
         }
     }
@@ -262,11 +255,15 @@ impl<W: Word> WordTable<W> {
     }
 
     /// Add `count` to `word` (hashed here), placing it last if it is new. Counts are
-    /// capped at 2**59 - 1 (no text holds that many words).
+    /// capped at 2**62.
     pub fn add_count(&mut self, word: W, count: u64) {
-        let count = count.min(COUNT_MASK - self.get(word.bytes()).unwrap_or(0));
         let key = self.seed.key(word.bytes());
-        self.add_keyed(key, word, count);
+        match self.find(&key, word.bytes()) {
+            Ok(index) => {
+                self.counts[index] = (self.counts[index] + count.min(MAX_COUNT)).min(MAX_COUNT)
+            }
+            Err(slot) => self.insert(slot, key, word, count.min(MAX_COUNT)),
+        }
     }
 
     /// Add `count` to `word`, whose key under this table's seed is `key`, placing it
@@ -274,38 +271,35 @@ impl<W: Word> WordTable<W> {
     #[inline(always)]
     fn add_keyed(&mut self, key: Key, word: W, count: u64) {
         match self.find(&key, word.bytes()) {
-            Ok(index) => self.bump(index, count),
+            // SAFETY: `find` returns the index of an entry, and `counts` has one count
+            // per entry. A plain add: the counts added here are a text's, bounded by its
+            // length, far from overflowing.
+            Ok(index) => unsafe { *self.counts.get_unchecked_mut(index) += count },
             Err(slot) => self.insert(slot, key, word, count),
         }
-    }
-
-    #[inline(always)]
-    fn bump(&mut self, index: usize, count: u64) {
-        // A plain add, cheapest on the hot path: no count reaches 2**59 (a text of
-        // that many words would take 1000 petabytes), so it never carries into the
-        // length bits. `add_count`'s counts from Python are checked before (update).
-        self.hot[index].lc += count;
     }
 
     /// The index of the entry for `word`, or the empty slot where it would go.
     #[inline(always)]
     fn find(&self, key: &Key, word: &[u8]) -> Result<usize, usize> {
         let mask = self.slots.len() - 1;
-        let tag = key.hash >> 32;
-        let len = short_len(word.len());
+        let check = check(key.hash, word.len());
         let mut slot = key.hash as usize & mask;
         loop {
-            let s = self.slots[slot];
+            // SAFETY: `slots.len()` is a power of two (64, doubled by `grow`), so
+            // `slot & mask` is in bounds.
+            let s = unsafe { *self.slots.get_unchecked(slot) };
             if s == 0 {
                 return Err(slot);
             }
-            if s >> 32 == tag {
+            if s >> 32 == check {
                 let index = (s as u32 - 1) as usize;
-                let hot = &self.hot[index];
+                // SAFETY: a non-empty slot holds the index + 1 of an entry (`insert`,
+                // `grow`), and `hot` has one element per entry.
+                let hot = unsafe { self.hot.get_unchecked(index) };
                 if hot.x == key.x
                     && hot.y == key.y
-                    && hot.lc >> COUNT_BITS == len
-                    && (len <= 16 || self.cold[index].word.bytes() == word)
+                    && (word.len() <= 16 || self.cold[index].word.bytes() == word)
                 {
                     return Ok(index);
                 }
@@ -323,17 +317,13 @@ impl<W: Word> WordTable<W> {
             index < u32::MAX as usize,
             "more than 4 billion distinct words"
         );
-        let lc = short_len(word.bytes().len()) << COUNT_BITS | count.min(COUNT_MASK);
-        self.hot.push(Hot {
-            x: key.x,
-            y: key.y,
-            lc,
-        });
+        self.slots[slot] = check(key.hash, word.bytes().len()) << 32 | (index as u64 + 1);
+        self.hot.push(Hot { x: key.x, y: key.y });
+        self.counts.push(count);
         self.cold.push(Cold {
             word,
             hash: key.hash,
         });
-        self.slots[slot] = (key.hash >> 32) << 32 | (index as u64 + 1);
         if 2 * self.hot.len() > self.slots.len() {
             self.grow();
         }
@@ -341,15 +331,16 @@ impl<W: Word> WordTable<W> {
 
     fn grow(&mut self) {
         let size = self.slots.len() * 2;
-        self.slots = vec![0; size];
+        let mut slots = vec![0; size];
         let mask = size - 1;
         for (index, cold) in self.cold.iter().enumerate() {
             let mut slot = cold.hash as usize & mask;
-            while self.slots[slot] != 0 {
+            while slots[slot] != 0 {
                 slot = (slot + 1) & mask;
             }
-            self.slots[slot] = (cold.hash >> 32) << 32 | (index as u64 + 1);
+            slots[slot] = check(cold.hash, cold.word.bytes().len()) << 32 | (index as u64 + 1);
         }
+        self.slots = slots;
     }
 
     /// Add `other`'s counts, in its order: its words not yet here go last, in the order
@@ -357,15 +348,15 @@ impl<W: Word> WordTable<W> {
     /// words into this table's kind (a borrowed word into an owned one, say).
     pub fn merge<V: Word>(&mut self, other: WordTable<V>, into: impl Fn(V) -> W) {
         assert_eq!(self.seed, other.seed, "tables merged must share a seed");
-        for (cold, hot) in other.cold.into_iter().zip(other.hot) {
+        let entries = other.cold.into_iter().zip(other.hot).zip(other.counts);
+        for ((cold, hot), count) in entries {
             let key = Key {
                 hash: cold.hash,
                 x: hot.x,
                 y: hot.y,
             };
-            let count = hot.lc & COUNT_MASK;
             match self.find(&key, cold.word.bytes()) {
-                Ok(index) => self.bump(index, count),
+                Ok(index) => self.counts[index] = (self.counts[index] + count).min(MAX_COUNT),
                 Err(slot) => self.insert(slot, key, into(cold.word), count),
             }
         }
@@ -374,6 +365,7 @@ impl<W: Word> WordTable<W> {
     /// The bytes this table holds beyond its words' own: entries and index.
     pub fn heap_bytes(&self) -> usize {
         self.hot.capacity() * std::mem::size_of::<Hot>()
+            + self.counts.capacity() * 8
             + self.cold.capacity() * std::mem::size_of::<Cold<W>>()
             + self.slots.len() * 8
     }
