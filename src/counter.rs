@@ -11,7 +11,7 @@ use word_count_core::word_table::{Seed, WordTable};
 use crate::detach::detach;
 use crate::errors::Error;
 use crate::frequencies::to_counter;
-use crate::sliced::{fold_sliced, no_panic};
+use crate::sliced::{fold_sliced, no_panic, FREQUENCY_SLICE_BYTES};
 use crate::text::{to_py_str, Contents, PyText};
 use crate::threads::{saturating_index, thread_count};
 
@@ -138,6 +138,7 @@ impl WordCounter {
             py,
             &contents,
             false,
+            FREQUENCY_SLICE_BYTES,
             WordTable::new(seed),
             |table, text, start, end| text.add_word_frequencies(table, start, end, threads),
         )?;

@@ -12,7 +12,7 @@ use word_count_core::text::Text;
 use crate::detach::detach;
 use crate::errors::Error;
 use crate::search::needle_of;
-use crate::sliced::no_panic;
+use crate::sliced::{no_panic, FREQUENCY_SLICE_BYTES};
 use crate::text::PyText;
 use crate::threads::thread_count;
 
@@ -91,7 +91,8 @@ fn fs_path<'py>(path: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, PathBu
 }
 
 /// How a file is cut into blocks: with `lookahead` bytes after each (see the core's
-/// `stream` module), or each block ending after whitespace, every word in it whole.
+/// `stream` module), or each block ending after whitespace, every word in it whole, for
+/// frequencies (in blocks of [`FREQUENCY_SLICE_BYTES`], to answer Ctrl-C as often).
 pub enum Blocks {
     Lookahead(usize),
     WholeWords,
@@ -116,10 +117,12 @@ pub fn scan_file(
         .map(|m| m.len());
     // A small file needs no 16 MiB buffer (many small files are the CLI's common case);
     // one that grows while it is read is still read whole, a buffer at a time.
-    let block = size.map_or(BLOCK_BYTES, |n| {
-        usize::try_from(n).map_or(BLOCK_BYTES, |n| {
-            n.saturating_add(1).clamp(4096, BLOCK_BYTES)
-        })
+    let max_block = match blocks {
+        Blocks::Lookahead(_) => BLOCK_BYTES,
+        Blocks::WholeWords => FREQUENCY_SLICE_BYTES,
+    };
+    let block = size.map_or(max_block, |n| {
+        usize::try_from(n).map_or(max_block, |n| n.saturating_add(1).clamp(4096, max_block))
     });
     let mut stream = match blocks {
         Blocks::Lookahead(lookahead) => Stream::new(file, block, lookahead),
