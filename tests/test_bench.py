@@ -5,15 +5,19 @@ toss. The speedups are read by people, from the report."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from word_count.bench import report
-from word_count.bench.measure import size_name
-from word_count.bench.text import make_text, split_at_lines
+from word_count.bench.measure import Cell, frequency_mismatch, size_name, timed
+from word_count.bench.text import distinct_words, make_distinct_text, make_text, split_at_lines
 from word_count.bench.workloads import WORKLOADS
 
 # As nox's report session runs it: from the source tree, which may hold no built extension.
@@ -32,6 +36,46 @@ def test_text_is_deterministic_and_cut_at_lines():
         assert all(p.endswith("\n") for p in parts if p)
 
 
+@pytest.mark.parametrize("n_bytes", [1024, 65536, 1 << 20])
+def test_the_high_cardinality_text_is_deterministic_and_all_rare_words(n_bytes):
+    text = make_distinct_text(n_bytes)
+    assert text == make_distinct_text(n_bytes)
+    assert text.isascii()
+    assert text.endswith("\n")
+    assert 0.9 * n_bytes < len(text) <= n_bytes
+    counts = Counter(text.split())
+    n_distinct, length = distinct_words(n_bytes)
+    assert len(counts) == n_distinct
+    assert {len(w) for w in counts} == {length}
+    # Every word about as often as every other: none common, none left out.
+    assert max(counts.values()) - min(counts.values()) <= 1
+    # 100 MiB: ten million distinct words, each once or twice (checked by arithmetic, as
+    # making the text takes seconds).
+    n_distinct, length = distinct_words(100 << 20)
+    assert 10_000_000 < n_distinct < 11_000_000
+    assert 1 < (100 << 20) // (length + 1) / n_distinct < 2
+
+
+def frequencies(words):
+    return Counter(words.split())
+
+
+def test_word_frequencies_are_checked_in_full():
+    want = frequencies("b a b c")
+    assert frequency_mismatch(frequencies("b a b c"), want) is None
+    assert "another order" in str(frequency_mismatch(frequencies("a b b c"), want))
+    assert frequency_mismatch(frequencies("a b b c"), want, ordered=False) is None
+    wrong = frequency_mismatch(frequencies("b a b c c"), want)
+    assert "'c' counted 2 times, expected 1" in str(wrong)
+    assert "expected 3" in str(frequency_mismatch(frequencies("b a b"), want))
+    assert "not a Counter" in str(frequency_mismatch(dict(want), want))
+    # A result found wrong after its sample stops the run, as a wrong count does.
+    cell = Cell("w", 1, lambda reps: 3 * reps, 3, verify=lambda: "the words differ")
+    with pytest.raises(SystemExit, match=r"wrong result from w .*: the words differ"):
+        timed(cell, 2)
+    assert timed(Cell("w", 1, lambda reps: 3 * reps, 3, verify=lambda: None), 2) > 0
+
+
 def test_a_tiny_run_writes_a_complete_result_and_report(tmp_path):
     out = tmp_path / "tiny.json"
     subprocess.run(
@@ -46,10 +90,15 @@ def test_a_tiny_run_writes_a_complete_result_and_report(tmp_path):
     assert {r["threads"] for r in doc["results"]} == {1, 2}
     assert_build_recorded(doc)
     assert all("speedup" in r for r in doc["results"] if r["workload"] != "single-thread")
+    for name in ("python-threads-frequencies", "rust-threads-frequencies"):
+        assert {r["threads"] for r in doc["results"] if r["workload"] == name} == {1, 2}
+        assert name in doc["workloads"]
     written = report.write_report(tmp_path)
     text = written.read_text()
     assert "## Summary" in text
     assert "pure-Python threads" in text
+    assert "- pure-Python threads building word frequencies: " in text
+    assert "- Rust threads building word frequencies: " in text
     subprocess.run(
         [sys.executable, str(REPORT_SCRIPT), "--check", str(tmp_path)],
         check=True, capture_output=True, text=True, timeout=300, cwd=tmp_path,
@@ -63,6 +112,66 @@ def assert_build_recorded(doc):
     assert re.fullmatch(r"rustc 1\.\d+\.\d+.*", build["rustc"]), build
     assert re.fullmatch(r"0\.28\.\d+", build["pyo3"]), build  # 0.29 drops 3.13t
     assert re.fullmatch(r"maturin \(1\.\d+\.\d+\)", build["maturin"]), build
+
+
+def scaled(doc, label, free_threaded, speedups):
+    """``doc`` as if measured on another interpreter, with these speedups at 2 threads
+    (and the 2-thread times to match)."""
+    doc = copy.deepcopy(doc)
+    doc["label"] = label
+    doc["interpreter"].update(free_threaded=free_threaded, gil_enabled=not free_threaded)
+    for r in doc["results"]:
+        if r["workload"] in speedups and r["threads"] == 2:
+            r["speedup"] = speedups[r["workload"]]
+            r["median_s"] = 1.0 / speedups[r["workload"]]
+        elif r["threads"] == 1:
+            r["median_s"] = 1.0
+    return doc
+
+
+def results(workloads):
+    return [
+        {"workload": w, "variant": "", "threads": t, "bytes": 65530, "median_s": 1.0,
+         "speedup": 1.0}
+        for w in workloads
+        for t in (1, 2)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("gil", "free", "says"),
+    [
+        # Python threads scale only without the GIL; Rust threads alike on both builds.
+        ({"python-threads-frequencies": 1.0, "rust-threads-frequencies": 1.8},
+         {"python-threads-frequencies": 1.7, "rust-threads-frequencies": 1.8},
+         ["Pure-Python threads building word frequencies speed up only without the GIL: "
+          "1.70× on 3.13t", "speed up alike on both builds: 1.80× on 3.13, 1.80× on 3.13t",
+          "the gap between the two at 2 threads narrows"]),
+        # Python threads scale on neither build: the report must not say they do.
+        ({"python-threads-frequencies": 1.0, "rust-threads-frequencies": 1.0},
+         {"python-threads-frequencies": 1.0, "rust-threads-frequencies": 1.5},
+         ["do not speed up with the GIL, and fall short of the claim without it",
+          "speed up more on 3.13t", "the gap between the two at 2 threads widens: "
+          "word_frequencies_py takes 1.0× as long as word_frequencies on 3.13, 1.5× on "
+          "3.13t"]),
+        # Nothing scales (a loaded machine): nor may the report say that Rust threads do.
+        ({"python-threads-frequencies": 1.0, "rust-threads-frequencies": 1.0},
+         {"python-threads-frequencies": 1.0, "rust-threads-frequencies": 1.05},
+         ["do alike on both builds, short of 1.3× on each: 1.00× on 3.13, 1.05× on 3.13t",
+          "stays about the same"]),
+    ],
+)  # fmt: skip
+def test_the_report_says_what_changes_for_word_frequencies(gil, free, says):
+    doc = {
+        "interpreter": {"version": "3.13.15", "config_args": ""},
+        "results": results([*gil, "python-threads"]),
+    }
+    g = scaled(doc, "3.13", False, gil)
+    f = scaled(doc, "3.13t", True, {**free, "python-threads": 1.7})
+    text = "\n".join(report.frequency_findings(g, f, 65530))
+    for words in says:
+        assert words in text
+    assert text.count("\n- ") == 2  # one line each: Python threads, Rust threads, the gap
 
 
 def test_check_complete_names_what_is_missing():
@@ -99,6 +208,11 @@ def test_sizes_are_named_one_way():
     assert size_name(1 << 30) == "1GiB"
 
 
+FREQUENCY_ROWS = {
+    *(f"{text}freq_{what}" for text in ("", "hc_")
+      for what in ("1", "all", "add", "counter", "pipeline")),
+    "small_freq_1", "small_freq_all",
+}  # fmt: skip
 KERNEL_ROWS = {
     "sum_text", "sum_big", "word_count_1", "word_count_all", "search_sequential_rare",
     "search_sequential_the", "search_the", "py_split", "search_py", "wc_w", "grep_cw",
@@ -106,6 +220,7 @@ KERNEL_ROWS = {
     "call_word_count", "call_word_count_1", "call_search",
     *(f"utf8_{kind}_{part}" for kind in ("latin1", "ucs2")
       for part in ("first", "second", "conversion")),
+    *FREQUENCY_ROWS,
 }  # fmt: skip
 
 
@@ -113,7 +228,8 @@ def test_a_tiny_kernels_run_has_every_row_and_the_counts_agree(tmp_path):
     out = tmp_path / "kernels.json"
     proc = subprocess.run(
         [sys.executable, "-m", "word_count.bench.kernels", "--quick", "--size", "64K",
-         "--bandwidth-size", "1M", "--calls", "100", "--budget", "0", "--out", str(out)],
+         "--bandwidth-size", "1M", "--hc-size", "32K", "--calls", "100", "--budget", "0",
+         "--out", str(out)],
         check=True, capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )  # fmt: skip
     doc = json.loads(out.read_text())
@@ -123,7 +239,8 @@ def test_a_tiny_kernels_run_has_every_row_and_the_counts_agree(tmp_path):
     for r in rows.values():
         assert r["runs"] >= 5
         assert r["min_s"] <= r["median_s"] <= r["max_s"]
-        assert f"`{r['what']}`" in proc.stdout  # every row is in the printed table
+        # Every row is in the printed tables (a | in a table cell is written \\|).
+        assert f"`{r['what'].replace('|', chr(92) + '|')}`" in proc.stdout
     refs = doc["references"]
     words = ["word_count_1", "word_count_all", "py_split", "wc_w", "word_count_file_1",
              "word_count_file_all", *(f"utf8_{k}_{p}" for k in ("latin1", "ucs2")
@@ -134,7 +251,38 @@ def test_a_tiny_kernels_run_has_every_row_and_the_counts_agree(tmp_path):
     assert rows["search_sequential_rare"]["count"] == refs["rare"] == 5
     # grep -c -w counts lines holding the word (also as "the,"): its own reference.
     assert 0 < rows["grep_cw"]["count"] == refs["the_lines"]
-    assert [c["pass"] in (True, False) for c in doc["checks"]] == [True] * 5
-    assert proc.stdout.count("PASS  ") + proc.stdout.count("FAIL  ") == 5
+    # Word frequencies: each row's count is its text's number of distinct words, the
+    # total having been checked on every call.
+    for id_ in FREQUENCY_ROWS:
+        prefix = id_[: id_.index("freq_")]
+        assert rows[id_]["count"] == refs[f"{prefix}distinct"] > 0, id_
+    assert refs["distinct"] < refs["words"] == rows["py_split"]["count"]
+    assert refs["small_distinct"] == refs["distinct"]  # a 64 KiB text is its own first 4 MiB
+    assert refs["hc_distinct"] == distinct_words(doc["settings"]["hc_size"])[0]
+    assert refs["hc_words"] < 3 * refs["hc_distinct"]
+    assert "x_freq_counter" in rows["freq_1"]
+    assert "x_hc_freq_pipeline" in rows["hc_freq_all"]
+    assert "x_small_freq_1" in rows["small_freq_all"]
+    # Memory, measured apart in fresh processes against what the resulting Counter holds.
+    memory = doc["memory"]
+    assert set(memory) == {"word_frequencies", "counter_split"}
+    for probe in memory.values():
+        assert (probe["distinct"], probe["words"]) == (refs["hc_distinct"], refs["hc_words"])
+        assert probe["result_bytes"] > probe["distinct"] * 40  # a str key is 40+ bytes
+        if sys.platform == "linux":
+            assert probe["rss_peak_growth_bytes"] >= 0
+            assert "clear_refs" in probe["rss_method"]
+    assert (
+        memory["word_frequencies"]["traced_peak_bytes"]
+        >= memory["word_frequencies"]["result_bytes"] * 0.9
+    )
+    assert memory["counter_split"]["traced_peak_bytes"] is None
+    # The targets: the first five may gate (with --check), issue #12's never do.
+    assert [c["gates"] for c in doc["checks"]] == [True] * 5 + [False] * 5
+    assert all(c["pass"] in (True, False) for c in doc["checks"])
+    assert proc.stdout.count("PASS  ") + proc.stdout.count("FAIL  ") + proc.stdout.count(
+        "MISS  "
+    ) == len(doc["checks"])
+    assert "FAIL  word_frequencies" not in proc.stdout
     # The main benchmark's report reads bench-results/*.json: it must skip this file.
     assert report.load(tmp_path) == []

@@ -71,8 +71,9 @@ def summarize(
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
+    w = max(len(name) for name in WORKLOADS)
     print(
-        f"{'workload':24} {'variant':18} {'thr':>3} {'median ms':>10} {'q1-q3 ms':>17} "
+        f"{'workload':{w}} {'variant':18} {'thr':>3} {'median ms':>10} {'q1-q3 ms':>17} "
         f"{'runs':>4} {'GB/s':>6} {'speedup':>16}"
     )
     for r in rows:
@@ -80,7 +81,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         if "speedup" in r:
             sp = f"{r['speedup']:.2f}x ({r['speedup_q1']:.2f}-{r['speedup_q3']:.2f})"
         print(
-            f"{r['workload']:24} {r['variant']:18} {r['threads']:>3} "
+            f"{r['workload']:{w}} {r['variant']:18} {r['threads']:>3} "
             f"{r['median_s'] * 1e3:10.2f} "
             f"{r['q1_s'] * 1e3:8.2f}-{r['q3_s'] * 1e3:<8.2f} {r['runs']:>4} "
             f"{r['gb_per_s']:6.3f} {sp:>16}",

@@ -46,9 +46,15 @@ PYTHON_THREADS, ATTACHED, DETACHED, RUST_THREADS = (
     for name in ("python-threads", "rust-attached-threads", "rust-detached-threads", "rust-threads")
 )
 SINGLE_THREAD = WORKLOADS["single-thread"]
+# The same job, word frequencies, done by Python threads and by Rust threads (issue #12).
+PY_FREQUENCIES, RUST_FREQUENCIES = (
+    WORKLOADS[name] for name in ("python-threads-frequencies", "rust-threads-frequencies")
+)
 # The claims, each checked against the numbers at 2 threads.
 GIL_BOUND = [PYTHON_THREADS, ATTACHED]
 FT_AT_LEAST, GIL_AT_MOST, RUST_AT_LEAST = 1.5, 1.25, 1.3
+# Two speedups (or two gaps) closer than this are called the same.
+SAME_WITHIN = 0.15
 # The single-thread work whose cost on the free-threaded build the summary gives.
 PENALTIES = ["search_py", "str.split", "WordCounter.add", "word_count"]
 
@@ -185,6 +191,7 @@ def findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
             f"- Detaching is what lets Python threads run Rust in parallel on a GIL build: "
             f"detached Rust {fmt(sg)} on {g['label']}, {fmt(sf)} on {f['label']}."
         )
+    out.extend(frequency_findings(g, f, n_bytes))
     penalties = []
     for variant in PENALTIES:
         rg = row(g, SINGLE_THREAD.name, 1, n_bytes, variant)
@@ -195,6 +202,93 @@ def findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
         out.append(
             f"- On one thread, {f['label']} takes this long relative to {g['label']} "
             f"(above 1 is the free-threaded build's single-thread cost): {', '.join(penalties)}."
+        )
+    return out
+
+
+def close(a: float, b: float) -> bool:
+    return abs(a - b) <= SAME_WITHIN * max(a, b)
+
+
+def compared(a: float, b: float, more: str, same: str, less: str) -> str:
+    """``more``, ``same`` or ``less``: how ``a`` compares with ``b``, within SAME_WITHIN."""
+    return same if close(a, b) else more if a > b else less
+
+
+def frequency_findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
+    """What changes for word frequencies once the GIL is gone, each verdict drawn from the
+    speedups at 2 threads and the times of the two ways of doing the job.
+
+    What is not measured but is so by construction: each Python thread splits its chunk
+    and builds its own Counter, a str object per word and a dict entry per distinct word,
+    and their Counters are merged on one thread; the Rust threads count detached from the
+    interpreter, and only the building of the resulting Counter is attached."""
+    out = []
+    pg, pf = (
+        speedup(g, PY_FREQUENCIES.name, 2, n_bytes),
+        speedup(f, PY_FREQUENCIES.name, 2, n_bytes),
+    )
+    if pg is not None and pf is not None:
+        if pf >= FT_AT_LEAST and pg <= GIL_AT_MOST:
+            verdict = "speed up only without the GIL"
+        elif pg <= GIL_AT_MOST:
+            verdict = "do not speed up with the GIL, and fall short of the claim without it"
+        else:
+            verdict = "do not show the GIL contrast"
+        line = (
+            f"- {capitalized(PY_FREQUENCIES.label)} {verdict}: {fmt(pf)} on {f['label']} "
+            f"(claim: at least {FT_AT_LEAST}×) against {fmt(pg)} on {g['label']} (claim: at "
+            f"most {GIL_AT_MOST}×). Each Python thread splits its chunk and builds its own "
+            "Counter, a str object per word and a dict entry per distinct word, and the "
+            "Counters are merged on one thread"
+        )
+        pw = speedup(f, PYTHON_THREADS.name, 2, n_bytes)
+        if pw is not None:
+            than = compared(pf, pw, "better than", "as well as", "less well than")
+            line += (
+                f"; on {f['label']} this scales {than} counting the words in pure Python "
+                f"({fmt(pw)})"
+            )
+        out.append(line + ".")
+    rg, rf = (
+        speedup(g, RUST_FREQUENCIES.name, 2, n_bytes),
+        speedup(f, RUST_FREQUENCIES.name, 2, n_bytes),
+    )
+    if rg is not None and rf is not None:
+        if not close(rf, rg):
+            verdict = f"speed up more on {f['label'] if rf > rg else g['label']}"
+            why = (
+                "Their counting is detached on both builds, so the difference lies in the "
+                "attached part, the building of the resulting Counter, or in noise (see the "
+                "quartiles under Results)."
+            )
+        else:
+            verdict = (
+                "speed up alike on both builds"
+                if min(rg, rf) >= RUST_AT_LEAST
+                else f"do alike on both builds, short of {RUST_AT_LEAST}× on each"
+            )
+            why = (
+                "They count detached from the interpreter, so the GIL makes no difference "
+                "to them; only the building of the resulting Counter is attached, on one "
+                "thread."
+            )
+        out.append(
+            f"- {capitalized(RUST_FREQUENCIES.label)} {verdict}: {fmt(rg)} on "
+            f"{g['label']}, {fmt(rf)} on {f['label']}. {why}"
+        )
+    gaps = []
+    for d in (g, f):
+        py, rust = (row(d, w.name, 2, n_bytes) for w in (PY_FREQUENCIES, RUST_FREQUENCIES))
+        if py and rust:
+            gaps.append(py["median_s"] / rust["median_s"])
+    if len(gaps) == 2:
+        gap_g, gap_f = gaps
+        change = compared(gap_f, gap_g, "widens", "stays about the same", "narrows")
+        out.append(
+            f"- Once the GIL is gone, the gap between the two at 2 threads {change}: "
+            f"word_frequencies_py takes {gap_g:.1f}× as long as word_frequencies on "
+            f"{g['label']}, {gap_f:.1f}× on {f['label']}."
         )
     return out
 
@@ -391,7 +485,10 @@ def write_report(folder: Path) -> Path:
         "runs every cell once, in a new shuffled order, until each median moves less than "
         "2% between rounds or the time budget is spent. A speedup is the median, over "
         "rounds, of t(1 thread) / t(N threads) timed in the same round; the quartiles give "
-        "its spread. Every result is checked against the reference count. Where Python "
+        "its spread. Every result is checked against the reference count; word frequencies "
+        "are checked by their number of distinct words on every call and, after each "
+        "sample, in full (every word, its count and their order) against "
+        "`Counter(text.split())`. Where Python "
         "threads call Rust, each thread repeats its call (about 50 ms of work per sample), "
         "so the numbers measure threads working side by side, not thread start-up.",
         "",

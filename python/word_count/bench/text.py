@@ -68,3 +68,63 @@ def split_at_lines(text: str, n: int) -> list[str]:
         cuts.append(len(text) if at < 0 else at + 1)
     cuts.append(len(text))
     return [text[a:b] for a, b in itertools.pairwise(cuts)]
+
+
+# The high-cardinality text: every word made of LETTERS, all of one length, about one
+# distinct word per BYTES_PER_DISTINCT bytes of text (10 million at 100 MiB).
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+BYTES_PER_DISTINCT = 10
+
+
+def _fixed_words(length: int, n: int) -> list[str]:
+    """The first ``n`` words of ``length`` letters, in base-26 order ("aa", "ab", ...)."""
+    if length <= 2:
+        return ["".join(p) for p in itertools.islice(itertools.product(LETTERS, repeat=length), n)]
+    pairs = _fixed_words(2, 26**2)
+    heads = _fixed_words(length - 2, -(-n // len(pairs)))
+    return [h + p for h in heads for p in pairs][:n]
+
+
+def distinct_words(n_bytes: int) -> tuple[int, int]:
+    """How many distinct words a ``make_distinct_text(n_bytes)`` holds, and their length."""
+    n = max(1, n_bytes // BYTES_PER_DISTINCT)
+    length = 1
+    while len(LETTERS) ** length < n:
+        length += 1
+    return n, length
+
+
+def make_distinct_text(n_bytes: int, seed: int = 2026) -> str:
+    """About ``n_bytes`` of ASCII text in which nearly every word is rare: one distinct
+    word per ``BYTES_PER_DISTINCT`` bytes (10 million in 100 MiB), each appearing once or
+    twice (more only in texts under a few MiB, whose words are shorter), in lines of
+    8-16 words. A word-frequency table of it is as large as the result can be.
+
+    The words are fixed-width base-26 numbers written in letters ("aaaaa", "aaaab", ...),
+    so no two collide; their occurrences are spread through the text by taking every
+    S-th one from S shuffled starting points (extended slices: C speed), then the lines
+    are shuffled, so that neither a word's neighbours nor its second occurrence are near
+    it in the base-26 order. 100 MiB take a few seconds to make. Deterministic: the same
+    bytes for the same arguments.
+    """
+    rng = random.Random(seed)
+    n_distinct, length = distinct_words(n_bytes)
+    words = _fixed_words(length, n_distinct)
+    occurrences = max(n_distinct, n_bytes // (length + 1))  # each word and its separator
+    repeats, rest = divmod(occurrences, n_distinct)
+    pool = words * repeats + words[:rest]
+    del words
+    stride = 1009  # prime: the slices take every word once
+    starts = list(range(min(stride, len(pool))))
+    rng.shuffle(starts)
+    order = list(itertools.chain.from_iterable(pool[s :: len(starts)] for s in starts))
+    del pool
+    widths = [rng.randint(8, 16) for _ in range(997)]
+    lines, at = [], 0
+    for width in itertools.cycle(widths):
+        if at >= len(order):
+            break
+        lines.append(" ".join(order[at : at + width]))
+        at += width
+    rng.shuffle(lines)
+    return "\n".join(lines) + "\n"
