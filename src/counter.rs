@@ -2,7 +2,7 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use word_count_core::text::Text;
@@ -52,29 +52,43 @@ impl WordCounter {
 
     /// Add counted words under the lock; returns how many words they were.
     fn merge(&self, py: Python<'_>, local: WordTable<&[u8]>) -> Result<u64, Error> {
+        let added = local.total();
         detach(py, || {
             no_panic(|| {
-                let added = local.total();
                 let mut counts = self.lock();
                 crate::testing::maybe_panic_holding_lock();
+                // Every count is at most the total: checking it keeps them all in range.
+                let total = counts.total.checked_add(added).filter(|&t| t <= MAX_COUNT);
+                let total = total.ok_or_else(overflow)?;
                 counts.words.merge(local, Box::from);
-                counts.total += added;
-                added
+                counts.total = total;
+                Ok(added)
             })
-        })
+        })?
     }
 
     /// Add owned words and counts under the lock, in order.
     fn merge_owned(&self, py: Python<'_>, items: Vec<(Box<[u8]>, u64)>) -> Result<(), Error> {
+        // Each count is at most MAX_COUNT (`count_of`, or another counter's), so the sum
+        // of fewer than 4 billion of them cannot overflow a u128.
+        let added: u128 = items.iter().map(|(_, n)| u128::from(*n)).sum();
         detach(py, || {
             no_panic(|| {
                 let mut counts = self.lock();
+                // Every count is at most the total: checking it keeps them all in range,
+                // all or nothing.
+                let total = u128::from(counts.total) + added;
+                if total > u128::from(MAX_COUNT) {
+                    return Err(overflow());
+                }
                 for (word, n) in items {
                     counts.words.add_count(word, n);
-                    counts.total += n;
                 }
+                counts.total = total as u64;
+                Ok(())
             })
-        })
+        })?
+        .map_err(Error::from)
     }
 
     /// The words and counts, copied out under the lock.
@@ -83,7 +97,12 @@ impl WordCounter {
     }
 }
 
-/// A count from a mapping given to `update`: an int, at least 0.
+/// The most a `WordCounter` counts, of one word or in all: 2**62, as the core's tables
+/// hold. No text reaches it; `update` with larger counts raises OverflowError rather
+/// than keep a wrong count.
+const MAX_COUNT: u64 = 1 << 62;
+
+/// A count from a mapping given to `update`: an int from 0 to [`MAX_COUNT`].
 fn count_of(value: &Bound<'_, PyAny>) -> PyResult<u64> {
     let n = saturating_index(value).map_err(|_| {
         let name = value
@@ -92,14 +111,23 @@ fn count_of(value: &Bound<'_, PyAny>) -> PyResult<u64> {
             .map_or_else(|_| "?".to_string(), |n| n.to_string());
         PyTypeError::new_err(format!("WordCounter counts must be int, not {name}"))
     })?;
-    u64::try_from(n).map_err(|_| {
-        PyValueError::new_err(format!(
+    let repr = || {
+        value
+            .repr()
+            .map_or_else(|_| n.to_string(), |r| r.to_string())
+    };
+    match u64::try_from(n) {
+        Err(_) => Err(PyValueError::new_err(format!(
             "WordCounter counts must not be negative, got {}",
-            value
-                .repr()
-                .map_or_else(|_| n.to_string(), |r| r.to_string())
-        ))
-    })
+            repr()
+        ))),
+        Ok(n) if n > MAX_COUNT => Err(overflow()),
+        Ok(n) => Ok(n),
+    }
+}
+
+fn overflow() -> PyErr {
+    PyOverflowError::new_err("WordCounter counts are limited to 2**62, in all")
 }
 
 #[pymethods]
@@ -149,7 +177,9 @@ impl WordCounter {
     /// `collections.Counter.update` does: words not seen yet go last, in `other`'s order.
     ///
     /// All or nothing: raises TypeError for a key that is not a str or a count that is
-    /// not an int, and ValueError for a negative count, before anything is added.
+    /// not an int, ValueError for a negative count, and OverflowError if a count, or
+    /// all of them together, would pass 2**62, before anything is added.
+    #[pyo3(signature = (other, /))]
     fn update(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> Result<(), Error> {
         let items: Vec<(Box<[u8]>, u64)> = if let Ok(counter) = other.cast::<WordCounter>() {
             // Copied out first: `c.update(c)` must not wait for its own lock.

@@ -1,5 +1,5 @@
-"""``python -m word_count``: counts like ``wc -w``, one-line errors, a progress bar on a
-terminal for inputs over 1 GB."""
+"""``python -m word_count``: counts like ``wc -w``, the most frequent words like
+``uniq -c``, one-line errors, a progress bar on a terminal for inputs over 1 GB."""
 
 from __future__ import annotations
 
@@ -7,18 +7,24 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 
+from word_count.__main__ import top_lines
 
-def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
+
+def run(
+    *args: str, stdin: bytes = b"", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(
         [sys.executable, "-m", "word_count", *args],
         input=stdin.decode(),
         capture_output=True,
         text=True,
         timeout=120,
+        env=None if env is None else {**os.environ, **env},
     )
     return proc
 
@@ -82,6 +88,11 @@ def test_bad_files_get_one_line_each_and_the_rest_are_counted(files):
         (["--threads", "0", "x"], "argument --threads: must be at least 1, got 0"),
         (["--threads", "many", "x"], "argument --threads: not an integer: 'many'"),
         (["--word", "", "x"], "--word must not be empty"),
+        (["--top", "0", "x"], "argument --top: must be at least 1, got 0"),
+        (["--top", "-1", "x"], "argument --top: must be at least 1, got -1"),
+        (["--top", "ten", "x"], "argument --top: not an integer: 'ten'"),
+        (["--top", "3", "--word", "the", "x"], "argument --word: not allowed with argument --top"),
+        (["--word", "the", "--top", "3", "x"], "argument --top: not allowed with argument --word"),
         ([], "the following arguments are required: FILE"),
     ],
 )
@@ -97,6 +108,89 @@ def test_help():
     assert proc.returncode == 0
     assert "--word W" in proc.stdout
     assert "--threads N" in proc.stdout
+    assert "--top N" in proc.stdout
+
+
+def expected_top(texts: list[str], n: int) -> list[str]:
+    """What --top n prints for files holding ``texts``: counted as one Counter, like
+    ``uniq -c`` (the count right-aligned in 7 columns, a space, the word)."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(text.split())
+    return [f"{count:>7} {word}" for word, count in counts.most_common(n)]
+
+
+def test_top_counts_the_words_of_all_files(files):
+    texts = ["one two three\n", "the cat\u3000the hat the\n"]
+    for n in (1, 3, 4, 100):
+        proc = run("--top", str(n), files["a.txt"], files["b.txt"])
+        assert (proc.returncode, proc.stderr) == (0, "")
+        assert proc.stdout.splitlines() == expected_top(texts, n)
+    assert run("--top", "2", files["b.txt"]).stdout == "      3 the\n      1 cat\n"
+
+
+def test_top_breaks_ties_in_first_occurrence_order_across_files():
+    texts = ["b a c é b\n", "中 a c d\u3000\u3000d", "", "😀 c e e e\x1ce"]
+    with tempfile.TemporaryDirectory() as d:
+        paths = []
+        for i, text in enumerate(texts):
+            paths.append(os.path.join(d, f"{i}.txt"))
+            with open(paths[-1], "w", encoding="utf-8") as f:
+                f.write(text)
+        proc = run("--top", "20", "--threads", "2", *paths)
+        assert (proc.returncode, proc.stderr) == (0, "")
+        assert proc.stdout.splitlines() == expected_top(texts, 20)
+        # Another order of the same files: the same counts, the ties in another order.
+        proc = run("--top", "20", *reversed(paths))
+        assert proc.stdout.splitlines() == expected_top(texts[::-1], 20)
+
+
+def test_top_with_stdin_and_no_words():
+    assert run("--top", "2", "-", stdin=b"x y x\n").stdout == "      2 x\n      1 y\n"
+    proc = run("--top", "5", "-", stdin=b" \n\t")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+
+
+def test_top_with_bad_files_reports_them_and_counts_the_rest(files):
+    missing = files["a.txt"] + ".missing"
+    proc = run("--top", "2", files["b.txt"], missing, files["bad.txt"], files["a.txt"])
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines() == expected_top(["the cat\u3000the hat the", "one two"], 2)
+    assert proc.stderr.splitlines() == [
+        f"python -m word_count: {missing}: No such file or directory",
+        f"python -m word_count: {files['bad.txt']}: not UTF-8: invalid start byte "
+        f"(at byte 3 of {files['bad.txt']!r})",
+    ]
+
+
+def test_top_escapes_only_the_characters_stdout_cannot_encode(files):
+    # An ASCII stdout cannot write é or U+3000's neighbours: those words are escaped, as
+    # errors="backslashreplace" would, and the listing goes on.
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "t.txt")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("café x café 中😀 x café")
+        proc = run("--top", "3", path, env={"PYTHONIOENCODING": "ascii"})
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.splitlines() == [
+        "      3 caf\\xe9",
+        "      2 x",
+        "      1 \\u4e2d\\U0001f600",
+    ]
+
+
+def test_top_lines_format():
+    # Counts wider than uniq -c's 7 columns widen the column for every line; a word with
+    # a lone surrogate (no encoding has bytes for it) is escaped, the others are not.
+    counts = Counter({"big": 123_456_789, "\ud800x": 12, "é": 12})
+    assert top_lines(counts, 3, "utf-8") == [
+        "123456789 big",
+        "       12 \\ud800x",
+        "       12 é",
+    ]
+    assert top_lines(counts, 1, "ascii") == ["123456789 big"]
+    assert top_lines(Counter({"é": 1}), 5, "latin-1") == ["      1 é"]
+    assert top_lines(Counter(), 5, "utf-8") == []
 
 
 def test_progress_always_draws_a_bar(files):

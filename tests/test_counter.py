@@ -1,4 +1,5 @@
-"""WordCounter: a Counter of str.split() words that many threads can add to at once."""
+"""WordCounter: a Counter of str.split() words that many threads can add to and update at
+once, and turn into a collections.Counter."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import threading
 from collections import Counter
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from word_count import WordCounter
+from word_count import WordCounter, word_frequencies
 
 from strategies import tricky_text
 
@@ -128,3 +129,278 @@ def test_readers_see_consistent_totals_while_writers_add():
     assert errors == []
     assert counter.total == 4000
     assert counter["common"] == 2000
+
+
+# update() and to_counter(): WordCounter as a collections.Counter of str.split() words.
+
+
+def counter_of(*texts: str) -> WordCounter:
+    c = WordCounter()
+    for text in texts:
+        c.add(text)
+    return c
+
+
+def same(ours: Counter[str], expected: Counter[str]) -> None:
+    """``ours`` is a Counter equal to ``expected``, its keys in the same order."""
+    assert type(ours) is Counter
+    assert list(ours.items()) == list(expected.items())
+
+
+@given(texts=st.lists(tricky_text, max_size=8))
+def test_add_counts_as_word_frequencies_does(texts):
+    ours, expected = WordCounter(), Counter()
+    for text in texts:
+        ours.add(text)
+        # Merged in order, each text's words keep their first-seen order after the others'.
+        expected.update(word_frequencies(text))
+    same(ours.to_counter(), expected)
+    same(ours.to_counter(), Counter(" ".join(texts).split()))
+
+
+@settings(max_examples=20)
+@given(piece=tricky_text, repeat=st.integers(1, 3000))
+def test_add_agrees_with_word_frequencies_on_large_texts(piece, repeat):
+    # Numbered words all along the text: the words first seen late must come last.
+    big = "".join(f"{piece} n{i % 997} " for i in range(repeat)) + piece
+    ours = WordCounter()
+    assert ours.add(big) == len(big.split())
+    same(ours.to_counter(), word_frequencies(big))
+    same(ours.to_counter(), Counter(big.split()))
+
+
+def test_to_counter_is_a_fresh_collections_counter():
+    c = counter_of("b a b \ud800")
+    first = c.to_counter()
+    same(first, Counter({"b": 2, "a": 1, "\ud800": 1}))
+    first["a"] = 100
+    first["new"] = 1
+    assert (c["a"], "new" in c, len(c)) == (1, False, 3)
+    assert c.to_counter() is not c.to_counter()
+    same(c.to_counter(), Counter({"b": 2, "a": 1, "\ud800": 1}))
+    same(WordCounter().to_counter(), Counter())
+
+
+@given(
+    first=st.lists(tricky_text, max_size=4),
+    second=st.lists(tricky_text, max_size=4),
+    kind=st.sampled_from(["WordCounter", "dict", "Counter"]),
+)
+def test_update_adds_counts_like_counter_update(first, second, kind):
+    ours = counter_of(*first)
+    expected = Counter(" ".join(first).split())
+    other_counts = Counter(" ".join(second).split())
+    other = {
+        "WordCounter": lambda: counter_of(*second),
+        "dict": lambda: dict(other_counts),
+        "Counter": lambda: other_counts,
+    }[kind]()
+    assert ours.update(other) is None
+    # Counter.update: the words already there keep their place; new ones follow, in the
+    # order of the other's iteration.
+    expected.update(other_counts)
+    same(ours.to_counter(), expected)
+    assert ours.total == expected.total()
+    assert len(ours) == len(expected)
+    assert ours.most_common() == expected.most_common()
+
+
+def test_update_order_and_counts():
+    c = counter_of("a b")
+    c.update({"c": 2, "a": 5, "d": 1})
+    c.update(counter_of("d e d"))
+    same(c.to_counter(), Counter({"a": 6, "b": 1, "c": 2, "d": 3, "e": 1}))
+    assert c.total == 13
+    assert c.most_common(2) == [("a", 6), ("d", 3)]
+    c.update({})
+    c.update(WordCounter())
+    assert c.total == 13
+
+
+def test_update_with_a_zero_count_adds_the_key_as_counter_does():
+    c = counter_of("a")
+    c.update({"z": 0, "a": 0})
+    expected = Counter(["a"])
+    expected.update({"z": 0, "a": 0})
+    same(c.to_counter(), expected)
+    assert (c.total, len(c), "z" in c, c["z"]) == (1, 2, True, 0)
+
+
+def test_update_with_big_counts():
+    c = WordCounter()
+    c.update({"big": 2**40, "small": 1})
+    c.update({"big": 2**40})
+    assert (c["big"], c.total) == (2**41, 2**41 + 1)
+
+
+@pytest.mark.parametrize("huge", [2**58, 2**59, 2**63, 2**64, 2**100])
+def test_a_count_too_large_to_keep_is_exact_or_an_overflow_error(huge):
+    # Counter's counts are unbounded ints; a WordCounter may bound them, but then it must
+    # say so rather than keep a wrong count (or a total that is not the counts' sum).
+    c = counter_of("a b")
+    for _ in range(3):
+        try:
+            c.update({"a": huge, "b": 1})
+        except OverflowError:
+            break
+    counts = c.to_counter()
+    assert c.total == counts.total()
+    assert counts["a"] - 1 == (counts["b"] - 1) * huge
+
+
+@pytest.mark.parametrize("impl", ["add", "update"])
+def test_errors_leave_the_counter_as_it_was(impl):
+    c = counter_of("a b a")
+    bad = {"add": [b"ok \xff"], "update": [{"a": 1, "b": -1}, {"a": 1, 2: 1}, {"c": 1.0}]}
+    for arg in bad[impl]:
+        with pytest.raises((TypeError, ValueError)):
+            getattr(c, impl)(arg)
+        same(c.to_counter(), Counter({"a": 2, "b": 1}))
+        assert c.total == 3
+
+
+@settings(max_examples=5)
+@given(piece=tricky_text)
+def test_add_takes_a_thread_count(piece):
+    # Over 64 KiB, so that the text is split between threads.
+    big = (piece + " w") * (3000 // (len(piece) + 2) + 1) + " ".join(map(str, range(20_000)))
+    expected = Counter(big.split())
+    for n_threads in [None, *range(1, 10)]:
+        c = WordCounter()
+        assert c.add(big, n_threads) == len(big.split())
+        same(c.to_counter(), expected)
+
+
+@pytest.mark.parametrize("n_threads", [0, -1])
+def test_add_with_a_thread_count_below_one_is_a_value_error(n_threads):
+    with pytest.raises(ValueError, match="n_threads must be at least 1"):
+        WordCounter().add("a", n_threads)
+
+
+def test_update_from_itself_doubles_every_count():
+    # Counter.update(self) doubles the counts; the counter must not wait on itself.
+    c = counter_of("a b a é")
+    done = threading.Event()
+
+    def call():
+        c.update(c)
+        done.set()
+
+    # A daemon thread: if update() deadlocked, the test fails instead of hanging.
+    threading.Thread(target=call, daemon=True).start()
+    assert done.wait(60), "WordCounter.update(itself) never returned"
+    same(c.to_counter(), Counter({"a": 4, "b": 2, "é": 2}))
+    assert c.total == 8
+
+
+def test_update_keys_are_the_words_of_any_text():
+    # Words with lone surrogates and from bytes: keys are the same str, whatever the input.
+    c = WordCounter()
+    c.add(b"caf\xc3\xa9 \xe4\xb8\xad")
+    c.update({"café": 1, "\ud800": 2})
+    c.update(counter_of("\ud800 中"))
+    same(c.to_counter(), Counter({"café": 2, "中": 2, "\ud800": 3}))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {b"a": 1},  # keys are str, as WordCounter's own keys
+        {1: 1},
+        {None: 1},
+        {"a": 1.0},  # counts are int
+        {"a": "1"},
+        {"a": None},
+        {"a": 1, "b": [2]},
+    ],
+    ids=repr,
+)
+def test_update_with_a_bad_key_or_count_is_a_type_error(bad):
+    c = counter_of("a")
+    with pytest.raises(TypeError):
+        c.update(bad)
+
+
+@pytest.mark.parametrize("bad", [None, 3, "a b", b"a b", ["a", "b"], [("a", 1)]], ids=repr)
+def test_update_with_a_non_mapping_is_a_type_error(bad):
+    # A WordCounter or a mapping only: text is what add() is for.
+    c = counter_of("a")
+    with pytest.raises(TypeError):
+        c.update(bad)
+    same(c.to_counter(), Counter(["a"]))
+
+
+@pytest.mark.parametrize("bad", [{"a": -1}, {"new": -1}, {"a": 2, "b": -(2**70)}], ids=repr)
+def test_update_with_a_negative_count_is_a_value_error(bad):
+    # A WordCounter counts words seen: no count of one can be below 0.
+    c = counter_of("a b")
+    with pytest.raises(ValueError, match="negative"):
+        c.update(bad)
+
+
+@pytest.mark.parametrize("threads", [2, 8])
+def test_no_update_is_lost_when_threads_add_and_update_at_once(threads):
+    # K threads each add a text, update from a dict and update from a WordCounter, M
+    # times: every count is exactly K*M times the sum of the three.
+    rounds, text = 200, "alpha beta gamma alpha é中😀\u3000delta"
+    mapping = {"beta": 2, "epsilon": 3}
+    source = counter_of("gamma zeta zeta")
+    per_round = Counter(text.split())
+    per_round.update(mapping)
+    per_round.update(source.to_counter())
+    counter = WordCounter()
+    barrier = threading.Barrier(threads)
+    errors = []
+
+    def worker():
+        try:
+            barrier.wait()
+            for _ in range(rounds):
+                counter.add(text)
+                counter.update(mapping)
+                counter.update(source)
+        except BaseException as e:  # reported below; a thread must not swallow it
+            errors.append(e)
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    assert errors == []
+    expected = {word: threads * rounds * n for word, n in per_round.items()}
+    assert dict(counter.to_counter()) == expected
+    assert counter.total == sum(expected.values())
+    same(source.to_counter(), Counter({"gamma": 1, "zeta": 2}))  # only read
+
+
+def test_counters_updating_each_other_at_once_do_not_deadlock():
+    # a.update(b) and b.update(a) at once: locking one counter and then the other, in
+    # opposite orders, would deadlock. Few rounds each: the counts grow like Fibonacci
+    # numbers (each update adds the other's counts), so many rounds would overflow.
+    for _ in range(20):
+        a, b = counter_of("a"), counter_of("b")
+        barrier = threading.Barrier(2)
+        errors = []
+
+        def worker(this, other, barrier=barrier, errors=errors):
+            try:
+                barrier.wait()
+                for _ in range(30):
+                    this.update(other)
+            except BaseException as e:
+                errors.append(e)
+
+        pool = [
+            threading.Thread(target=worker, args=pair, daemon=True) for pair in [(a, b), (b, a)]
+        ]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join(60)
+        assert not any(t.is_alive() for t in pool), "a.update(b) and b.update(a) deadlocked"
+        assert errors == []
+        # Whatever the interleaving, each counter's total is the sum of its counts.
+        for c in (a, b):
+            assert c.total == sum(c.to_counter().values())
+            assert list(c.to_counter()) == (["a", "b"] if c is a else ["b", "a"])

@@ -34,8 +34,11 @@ calls = {
     "search_sequential": lambda: w.search_sequential(data, "ab"),
     "search_sequential_detached": lambda: w.search_sequential_detached(data, "ab"),
     "WordCounter.add": lambda: w.WordCounter().add(data),
+    "word_frequencies, 1 thread": lambda: w.word_frequencies(data, 1),
+    "word_frequencies, all threads": lambda: w.word_frequencies(data),
     "word_count_file": lambda: w.word_count_file(path, 1),
     "search_file": lambda: w.search_file(path, "ab"),
+    "word_frequencies_file": lambda: w.word_frequencies_file(path, 1),
 }
 if _word_count.__file__.endswith(".abi3.so"):
     text = data.decode()
@@ -45,6 +48,7 @@ if _word_count.__file__.endswith(".abi3.so"):
         "search_sequential(str)": lambda: w.search_sequential(text, "ab"),
         "search(str)": lambda: w.search(text, "ab"),
         "WordCounter.add(str)": lambda: w.WordCounter().add(text),
+        "word_frequencies(str)": lambda: w.word_frequencies(text, 1),
     })
 # The same text in a file, read block by block.
 fd, path = tempfile.mkstemp(suffix=".txt")

@@ -7,19 +7,23 @@ importing this package leaves the GIL off.
 Every text argument may be a ``str`` or a bytes-like object of UTF-8 (``bytes``,
 ``bytearray``, ``memoryview``, ``mmap``), read in place without a copy; bytes mean the
 text they decode to, and bytes that are not UTF-8 raise the UnicodeDecodeError that
-``bytes.decode()`` would. ``word_count_file`` and ``search_file`` read files of any size
-in bounded memory. ``python -m word_count FILE...`` is a ``wc -w`` built on them.
+``bytes.decode()`` would. ``word_count_file``, ``word_frequencies_file`` and
+``search_file`` read files of any size in bounded memory. ``python -m word_count
+FILE...`` is a ``wc -w`` built on them (``--top N``: the N most frequent words).
 
 Every implementation of a function gives the same answer for every ``str``:
 
 - ``word_count``, ``word_count_py`` and ``WordCounter`` split words as ``str.split()``
   does, with Python's 29 whitespace characters;
+- ``word_frequencies`` and ``word_frequencies_py`` return
+  ``collections.Counter(text.split())``, its keys' first-occurrence order included (as
+  does ``WordCounter.to_counter`` for all the text added);
 - ``search``, ``search_sequential``, ``search_sequential_detached`` and ``search_py``
   count the tokens equal to a needle, where the tokens are ``line.split(" ")`` for each
   line of ``contents.splitlines()``.
 """
 
-from word_count._reference import search_py, word_count_py
+from word_count._reference import search_py, word_count_py, word_frequencies_py
 from word_count._word_count import (
     MAX_THREADS,
     WordCounter,
@@ -30,6 +34,8 @@ from word_count._word_count import (
     search_sequential_detached,
     word_count,
     word_count_file,
+    word_frequencies,
+    word_frequencies_file,
 )
 
 __all__ = [
@@ -44,4 +50,7 @@ __all__ = [
     "word_count",
     "word_count_file",
     "word_count_py",
+    "word_frequencies",
+    "word_frequencies_file",
+    "word_frequencies_py",
 ]

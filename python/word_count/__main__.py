@@ -1,9 +1,13 @@
-"""Count words in files, like ``wc -w``: ``python -m word_count FILE... [--word W] [--threads N]``.
+"""Count words in files, like ``wc -w``: ``python -m word_count FILE... [--word W | --top N]``.
 
 Prints one line per file -- the count, then the name -- and a total line when there is
 more than one file. With ``--word W`` the count is of the tokens equal to W (the tokens
 of ``line.split(" ")`` for each line, as ``word_count.search`` counts them) instead of
-words. ``-`` reads standard input.
+words. With ``--top N`` it prints instead the N most frequent words of all the files
+together, most frequent first (ties in the order the words first occur, as
+``Counter.most_common``), one a line after its count, as ``uniq -c`` prints them; a
+character standard output cannot encode is written as a backslash escape (``\\xe9``).
+``-`` reads standard input.
 
 Files are read in blocks of 16 MiB, so any size works in bounded memory. On a terminal,
 a file over 1 GB shows a progress bar on stderr. A file that cannot be read (missing, a
@@ -17,14 +21,17 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
-from typing import NoReturn, TextIO
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from typing import NoReturn, TextIO, TypeVar
 
-from word_count._word_count import search_file, word_count_file
+from word_count._word_count import search_file, word_count_file, word_frequencies_file
 
 PROG = "python -m word_count"
 # Inputs above this size get a progress bar, when stderr is a terminal.
 PROGRESS_BYTES = 1 << 30
+# The count column of --top is at least this wide, as in `uniq -c` output.
+UNIQ_WIDTH = 7
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,11 +54,20 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Count words (as str.split() does) in UTF-8 files, or occurrences of one "
-        "word with --word. Prints a count per file and, for several files, a total.",
+        "word with --word. Prints a count per file and, for several files, a total; with "
+        "--top N, the N most frequent words of all the files instead.",
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="files to read; - for stdin")
-    parser.add_argument(
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument(
         "--word", metavar="W", help="count the tokens equal to W instead of all words"
+    )
+    what.add_argument(
+        "--top",
+        type=_positive,
+        metavar="N",
+        help="print the N most frequent words of all the files together, each after its "
+        "count (like uniq -c), most frequent first; ties in first-occurrence order",
     )
     parser.add_argument(
         "--threads",
@@ -109,12 +125,33 @@ def _wants_progress(mode: str, path: str) -> bool:
 
 
 Progress = Callable[[int, int | None], None]
+T = TypeVar("T")
 
 
 def _count(path: str, args: argparse.Namespace, progress: Progress | None) -> int:
     if args.word is not None:
         return search_file(path, args.word, progress=progress)
     return word_count_file(path, args.threads, progress=progress)
+
+
+def _printable(word: str, encoding: str) -> str:
+    """``word`` as standard output can write it: a character its encoding has no bytes
+    for (a lone surrogate has none in any) is written as a backslash escape, as
+    ``errors="backslashreplace"`` would. Only the word is escaped, so that one odd word
+    never stops the listing, and every other word comes out as it is."""
+    try:
+        word.encode(encoding)
+    except UnicodeEncodeError:
+        return word.encode(encoding, "backslashreplace").decode(encoding)
+    return word
+
+
+def top_lines(counts: Counter[str], n: int, encoding: str) -> list[str]:
+    """The lines ``--top n`` prints for ``counts``, for a stream in ``encoding``."""
+    top = counts.most_common(n)
+    # Most frequent first: the first count is the widest.
+    width = max(UNIQ_WIDTH, len(str(top[0][1]))) if top else UNIQ_WIDTH
+    return [f"{count:>{width}} {_printable(word, encoding)}" for word, count in top]
 
 
 def _describe(error: Exception) -> str:
@@ -126,24 +163,49 @@ def _describe(error: Exception) -> str:
     return str(error) or type(error).__name__
 
 
+def _each_file(
+    args: argparse.Namespace, read: Callable[[str, Progress | None], T]
+) -> Iterator[tuple[str, T | None]]:
+    """``(name, read(path, progress))`` for each file, in order, as it is read; None for a
+    file that could not be read, which gets its one-line message on stderr, like wc."""
+    for name in args.files:
+        path = "/dev/stdin" if name == "-" else name
+        bar = ProgressBar(name, sys.stderr) if _wants_progress(args.progress, path) else None
+        result: T | None = None
+        try:
+            result = read(path, bar)
+        except (OSError, UnicodeDecodeError) as error:
+            print(f"{PROG}: {name}: {_describe(error)}", file=sys.stderr)
+        finally:
+            if bar is not None:
+                bar.close()
+        yield name, result
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.word == "":
         _parser().error("--word must not be empty")
+    failed = False
+    if args.top is not None:
+        frequencies: Counter[str] = Counter()
+        for _, counts in _each_file(
+            args, lambda path, bar: word_frequencies_file(path, args.threads, progress=bar)
+        ):
+            if counts is None:
+                failed = True
+            else:
+                # In file order, so that ties keep the order of first occurrence overall.
+                frequencies.update(counts)
+        for line in top_lines(frequencies, args.top, sys.stdout.encoding or "utf-8"):
+            print(line)
+        return 1 if failed else 0
     width = 8
-    total, failed = 0, False
-    for name in args.files:
-        path = "/dev/stdin" if name == "-" else name
-        bar = ProgressBar(name, sys.stderr) if _wants_progress(args.progress, path) else None
-        try:
-            count = _count(path, args, bar)
-        except (OSError, UnicodeDecodeError) as error:
-            print(f"{PROG}: {name}: {_describe(error)}", file=sys.stderr)
+    total = 0
+    for name, count in _each_file(args, lambda path, bar: _count(path, args, bar)):
+        if count is None:
             failed = True
             continue
-        finally:
-            if bar is not None:
-                bar.close()
         total += count
         print(f"{count:>{width}} {name}")
     if len(args.files) > 1:

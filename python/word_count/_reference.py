@@ -6,6 +6,7 @@ from __future__ import annotations
 import operator
 import os
 import re
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -128,3 +129,39 @@ def word_count_py(text: str | Buffer, n_threads: int | None = None) -> int:
     with ThreadPoolExecutor(max_workers=n_chunks, thread_name_prefix="word_count_py") as pool:
         # map() re-raises here any exception a thread raised: no count is silently lost.
         return sum(pool.map(_count_slice, [text] * n_chunks, bounds[:-1], bounds[1:]))
+
+
+def _count_each_word(text: str, start: int, end: int) -> Counter[str]:
+    # Line by line, for the memory reason of _count_slice. The order is kept: the lines
+    # come in text order, so each word is first inserted at its first occurrence.
+    counts: Counter[str] = Counter()
+    for line in text[start:end].splitlines():
+        counts.update(line.split())
+    return counts
+
+
+def word_frequencies_py(text: str | Buffer, n_threads: int | None = None) -> Counter[str]:
+    """Count each word of ``text`` (``Counter(text.split())``) with ``n_threads`` Python
+    threads.
+
+    The text is cut into chunks as ``word_count_py`` cuts it, each chunk gets a
+    ``Counter`` of its own in a ``threading`` thread, and the chunks' Counters are merged
+    in text order. The result equals ``Counter(text.split())`` in its keys' order too
+    (first occurrence first), so ``most_common`` breaks ties the same way.
+
+    ``text`` may be a bytes-like object of UTF-8, which means its decoded text (the keys
+    are ``str``). The errors are those of ``word_count_py``.
+    """
+    text = _as_str(text, "text")
+    threads = _thread_count(n_threads)
+    n_chunks = max(1, min(threads, len(text) // _MIN_CHUNK_CHARS))
+    bounds = _chunk_bounds(text, n_chunks)
+    with ThreadPoolExecutor(max_workers=n_chunks, thread_name_prefix="word_frequencies_py") as pool:
+        parts = pool.map(_count_each_word, [text] * n_chunks, bounds[:-1], bounds[1:])
+        # In chunk order: update() appends the words it has not seen in the order of the
+        # chunk's Counter, which is their order of first occurrence in the chunk; and
+        # every chunk's words come after the previous chunks' in the text.
+        total: Counter[str] = Counter()
+        for part in parts:
+            total.update(part)
+    return total
