@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import sysconfig
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import settings
@@ -40,3 +41,12 @@ def _gil_stays_off() -> object:
     yield
     if FREE_THREADED and gil_enabled():
         pytest.fail("the GIL was enabled during this test")
+
+
+@pytest.fixture
+def tmp_file() -> Iterator[list[str]]:
+    """Collects the files a test writes (see tmpfiles.write) and removes them after it."""
+    paths: list[str] = []
+    yield paths
+    for path in paths:
+        os.unlink(path)

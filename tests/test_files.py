@@ -9,12 +9,12 @@ import os
 import pathlib
 import sys
 import tempfile
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from subproc import PEAK_RSS, check, run_python
+from tmpfiles import write
 
 import word_count as w
 
@@ -30,23 +30,6 @@ LINUX = sys.platform.startswith("linux")
 valid_text = tricky_text.map(lambda t: "".join(c for c in t if c not in SURROGATES)).filter(
     lambda t: not any(0xD800 <= ord(c) <= 0xDFFF for c in t)
 )
-
-
-def write(data: bytes, directory: str | None = None) -> str:
-    """A new file holding ``data``; a unique name, so parallel test threads never share."""
-    fd, path = tempfile.mkstemp(suffix=".txt", dir=directory)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    return path
-
-
-@pytest.fixture
-def tmp_file() -> Iterator[list[str]]:
-    """Collects the files a test writes and removes them after it."""
-    paths: list[str] = []
-    yield paths
-    for path in paths:
-        os.unlink(path)
 
 
 @given(text=valid_text, needle=st.sampled_from(["the", "a", "é", "ab", "😀"]))

@@ -16,11 +16,11 @@ import random
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tmpfiles import write
 
 import word_count as w
 
@@ -375,23 +375,6 @@ def test_error_position_in_a_large_buffer(at, bad):
 
 
 # Files: word_frequencies_file(path) == Counter(Path(path).read_text("utf-8").split()).
-
-
-def write(data: bytes, directory: str | None = None) -> str:
-    """A new file holding ``data``; a unique name, so parallel test threads never share."""
-    fd, path = tempfile.mkstemp(suffix=".txt", dir=directory)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    return path
-
-
-@pytest.fixture
-def tmp_file() -> Iterator[list[str]]:
-    """Collects the files a test writes and removes them after it."""
-    paths: list[str] = []
-    yield paths
-    for path in paths:
-        os.unlink(path)
 
 
 @given(text=valid_text, n_threads=st.sampled_from(THREAD_COUNTS))
