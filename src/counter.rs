@@ -6,7 +6,10 @@ use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use word_count_core::text::Text;
-use word_count_core::word_table::{Seed, WordTable};
+// MAX_COUNT: the most a `WordCounter` counts, of one word or in all, as the core's tables
+// hold. No text reaches it; `update` with larger counts raises OverflowError rather than
+// keep a wrong count.
+use word_count_core::word_table::{Seed, WordTable, MAX_COUNT};
 
 use crate::detach::detach;
 use crate::errors::Error;
@@ -96,11 +99,6 @@ impl WordCounter {
         self.with_counts(py, |c| c.words.clone())
     }
 }
-
-/// The most a `WordCounter` counts, of one word or in all: 2**62, as the core's tables
-/// hold. No text reaches it; `update` with larger counts raises OverflowError rather
-/// than keep a wrong count.
-const MAX_COUNT: u64 = 1 << 62;
 
 /// A count from a mapping given to `update`: an int from 0 to [`MAX_COUNT`].
 fn count_of(value: &Bound<'_, PyAny>) -> PyResult<u64> {

@@ -183,7 +183,7 @@ const MIN_SLOTS: usize = 64;
 
 /// No count reaches this (a text of that many words would take 1000 petabytes); counts
 /// given from outside (`add_count`) are capped here, so sums never overflow.
-const MAX_COUNT: u64 = 1 << 62;
+pub const MAX_COUNT: u64 = 1 << 62;
 
 impl<'t> WordTable<&'t [u8]> {
     /// Count the word `text[a..b]` once more.
@@ -360,14 +360,6 @@ impl<W: Word> WordTable<W> {
                 Err(slot) => self.insert(slot, key, into(cold.word), count),
             }
         }
-    }
-
-    /// The bytes this table holds beyond its words' own: entries and index.
-    pub fn heap_bytes(&self) -> usize {
-        self.hot.capacity() * std::mem::size_of::<Hot>()
-            + self.counts.capacity() * 8
-            + self.cold.capacity() * std::mem::size_of::<Cold<W>>()
-            + self.slots.len() * 8
     }
 }
 
