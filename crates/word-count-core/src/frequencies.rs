@@ -62,14 +62,13 @@ fn count_into<'t, E: Encoding>(
     start: usize,
     end: usize,
 ) {
-    let bytes = E::as_bytes(units);
-    let unit = E::UNIT_BYTES;
+    let mut adder = table.adder(E::as_bytes(units));
     E::words(
         units,
         start,
         end,
         #[inline(always)]
-        |a, b| table.add_at(bytes, a * unit, b * unit),
+        move |a, b| adder.add(a * E::UNIT_BYTES, b * E::UNIT_BYTES),
     );
 }
 

@@ -65,23 +65,34 @@ impl Seed {
         }
     }
 
-    /// The key of `text[a..b]`, the same as `key(&text[a..b])`. A word of at most 16
-    /// bytes with 16 bytes of text from its start is read with two loads, masked to its
-    /// length, instead of copied byte by byte: no branch on the length, which varies
-    /// from word to word and so would be mispredicted (perf: half the time per word).
+    /// The key of `text[a..b]`, the same as `key(&text[a..b])`.
     #[inline(always)]
     fn key_at(&self, text: &[u8], a: usize, b: usize) -> Key {
-        let len = b - a;
-        if len <= 16 && a + 16 <= text.len() {
-            let at = text[a..a + 16].as_ptr();
-            // SAFETY: `at` points to 16 bytes of `text` (just sliced); an unaligned read.
-            let v = u128::from_le(unsafe { at.cast::<u128>().read_unaligned() });
-            // Keep the word's `len` bytes (1 to 16: a word is never empty): a shift, not a
-            // table or a branch on the length.
-            let v = v & (u128::MAX >> (128 - 8 * len.max(1)));
-            return self.short(v as u64, (v >> 64) as u64, len);
+        self.short_key_at(text, a, b)
+            .unwrap_or_else(|| self.key(&text[a..b]))
+    }
+
+    /// The key of `text[a..b]` if the word has at most 16 bytes and 16 bytes of text
+    /// follow its start: then it is read with two loads, masked to its length, instead
+    /// of copied byte by byte. No branch on the length, which varies from word to word
+    /// and so would be mispredicted (perf: half the time per word), nor a 128-bit shift
+    /// (ten instructions).
+    #[inline(always)]
+    fn short_key_at(&self, text: &[u8], a: usize, b: usize) -> Option<Key> {
+        let len = b.wrapping_sub(a);
+        if len.wrapping_sub(1) >= 16 || a + 16 > text.len() {
+            return None;
         }
-        self.key(&text[a..b])
+        // SAFETY: `a + 16 <= text.len()`, so both 8-byte reads are inside `text`;
+        // unaligned reads.
+        let (x, y) = unsafe {
+            let at = text.as_ptr().add(a);
+            (
+                u64::from_le(at.cast::<u64>().read_unaligned()),
+                u64::from_le(at.add(8).cast::<u64>().read_unaligned()),
+            )
+        };
+        Some(self.short(x & KEEP_X[len], y & KEEP_Y[len], len))
     }
 
     /// The key of a word of `len <= 16` bytes: its first 8 bytes `x` and the rest `y`,
@@ -94,6 +105,23 @@ impl Seed {
             y,
         }
     }
+}
+
+/// `KEEP_X[len]` and `KEEP_Y[len]` keep the first `len` bytes (1 to 16) of 16 read
+/// little-endian as two u64. Two tables, not one of pairs: LLVM turned a pair into one
+/// vector AND, then moved both halves back to general registers, on the path from a
+/// word to its slot (perf annotate).
+const KEEP_X: [u64; 17] = keep_masks(0);
+const KEEP_Y: [u64; 17] = keep_masks(64);
+
+const fn keep_masks(shift: u32) -> [u64; 17] {
+    let mut t = [0u64; 17];
+    let mut len = 1;
+    while len <= 16 {
+        t[len] = ((u128::MAX >> (128 - 8 * len)) >> shift) as u64;
+        len += 1;
+    }
+    t
 }
 
 #[inline(always)]
@@ -154,7 +182,11 @@ struct Cold<W> {
     hash: u64,
 }
 
-/// A slot of the index: 0 for empty, else `(check << 32) | (index + 1)`.
+/// A slot of the index: 0 for empty, else `(check << 32) | 2 * (index + 1)`.
+///
+/// Twice the index + 1: so the lookup finds the entry's `Hot` (16 bytes) at
+/// `8 * low - 16` bytes and its count at `4 * low - 8`, scales an x86 address takes,
+/// with no shift or subtraction on the way from a slot to the entry.
 ///
 /// `check` is 24 bits of the hash and the word's length capped at 255 (a longer word is
 /// compared byte by byte anyway), so one compare rejects nearly every other word before
@@ -162,6 +194,17 @@ struct Cold<W> {
 #[inline(always)]
 fn check(hash: u64, len: usize) -> u64 {
     (hash >> 40) << 8 | len.min(255) as u64
+}
+
+#[inline(always)]
+fn slot_of(check: u64, index: usize) -> u64 {
+    (check << 32) | (2 * (index as u64 + 1))
+}
+
+/// The index of the entry of a non-empty slot.
+#[inline(always)]
+fn index_of(slot: u64) -> usize {
+    (slot as u32 / 2 - 1) as usize
 }
 
 /// Words (as bytes) and their counts, in the order they were first added.
@@ -192,6 +235,83 @@ impl<'t> WordTable<&'t [u8]> {
         let key = self.seed.key_at(text, a, b);
         self.add_keyed(key, &text[a..b], 1);
     }
+
+    #[inline(never)] // rare: a new word, or a long one; keeps `Adder::add` small
+    fn add_at_cold(&mut self, text: &'t [u8], a: usize, b: usize) {
+        self.add_at(text, a, b)
+    }
+
+    /// An [`Adder`] of the words of `text` to this table.
+    pub fn adder<'a>(&'a mut self, text: &'t [u8]) -> Adder<'a, 't> {
+        let raw = self.raw();
+        Adder {
+            table: self,
+            text,
+            raw,
+        }
+    }
+}
+
+/// Counts words of one text into a table, for the word loop of the frequencies kernel.
+///
+/// It holds the table's pointers and seed as plain values ([`Raw`]), refreshed only
+/// when a word is new. Read through the table instead, they were loaded again for every
+/// word, since the compiler cannot tell that a count's store leaves them unchanged:
+/// a third of the instructions of a word (callgrind, perf annotate).
+pub struct Adder<'a, 't> {
+    table: &'a mut WordTable<&'t [u8]>,
+    text: &'t [u8],
+    raw: Raw,
+}
+
+/// The parts of a table a lookup reads, valid until the table next grows.
+#[derive(Clone, Copy)]
+struct Raw {
+    slots: *const u64,
+    mask: usize,
+    hot: *const Hot,
+    counts: *mut u64,
+    seed: Seed,
+}
+
+impl<'t> Adder<'_, 't> {
+    /// Count the word `text[a..b]` once more.
+    #[inline(always)]
+    pub fn add(&mut self, a: usize, b: usize) {
+        let raw = self.raw;
+        if let Some(key) = raw.seed.short_key_at(self.text, a, b) {
+            // Never 0, the empty slot's: a word has at least one byte.
+            let check = check(key.hash, b - a);
+            let mut slot = key.hash as usize & raw.mask;
+            loop {
+                // SAFETY: `raw` is the table's as of its last change (`WordTable::raw`
+                // after each call that may add a word): `slots` has `mask + 1` slots, and
+                // a slot's low 32 bits `low` are 0 or `2 * (index + 1)` for an entry of
+                // `hot` and of `counts` (`slot_of`), so `8 * low - 16` is that entry's
+                // offset in `hot` (16 bytes an entry) and `4 * low - 8` in `counts`.
+                unsafe {
+                    let s = *raw.slots.add(slot);
+                    if s >> 32 == check {
+                        let low = s as u32 as usize;
+                        let hot = &*raw.hot.cast::<u8>().add(8 * low - 16).cast::<Hot>();
+                        // Equal keys of one length: equal words (see `Key`).
+                        if hot.x == key.x && hot.y == key.y {
+                            // A plain add: a text's counts are bounded by its length.
+                            *raw.counts.cast::<u8>().add(4 * low - 8).cast::<u64>() += 1;
+                            return;
+                        }
+                    } else if s == 0 {
+                        break;
+                    }
+                }
+                slot = (slot + 1) & raw.mask;
+            }
+        }
+        // A new word, or a long one: the general path, which hashes it again. Passing
+        // the key on instead kept it on the stack for every word (three stores a word).
+        self.table.add_at_cold(self.text, a, b);
+        self.raw = self.table.raw();
+    }
 }
 
 impl<W: Word> WordTable<W> {
@@ -202,6 +322,16 @@ impl<W: Word> WordTable<W> {
             cold: Vec::new(),
             slots: vec![0; MIN_SLOTS],
             seed,
+        }
+    }
+
+    fn raw(&mut self) -> Raw {
+        Raw {
+            slots: self.slots.as_ptr(),
+            mask: self.slots.len() - 1,
+            hot: self.hot.as_ptr(),
+            counts: self.counts.as_mut_ptr(),
+            seed: self.seed,
         }
     }
 
@@ -293,7 +423,7 @@ impl<W: Word> WordTable<W> {
                 return Err(slot);
             }
             if s >> 32 == check {
-                let index = (s as u32 - 1) as usize;
+                let index = index_of(s);
                 // SAFETY: a non-empty slot holds the index + 1 of an entry (`insert`,
                 // `grow`), and `hot` has one element per entry.
                 let hot = unsafe { self.hot.get_unchecked(index) };
@@ -311,13 +441,13 @@ impl<W: Word> WordTable<W> {
     #[inline(never)] // rare next to finding a word already there; keeps `add` small
     fn insert(&mut self, slot: usize, key: Key, word: W, count: u64) {
         let index = self.hot.len();
-        // The index field holds index + 1 in 32 bits: 4 billion distinct words, which
-        // would take over 100 GB of memory first.
+        // The index field holds 2 * (index + 1) in 32 bits: 2 billion distinct words,
+        // which would take over 100 GB of memory first.
         assert!(
-            index < u32::MAX as usize,
-            "more than 4 billion distinct words"
+            index < (u32::MAX / 2) as usize,
+            "more than 2 billion distinct words"
         );
-        self.slots[slot] = check(key.hash, word.bytes().len()) << 32 | (index as u64 + 1);
+        self.slots[slot] = slot_of(check(key.hash, word.bytes().len()), index);
         self.hot.push(Hot { x: key.x, y: key.y });
         self.counts.push(count);
         self.cold.push(Cold {
@@ -338,7 +468,7 @@ impl<W: Word> WordTable<W> {
             while slots[slot] != 0 {
                 slot = (slot + 1) & mask;
             }
-            slots[slot] = check(cold.hash, cold.word.bytes().len()) << 32 | (index as u64 + 1);
+            slots[slot] = slot_of(check(cold.hash, cold.word.bytes().len()), index);
         }
         self.slots = slots;
     }
