@@ -46,10 +46,12 @@ pub fn word_frequencies<'py>(
         &text,
         false,
         FREQUENCY_SLICE_BYTES,
-        WordTable::new(seed),
+        WordTable::reused(seed),
         |table, text, start, end| text.add_word_frequencies(table, start, end, threads),
     )?;
-    to_counter(py, text.text(), table)
+    let counter = to_counter(py, text.text(), &table);
+    table.give_back();
+    counter
 }
 
 /// Count how often each word of the file at `path` occurs, as
@@ -73,11 +75,12 @@ pub fn word_frequencies_file<'py>(
     // Owned words: the block's buffer is reused for the next block.
     let mut table: WordTable<Box<[u8]>> = WordTable::new(seed);
     scan_file(py, path, Blocks::WholeWords, progress, |b| {
-        let mut block = WordTable::new(seed);
+        let mut block = WordTable::reused(seed);
         Text::Utf8(b.bytes).add_word_frequencies(&mut block, b.start, b.end, threads);
-        table.merge(block, Box::from);
+        table.merge_out(&mut block, Box::from);
+        block.give_back();
     })?;
-    to_counter(py, Text::Utf8(b""), table)
+    to_counter(py, Text::Utf8(b""), &table)
 }
 
 /// A `collections.Counter` of `table`'s words and counts, in the table's order. The
@@ -85,7 +88,7 @@ pub fn word_frequencies_file<'py>(
 pub fn to_counter<'py, W: Word>(
     py: Python<'py>,
     kind: Text<'_>,
-    table: WordTable<W>,
+    table: &WordTable<W>,
 ) -> Result<Bound<'py, PyAny>, Error> {
     let counter = py
         .import(intern!(py, "collections"))?
@@ -94,7 +97,7 @@ pub fn to_counter<'py, W: Word>(
     {
         // Counter is a dict: its items are set as a dict's, as Counter(iterable) does.
         let dict = counter.cast::<PyDict>().map_err(PyErr::from)?;
-        for (i, (word, count)) in table.into_counts().enumerate() {
+        for (i, (word, count)) in table.iter().enumerate() {
             dict.set_item(word_str(py, kind, word.bytes())?, count)?;
             if i % ENTRIES_PER_CHECK == ENTRIES_PER_CHECK - 1 {
                 py.check_signals()?;

@@ -32,13 +32,14 @@ pub fn add_frequencies_in<'t, E: Encoding>(
         &cuts,
         |a, b| count_into::<E>(table, units, start + a, start + b),
         |a, b| {
-            let mut own = WordTable::new(seed);
+            let mut own = WordTable::reused(seed);
             count_into::<E>(&mut own, units, start + a, start + b);
             own
         },
     );
-    for other in others {
-        table.merge(other, |word| word);
+    for mut other in others {
+        table.merge_out(&mut other, |word| word);
+        other.give_back();
     }
 }
 
