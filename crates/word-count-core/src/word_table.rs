@@ -15,7 +15,7 @@
 //! texts). Tables merged together must share a seed.
 
 use std::hash::{BuildHasher, RandomState};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
 /// The keys of the hash; tables that are merged must share one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,6 +225,18 @@ pub struct WordTable<W> {
 /// Emptied tables, for [`WordTable::reused`].
 static SPARE: Mutex<Vec<WordTable<&'static [u8]>>> = Mutex::new(Vec::new());
 
+/// The spare tables, unless another thread is taking or giving one: then the caller
+/// does without, rather than wait. Never waiting also keeps a child forked while another
+/// thread held the lock from blocking forever on it. A poisoned lock only means a panic
+/// while it was held, between two statements that leave the list valid.
+fn spare_tables() -> Option<MutexGuard<'static, Vec<WordTable<&'static [u8]>>>> {
+    match SPARE.try_lock() {
+        Ok(spare) => Some(spare),
+        Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
+    }
+}
+
 /// The most memory the spare tables hold: room for a few tables of ~100,000 words.
 const SPARE_BYTES: usize = 32 << 20;
 
@@ -258,7 +270,7 @@ impl<'t> WordTable<&'t [u8]> {
     /// thread, and 1.73x with `MALLOC_MMAP_THRESHOLD_` and `MALLOC_TRIM_THRESHOLD_` set
     /// so that glibc keeps its memory.
     pub fn reused(seed: Seed) -> Self {
-        let spare = SPARE.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let spare = spare_tables().and_then(|mut spare| spare.pop());
         match spare {
             Some(mut table) => {
                 // Zeroed here, by the thread that will use it, not by the one that
@@ -281,7 +293,9 @@ impl<'t> WordTable<&'t [u8]> {
         // SAFETY: only the lifetime of the words changes, which changes no layout, and
         // the table holds no word (`cold`, the only field with words, is empty).
         let table: WordTable<&'static [u8]> = unsafe { std::mem::transmute(self) };
-        let mut spare = SPARE.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(mut spare) = spare_tables() else {
+            return;
+        };
         let kept: usize = spare.iter().map(WordTable::capacity_bytes).sum();
         if kept + bytes <= SPARE_BYTES {
             spare.push(table);
