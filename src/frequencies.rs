@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use pyo3::{ffi, intern};
 use word_count_core::text::Text;
-use word_count_core::word_table::{Seed, Word, WordTable};
+use word_count_core::word_table::{Seed, WordTable};
 
 use crate::errors::Error;
 use crate::files::{scan_file, Blocks};
@@ -49,9 +49,13 @@ pub fn word_frequencies<'py>(
         WordTable::reused(seed),
         |table, text, start, end| text.add_word_frequencies(table, start, end, threads),
     )?;
-    let counter = to_counter(py, text.text(), &table);
-    table.give_back();
-    counter
+    if table.is_reusable() {
+        let counter = to_counter(py, text.text(), table.iter());
+        table.give_back();
+        counter
+    } else {
+        to_counter(py, text.text(), table.into_counts())
+    }
 }
 
 /// Count how often each word of the file at `path` occurs, as
@@ -80,15 +84,19 @@ pub fn word_frequencies_file<'py>(
         table.merge_out(&mut block, Box::from);
         block.give_back();
     })?;
-    to_counter(py, Text::Utf8(b""), &table)
+    to_counter(py, Text::Utf8(b""), table.into_counts())
 }
 
-/// A `collections.Counter` of `table`'s words and counts, in the table's order. The
-/// words are the bytes of units of `kind`'s kind of text.
-pub fn to_counter<'py, W: Word>(
+/// A `collections.Counter` of a table's words and counts (`entries`, in the table's
+/// order). The words are the bytes of units of `kind`'s kind of text.
+///
+/// Pass a large table's `into_counts()`: it frees the table's index before the first
+/// `str` is made, so the index and the Counter are never both in memory (on 10 million
+/// distinct words, a third of the peak; `bench-kernels`' memory rows).
+pub fn to_counter<'py, B: AsRef<[u8]>>(
     py: Python<'py>,
     kind: Text<'_>,
-    table: &WordTable<W>,
+    entries: impl Iterator<Item = (B, u64)>,
 ) -> Result<Bound<'py, PyAny>, Error> {
     let counter = py
         .import(intern!(py, "collections"))?
@@ -97,8 +105,8 @@ pub fn to_counter<'py, W: Word>(
     {
         // Counter is a dict: its items are set as a dict's, as Counter(iterable) does.
         let dict = counter.cast::<PyDict>().map_err(PyErr::from)?;
-        for (i, (word, count)) in table.iter().enumerate() {
-            dict.set_item(word_str(py, kind, word.bytes())?, count)?;
+        for (i, (word, count)) in entries.enumerate() {
+            dict.set_item(word_str(py, kind, word.as_ref())?, count)?;
             if i % ENTRIES_PER_CHECK == ENTRIES_PER_CHECK - 1 {
                 py.check_signals()?;
             }

@@ -283,6 +283,11 @@ impl<'t> WordTable<&'t [u8]> {
         }
     }
 
+    /// Whether [`Self::give_back`] would keep this table: at most [`SPARE_BYTES`].
+    pub fn is_reusable(&self) -> bool {
+        self.capacity_bytes() <= SPARE_BYTES
+    }
+
     /// Keep this table's memory for [`Self::reused`], if the tables kept stay under
     /// [`SPARE_BYTES`] in all.
     pub fn give_back(mut self) {
