@@ -44,8 +44,14 @@ DIST = ROOT / "dist"
 BENCH_RESULTS = ROOT / "bench-results"
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 
-PYTHONS = ["3.11", "3.12", "3.13", "3.13t", "3.14t"]
+PYTHONS = ["3.11", "3.12", "3.13", "3.13t", "3.14", "3.14t", "3.15"]
 FREE_THREADED = [v for v in PYTHONS if v.endswith("t")]
+# GIL builds on which the abi3 wheel that ABI3_PYTHON builds is installed and tested as
+# it is, not rebuilt: what a user of today's CPython gets from PyPI (#15). Where no
+# source can be had, ci/find-python takes them from Debian sid's binary packages
+# (ci/debian-python), whose configure flags differ from the project's own builds: their
+# benchmarks are labelled as Debian's and never compared with a free-threaded twin.
+ABI3_ONLY = {"3.14", "3.15"}
 # No CPython 3.14 source can be had on this project's machines yet (see README); a
 # session for such a version is skipped, loudly, when find-python cannot provide it.
 OPTIONAL = {"3.14t"}
@@ -132,9 +138,19 @@ def build_wheel(session: nox.Session, python: Path, features: str = "") -> Path:
     return wheels
 
 
+def wheel_builder(session: nox.Session, version: str, python: Path) -> Path:
+    """The venv that builds the wheel ``version`` is tested with: its own, or for
+    ABI3_ONLY versions one of ABI3_PYTHON, so that they test the released abi3 wheel."""
+    if version in ABI3_ONLY:
+        session.log(f"the abi3 wheel is built with {ABI3_PYTHON}, as released, and tested here")
+        return fresh_venv(session, ABI3_PYTHON, name=f"venv-build-{ABI3_PYTHON}")
+    return python
+
+
 def tests(session: nox.Session, version: str) -> None:
     python = fresh_venv(session, version)
-    wheels = build_wheel(session, python)
+    builder = wheel_builder(session, version, python)
+    wheels = build_wheel(session, builder)
     pip(session, python, "install", "-q", "--no-index", "--find-links", str(wheels), "word-count")
     pip(session, python, "install", "-q", *nox.project.dependency_groups(PYPROJECT, "test"))
     # Run from tests/ so that `import word_count` finds the installed wheel, never the
@@ -154,11 +170,25 @@ def tests(session: nox.Session, version: str) -> None:
             )
     # The tests that inject panics need hooks that release wheels lack (the skips above):
     # run them against a second build with the test-hooks Cargo feature.
-    hooks = build_wheel(session, python, features="test-hooks")
+    hooks = build_wheel(session, builder, features="test-hooks")
     pip(session, python, "install", "-q", "--force-reinstall", "--no-deps",
         *map(str, hooks.glob("*.whl")))  # fmt: skip
     with session.chdir(ROOT / "tests"):
         session.run(str(python), "-m", "pytest", "test_panics.py", "-rs")
+
+
+def bench_label(session: nox.Session, version: str) -> str:
+    """The version, and "Debian sid's build" when ci/find-python gives Debian's binary
+    interpreter (ci/debian-python), so that no reader takes it for the project's own
+    build of that version, or for anybody's twin."""
+    found = find_python(session, version)
+    debian = subprocess.run(
+        [str(ROOT / "ci" / "debian-python"), "--cached", version.rstrip("t")],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    if found and debian.returncode == 0 and debian.stdout.strip() == found:
+        return f"{version} (Debian sid's build)"
+    return version
 
 
 def bench(
@@ -167,8 +197,9 @@ def bench(
     """Build and install the wheel (release), then run the benchmark ``module``; writes
     bench-results/<prefix><version>.json. Arguments after -- go to the benchmark (--quick,
     --size 100M, ...: see python -m word_count.bench --help)."""
+    label = bench_label(session, version)
     python = fresh_venv(session, version)
-    wheels = build_wheel(session, python)
+    wheels = build_wheel(session, wheel_builder(session, version, python))
     pip(session, python, "install", "-q", "--no-index", "--find-links", str(wheels), "word-count")
     BENCH_RESULTS.mkdir(exist_ok=True)
     out = BENCH_RESULTS / f"{prefix}{version}.json"
@@ -185,7 +216,7 @@ def bench(
             "-m",
             module,
             "--label",
-            version,
+            label,
             "--source",
             source,
             "--out",

@@ -155,11 +155,21 @@ def summary(docs: list[Doc], sizes: list[int]) -> list[str]:
             if parts:
                 lines.append(f"- {w.label}: {', '.join(parts)}")
         lines.append("")
-        for g in gil:
-            for f in ft:
-                lines.extend(findings(g, f, n_bytes))
+        for g, f in same_version_pairs(gil, ft):
+            lines.extend(findings(g, f, n_bytes))
         lines.append("")
     return lines
+
+
+def minor_version(doc: Doc) -> str:
+    return str(doc["interpreter"]["version"]).rsplit(".", 1)[0]
+
+
+def same_version_pairs(gil: list[Doc], ft: list[Doc]) -> list[tuple[Doc, Doc]]:
+    """The GIL and free-threaded results of one CPython version: only those are compared,
+    so a GIL build with no free-threaded twin here (Debian's 3.14, say) is never set
+    against another version's free-threaded build."""
+    return [(g, f) for g in gil for f in ft if minor_version(g) == minor_version(f)]
 
 
 def findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
