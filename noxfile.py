@@ -52,6 +52,12 @@ FREE_THREADED = [v for v in PYTHONS if v.endswith("t")]
 # (ci/debian-python), whose configure flags differ from the project's own builds: their
 # benchmarks are labelled as Debian's and never compared with a free-threaded twin.
 ABI3_ONLY = {"3.14", "3.15"}
+# Where the tests of word_count.dask run (#13): the oldest GIL version, and 3.13 with the
+# GIL and without, where distributed's compiled dependencies build from source. Elsewhere
+# dask is not installed and tests/test_dask.py skips, saying so: the module is pure Python
+# over the functions those sessions test, and each session with it takes about a minute
+# more (3.13t: four source builds, and the suite again on 8 threads).
+DASK_VERSIONS = {"3.11", "3.13", "3.13t"}
 # No CPython 3.14 source can be had on this project's machines yet (see README); a
 # session for such a version is skipped, loudly, when find-python cannot provide it.
 OPTIONAL = {"3.14t"}
@@ -153,6 +159,8 @@ def tests(session: nox.Session, version: str) -> None:
     wheels = build_wheel(session, builder)
     pip(session, python, "install", "-q", "--no-index", "--find-links", str(wheels), "word-count")
     pip(session, python, "install", "-q", *nox.project.dependency_groups(PYPROJECT, "test"))
+    if version in DASK_VERSIONS:
+        pip(session, python, "install", "-q", *nox.project.dependency_groups(PYPROJECT, "dask"))
     # Run from tests/ so that `import word_count` finds the installed wheel, never the
     # source folder python/word_count (which has no compiled module).
     with session.chdir(ROOT / "tests"):
@@ -569,7 +577,7 @@ def lint(session: nox.Session) -> None:
     """ruff (lint and format), and the type stub checked against the built module."""
     python = fresh_venv(session, ABI3_PYTHON)
     # The report group too: mypy checks the report's matplotlib calls against its types.
-    groups = nox.project.dependency_groups(PYPROJECT, "lint", "report")
+    groups = nox.project.dependency_groups(PYPROJECT, "lint", "report", "dask")
     pip(session, python, "install", "-q", *groups)
     bindir = python.parent
     session.run(str(bindir / "ruff"), "check", str(ROOT))

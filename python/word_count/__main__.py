@@ -9,6 +9,11 @@ together, most frequent first (ties in the order the words first occur, as
 character standard output cannot encode is written as a backslash escape (``\\xe9``).
 ``-`` reads standard input.
 
+With ``--scheduler ADDRESS`` the files are counted on a Dask cluster (``pip install
+"word-count[dask]"``): ADDRESS is its ``distributed`` scheduler's (``tcp://host:8786``),
+each FILE a path or URL its workers can read (see ``word_count.dask``), cut into tasks of
+``--blocksize`` bytes; the progress bar is Dask's, on stderr. The output is the same.
+
 Files are read in blocks of 16 MiB, so any size works in bounded memory. On a terminal,
 a file over 1 GB shows a progress bar on stderr. A file that cannot be read (missing, a
 directory, not UTF-8) gets a one-line message on stderr, like ``wc``; the others are still
@@ -18,6 +23,7 @@ counted, and the exit status is 1. A bad option exits with status 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -74,6 +80,19 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive,
         metavar="N",
         help="Rust threads to count words with (default: every core)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="count on a Dask cluster: the address of its distributed scheduler "
+        "(tcp://host:8786); FILEs are then paths or URLs its workers read. "
+        'Needs "word-count[dask]"',
+    )
+    parser.add_argument(
+        "--blocksize",
+        default="128MiB",
+        metavar="BYTES",
+        help="with --scheduler: the bytes of a file each task reads (default: 128MiB)",
     )
     parser.add_argument(
         "--progress",
@@ -182,16 +201,76 @@ def _each_file(
         yield name, result
 
 
+@contextlib.contextmanager
+def _on_cluster(args: argparse.Namespace) -> Iterator[None]:
+    """With --scheduler: a ``distributed.Client`` for the run, and ``args.read`` set to
+    read a file with ``word_count.dask`` on it."""
+    try:
+        import distributed
+        from dask.utils import parse_bytes
+
+        import word_count.dask as wd
+    except ImportError as e:
+        _parser().error(
+            f'--scheduler needs dask and distributed: pip install "word-count[dask]" ({e})'
+        )
+    try:
+        blocksize = parse_bytes(args.blocksize)
+    except (ValueError, TypeError):
+        _parser().error(f"--blocksize: not a size: {args.blocksize!r}")
+    if blocksize < 1:
+        _parser().error(f"--blocksize must be at least 1 byte, got {args.blocksize!r}")
+    if "-" in args.files:
+        _parser().error("--scheduler: the cluster's workers cannot read standard input (-)")
+    # distributed's Client, compute and progress have no type hints (hence the ignores).
+    try:
+        client = distributed.Client(  # type: ignore[no-untyped-call]
+            args.scheduler, timeout="20s"
+        )
+    except (OSError, TimeoutError) as e:
+        print(f"{PROG}: cannot reach the scheduler {args.scheduler}: {e}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+    def read(kind: str, path: str, bar: Progress | None) -> object:
+        if kind == "top":
+            lazy = wd.word_frequencies(path, blocksize=blocksize)
+        elif args.word is not None:
+            lazy = wd.search(path, args.word, blocksize=blocksize)
+        else:
+            lazy = wd.word_count(path, blocksize=blocksize)
+        future = client.compute(lazy)  # type: ignore[no-untyped-call]
+        if bar is not None:
+            # Dask's own bar: it draws on stdout, which holds the results, so on stderr.
+            with contextlib.redirect_stdout(sys.stderr):
+                distributed.progress(future)  # type: ignore[no-untyped-call]
+            print(file=sys.stderr)
+        return future.result()
+
+    args.read = read
+    with client:
+        yield
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.word == "":
         _parser().error("--word must not be empty")
+    if args.scheduler is None:
+        return _main(args)
+    with _on_cluster(args):
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
     failed = False
     if args.top is not None:
         frequencies: Counter[str] = Counter()
-        for _, counts in _each_file(
-            args, lambda path, bar: word_frequencies_file(path, args.threads, progress=bar)
-        ):
+        read_top: Callable[[str, Progress | None], Counter[str]] = (
+            (lambda path, bar: args.read("top", path, bar))
+            if args.scheduler
+            else (lambda path, bar: word_frequencies_file(path, args.threads, progress=bar))
+        )
+        for _, counts in _each_file(args, read_top):
             if counts is None:
                 failed = True
             else:
@@ -202,7 +281,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1 if failed else 0
     width = 8
     total = 0
-    for name, count in _each_file(args, lambda path, bar: _count(path, args, bar)):
+    read_count: Callable[[str, Progress | None], int] = (
+        (lambda path, bar: args.read("count", path, bar))
+        if args.scheduler
+        else (lambda path, bar: _count(path, args, bar))
+    )
+    for name, count in _each_file(args, read_count):
         if count is None:
             failed = True
             continue
