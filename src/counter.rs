@@ -209,7 +209,12 @@ impl WordCounter {
 
     /// The counts as a `collections.Counter`, its words in first-seen order.
     fn to_counter<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>, Error> {
-        to_counter(py, Text::Utf8(b""), self.snapshot(py).into_counts())
+        to_counter(
+            py,
+            Text::Utf8(b""),
+            self.snapshot(py).into_counts(),
+            Vec::new(),
+        )
     }
 
     /// The number of words added so far, repeats included.

@@ -65,6 +65,23 @@ pub fn detach<T: Send, F: Send + FnOnce() -> T>(py: Python<'_>, f: F) -> T {
     result
 }
 
+/// Run `f` attached, from inside [`detach`]'s closure: a short piece of work that needs
+/// the interpreter in the middle of detached work. None, without running `f`, once the
+/// interpreter has begun to exit: the rule of the re-attach at the end of [`detach`],
+/// and the same announcement (`IN_FLIGHT`) so that the exit waits for this thread to
+/// detach again; but this thread has detached work left to finish, so it skips `f`
+/// instead of parking.
+pub fn attach_midway<T>(f: impl FnOnce(Python<'_>) -> T) -> Option<T> {
+    IN_FLIGHT.fetch_add(1, SeqCst);
+    let result = if EXITING.load(SeqCst) && EXITING_THREAD.get() != Some(&thread::current().id()) {
+        None
+    } else {
+        Some(Python::attach(f))
+    };
+    IN_FLIGHT.fetch_sub(1, SeqCst);
+    result
+}
+
 /// Register [`_on_interpreter_exit`] with `atexit`.
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     let hook = wrap_pyfunction!(_on_interpreter_exit, module)?;

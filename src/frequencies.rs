@@ -6,7 +6,9 @@ use pyo3::types::{PyDict, PyString};
 use pyo3::{ffi, intern};
 use word_count_core::text::Text;
 use word_count_core::word_table::{Seed, WordTable};
+use word_count_core::MIN_CHUNK_BYTES;
 
+use crate::detach::attach_midway;
 use crate::errors::Error;
 use crate::files::{scan_file, Blocks};
 use crate::sliced::{fold_sliced, FREQUENCY_SLICE_BYTES};
@@ -41,21 +43,97 @@ pub fn word_frequencies<'py>(
 ) -> Result<Bound<'py, PyAny>, Error> {
     let threads = thread_count(n_threads)?;
     let seed = Seed::random();
-    let table = fold_sliced(
+    let parallel = threads != Some(1) && text.text().len_bytes() >= 2 * MIN_CHUNK_BYTES;
+    let early = Early {
+        on: parallel && may_attach_midway(py)?,
+        strs: Vec::new(),
+    };
+    let (table, early) = fold_sliced(
         py,
         &text,
         false,
         FREQUENCY_SLICE_BYTES,
-        WordTable::reused(seed),
-        |table, text, start, end| text.add_word_frequencies(table, start, end, threads),
+        (WordTable::reused(seed), early),
+        |(table, early), text, start, end| {
+            text.add_word_frequencies_then(table, start, end, threads, |table, busy| {
+                early.make(*text, table, busy)
+            })
+        },
     )?;
     if table.is_reusable() {
-        let counter = to_counter(py, text.text(), table.iter());
+        let counter = to_counter(py, text.text(), table.iter(), early.strs);
         table.give_back();
         counter
     } else {
-        to_counter(py, text.text(), table.into_counts())
+        to_counter(py, text.text(), table.into_counts(), early.strs)
     }
+}
+
+/// The `str`s of a table's first words, made on the calling thread while the other
+/// threads still count their chunks, rather than after, when the calling thread alone
+/// turns the table into a Counter.
+///
+/// Why: that Counter is the serial part of a call. On a 4 MiB text of 7,797 distinct
+/// words it took 0.5 ms of the 2.8 ms two threads took, capping them at about 1.6x one
+/// thread (`bench-kernels`, issue #12). Each `str` made here is one the Counter needs
+/// anyway (the merge only appends to the first chunk's words), its hash computed, so
+/// the dict finds it cached.
+struct Early {
+    /// Whether to make them at all (see [`may_attach_midway`]).
+    on: bool,
+    /// The `str`s of the table's first `strs.len()` words, in order.
+    strs: Vec<Py<PyString>>,
+}
+
+/// At most this many early `str`s (a few ms of work): beyond it, on a text of millions
+/// of distinct words, they would sit beside the whole table in memory, which the Counter
+/// is built to avoid (see [`to_counter`]).
+const MAX_EARLY: usize = 1 << 16;
+
+impl Early {
+    /// Make the `str`s of `table`'s next words, as long as `busy()` (another thread is
+    /// still counting). Runs detached, inside the call's detached work: it attaches for
+    /// the `str`s.
+    fn make(&mut self, kind: Text<'_>, table: &WordTable<&[u8]>, busy: &dyn Fn() -> bool) {
+        let room = MAX_EARLY.saturating_sub(self.strs.len());
+        if !self.on || room == 0 || self.strs.len() >= table.len() || !busy() {
+            return;
+        }
+        attach_midway(|py| {
+            for word in table.words_from(self.strs.len()).take(room) {
+                if !busy() {
+                    break;
+                }
+                match word_str(py, kind, word) {
+                    Ok(s) if s.hash().is_ok() => self.strs.push(s.unbind()),
+                    // `to_counter` makes this word's str again, and raises its error.
+                    _ => {
+                        self.on = false;
+                        break;
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// Whether a call may attach in the middle of its detached work ([`Early`]) without
+/// waiting for another thread's Python: on a free-threaded build with the GIL off, or on
+/// a GIL build with no thread but this one that `threading` knows of. Otherwise taking
+/// the GIL back mid-call could wait up to the switch interval (5 ms) for a thread that
+/// runs Python, once more per call than the return from the detached work already does.
+fn may_attach_midway(py: Python<'_>) -> PyResult<bool> {
+    let sys = py.import(intern!(py, "sys"))?;
+    if let Ok(gil_enabled) = sys.getattr(intern!(py, "_is_gil_enabled")) {
+        if !gil_enabled.call0()?.is_truthy()? {
+            return Ok(true);
+        }
+    }
+    let threading = py.import(intern!(py, "threading"))?;
+    let threads: usize = threading
+        .call_method0(intern!(py, "active_count"))?
+        .extract()?;
+    Ok(threads == 1)
 }
 
 /// Count how often each word of the file at `path` occurs, as
@@ -84,7 +162,7 @@ pub fn word_frequencies_file<'py>(
         table.merge_out(&mut block, Box::from);
         block.give_back();
     })?;
-    to_counter(py, Text::Utf8(b""), table.into_counts())
+    to_counter(py, Text::Utf8(b""), table.into_counts(), Vec::new())
 }
 
 /// A `collections.Counter` of a table's words and counts (`entries`, in the table's
@@ -93,10 +171,13 @@ pub fn word_frequencies_file<'py>(
 /// Pass a large table's `into_counts()`: it frees the table's index before the first
 /// `str` is made, so the index and the Counter are never both in memory (on 10 million
 /// distinct words, a third of the peak; `bench-kernels`' memory rows).
+///
+/// `early` holds the `str`s of the first entries' words, if made already ([`Early`]).
 pub fn to_counter<'py, B: AsRef<[u8]>>(
     py: Python<'py>,
     kind: Text<'_>,
     entries: impl Iterator<Item = (B, u64)>,
+    early: Vec<Py<PyString>>,
 ) -> Result<Bound<'py, PyAny>, Error> {
     let counter = py
         .import(intern!(py, "collections"))?
@@ -105,8 +186,13 @@ pub fn to_counter<'py, B: AsRef<[u8]>>(
     {
         // Counter is a dict: its items are set as a dict's, as Counter(iterable) does.
         let dict = counter.cast::<PyDict>().map_err(PyErr::from)?;
+        let mut early = early.into_iter();
         for (i, (word, count)) in entries.enumerate() {
-            dict.set_item(word_str(py, kind, word.as_ref())?, count)?;
+            let key = match early.next() {
+                Some(key) => key.into_bound(py),
+                None => word_str(py, kind, word.as_ref())?,
+            };
+            dict.set_item(key, count)?;
             if i % ENTRIES_PER_CHECK == ENTRIES_PER_CHECK - 1 {
                 py.check_signals()?;
             }

@@ -15,6 +15,11 @@ from subproc import run_python
         "w.search(text, 'ab')",
         "w.search_sequential_detached(text, 'ab')",
         "w.WordCounter().add(text)",
+        "w.word_frequencies(text)",
+        # Many distinct words: the calling thread attaches mid-call to make their strs
+        # while the other threads count (on a GIL build only with no other thread: not
+        # here, where there are two).
+        "w.word_frequencies(words * 4)",
     ],
 )
 def test_exit_with_a_daemon_thread_inside_a_detached_call(call):
@@ -22,6 +27,7 @@ def test_exit_with_a_daemon_thread_inside_a_detached_call(call):
 import sys, threading, time
 import word_count as w
 text = "ab " * (100 << 20)
+words = " ".join(map(str, range(1 << 20)))
 started = threading.Event()
 def work():
     started.set()

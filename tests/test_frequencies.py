@@ -274,6 +274,24 @@ def test_many_distinct_words_keep_their_order():
     same(w.word_frequencies_py(text, 3), expected)
 
 
+@MEMORY_HEAVY
+@pytest.mark.parametrize("letter", ["e", "é", "中", "😀"])
+def test_words_made_early_while_another_thread_counts(letter):
+    # On two threads the calling thread counts the first half: here quick to count (short
+    # words, 20,000 distinct), while the other counts a second half of long distinct
+    # words, which take the table's slow path. So the calling thread makes its words'
+    # strs while the other still counts (Early in src/frequencies.rs; on a GIL build only
+    # when no other thread runs), and the Counter built from them must still be exact.
+    # One letter per kind of str storage (1, 2 and 4 bytes a character), and bytes.
+    first = " ".join(f"{letter}{i % 20_000}" for i in range(300_000))
+    second = " ".join(f"{'x' * 40}{i}" for i in range(len(first.encode()) // 48))
+    text = first + "\n" + second + " " + first[:1000]
+    expected = Counter(text.split())
+    for n_threads in (2, 3):
+        same(w.word_frequencies(text, n_threads), expected)
+        same(w.word_frequencies(text.encode(), n_threads), expected)
+
+
 # Errors: those of word_count and word_count_py, from both.
 
 

@@ -7,6 +7,8 @@
 //! every word of the earlier ones: the order of first occurrence in the whole text.
 //! A word belongs to the chunk where it starts ([`crate::word_spans`]).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use crate::chunks;
 use crate::text::Encoding;
 use crate::word_table::{Seed, WordTable};
@@ -23,21 +25,45 @@ pub fn add_frequencies_in<'t, E: Encoding>(
     end: usize,
     n_chunks: usize,
 ) {
+    add_frequencies_in_then::<E>(table, units, start, end, n_chunks, |_, _| {});
+}
+
+/// [`add_frequencies_in`], and then, on the calling thread once the first chunk is
+/// counted into `table` but before the other chunks' tables are merged into it,
+/// `meanwhile(table, busy)`, where `busy()` says whether another chunk is still being
+/// counted. It gives the caller the other threads' remaining time for work of its own on
+/// the table's first entries, which the merge only appends to: the binding makes their
+/// Python `str`s there (see `src/frequencies.rs`). With one chunk, `busy()` is false.
+pub fn add_frequencies_in_then<'t, E: Encoding>(
+    table: &mut WordTable<&'t [u8]>,
+    units: &'t [E::Unit],
+    start: usize,
+    end: usize,
+    n_chunks: usize,
+    meanwhile: impl FnOnce(&WordTable<&'t [u8]>, &dyn Fn() -> bool),
+) {
     if n_chunks <= 1 {
-        return count_into::<E>(table, units, start, end);
+        count_into::<E>(table, units, start, end);
+        return meanwhile(table, &|| false);
     }
     let seed = table.seed();
     let cuts = chunks::boundaries::<E>(&units[start..end], n_chunks);
-    let (_, others) = chunks::map_parallel_with_first(
+    // The chunks not counted yet, besides the first.
+    let others = AtomicUsize::new(cuts.len().saturating_sub(2));
+    let (_, others_tables) = chunks::map_parallel_with_first(
         &cuts,
-        |a, b| count_into::<E>(table, units, start + a, start + b),
+        |a, b| {
+            count_into::<E>(table, units, start + a, start + b);
+            meanwhile(table, &|| others.load(Ordering::Acquire) > 0);
+        },
         |a, b| {
             let mut own = WordTable::reused(seed);
             count_into::<E>(&mut own, units, start + a, start + b);
+            others.fetch_sub(1, Ordering::Release);
             own
         },
     );
-    for mut other in others {
+    for mut other in others_tables {
         table.merge_out(&mut other, |word| word);
         other.give_back();
     }
@@ -143,6 +169,30 @@ mod tests {
         let bytes = text.as_bytes();
         let table = frequencies_in::<Utf8>(bytes, 0, bytes.len(), 5, Seed::random());
         assert_eq!(listed(&table), model_fast(&text));
+    }
+
+    #[test]
+    fn meanwhile_runs_once_on_a_prefix_of_the_result_until_the_others_are_done() {
+        let text: String = (0..200_000).map(|i| format!("w{} ", i % 7919)).collect();
+        let bytes = text.as_bytes();
+        for n in 1..6 {
+            let mut table = WordTable::new(Seed::random());
+            let mut seen: Vec<Vec<u8>> = Vec::new();
+            let mut calls = 0;
+            add_frequencies_in_then::<Utf8>(&mut table, bytes, 0, bytes.len(), n, |t, busy| {
+                calls += 1;
+                seen = t.words_from(0).map(|w| w.to_vec()).collect();
+                // Spinning here must end: busy() turns false as the others finish.
+                while busy() {
+                    std::hint::spin_loop();
+                }
+            });
+            assert_eq!(calls, 1);
+            let all: Vec<Vec<u8>> = table.words_from(0).map(|w| w.to_vec()).collect();
+            assert!(!seen.is_empty() && all.starts_with(&seen), "n = {n}");
+            assert_eq!(table.words_from(all.len() - 1).count(), 1);
+            assert_eq!(listed(&table), model_fast(&text));
+        }
     }
 
     /// The model with a hash map, for texts too long for the quadratic one.

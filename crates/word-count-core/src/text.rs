@@ -124,9 +124,22 @@ impl<'a> Text<'a> {
         end: usize,
         threads: Option<usize>,
     ) {
+        self.add_word_frequencies_then(table, start, end, threads, |_, _| {});
+    }
+
+    /// [`Self::add_word_frequencies`], with `meanwhile` run on the calling thread while
+    /// the other threads still count (see [`frequencies::add_frequencies_in_then`]).
+    pub fn add_word_frequencies_then(
+        &self,
+        table: &mut WordTable<&'a [u8]>,
+        start: usize,
+        end: usize,
+        threads: Option<usize>,
+        meanwhile: impl FnOnce(&WordTable<&'a [u8]>, &dyn Fn() -> bool),
+    ) {
         with_encoding!(*self, units, E => {
             let n_chunks = chunks::chunks_for((end - start) * E::UNIT_BYTES, threads);
-            frequencies::add_frequencies_in::<E>(table, units, start, end, n_chunks)
+            frequencies::add_frequencies_in_then::<E>(table, units, start, end, n_chunks, meanwhile)
         })
     }
 }

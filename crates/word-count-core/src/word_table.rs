@@ -436,6 +436,13 @@ impl<W: Word> WordTable<W> {
             .map(|(c, &n)| (&c.word, n))
     }
 
+    /// The words from the `from`-th on (first-seen order), without their counts.
+    pub fn words_from(&self, from: usize) -> impl ExactSizeIterator<Item = &W> + '_ {
+        self.cold[from.min(self.cold.len())..]
+            .iter()
+            .map(|c| &c.word)
+    }
+
     /// The words and their counts, in first-seen order, taken out of the table.
     pub fn into_counts(self) -> impl ExactSizeIterator<Item = (W, u64)> {
         self.cold
