@@ -209,6 +209,9 @@ def bench(
     python = fresh_venv(session, version)
     wheels = build_wheel(session, wheel_builder(session, version, python))
     pip(session, python, "install", "-q", "--no-index", "--find-links", str(wheels), "word-count")
+    if module == "word_count.bench":
+        # The dask-threads and dask-processes workloads (#13): Dask's local schedulers only.
+        pip(session, python, "install", "-q", *nox.project.dependency_groups(PYPROJECT, "bench"))
     BENCH_RESULTS.mkdir(exist_ok=True)
     out = BENCH_RESULTS / f"{prefix}{version}.json"
     # Recorded with the results, so the report can tell if two runs measured different code.

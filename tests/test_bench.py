@@ -6,6 +6,7 @@ toss. The speedups are read by people, from the report."""
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 import re
 import subprocess
@@ -76,11 +77,18 @@ def test_word_frequencies_are_checked_in_full():
     assert timed(Cell("w", 1, lambda reps: 3 * reps, 3, verify=lambda: None), 2) > 0
 
 
+# The Dask workloads need dask, an optional dependency that the bench sessions install
+# and only some test sessions do (noxfile.py: DASK_VERSIONS).
+HAS_DASK = importlib.util.find_spec("dask") is not None
+
+
 def test_a_tiny_run_writes_a_complete_result_and_report(tmp_path):
     out = tmp_path / "tiny.json"
+    chosen = [w for w in WORKLOADS if HAS_DASK or not w.startswith("dask-")]
     subprocess.run(
         [sys.executable, "-m", "word_count.bench", "--quick", "--size", "64K", "--budget", "0",
-         "--threads", "1,2", "--label", "tiny", "--out", str(out)],
+         "--threads", "1,2", "--label", "tiny", "--out", str(out),
+         *(f"--workload={w}" for w in chosen)],
         check=True, capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )  # fmt: skip
     doc = json.loads(out.read_text())
@@ -99,6 +107,8 @@ def test_a_tiny_run_writes_a_complete_result_and_report(tmp_path):
     assert "pure-Python threads" in text
     assert "- pure-Python threads building word frequencies: " in text
     assert "- Rust threads building word frequencies: " in text
+    if HAS_DASK:
+        assert "- Dask's threaded scheduler running Python tasks: " in text
     subprocess.run(
         [sys.executable, str(REPORT_SCRIPT), "--check", str(tmp_path)],
         check=True, capture_output=True, text=True, timeout=300, cwd=tmp_path,
@@ -172,6 +182,30 @@ def test_the_report_says_what_changes_for_word_frequencies(gil, free, says):
     for words in says:
         assert words in text
     assert text.count("\n- ") == 2  # one line each: Python threads, Rust threads, the gap
+
+
+@pytest.mark.parametrize(
+    ("gil", "free", "says"),
+    [
+        ({"dask-threads": 1.0, "dask-processes": 1.5},
+         {"dask-threads": 1.8, "dask-processes": 1.5},
+         ["Dask's threaded scheduler running Python tasks speeds up only without the GIL: "
+          "1.80× on 3.13t", "takes 0.67× the threaded scheduler's time on 3.13 and 1.20× on "
+          "3.13t", "the threaded scheduler gains on processes"]),
+        ({"dask-threads": 1.0, "dask-processes": 1.0},
+         {"dask-threads": 1.1, "dask-processes": 1.0},
+         ["does not speed up with the GIL, and falls short of the claim without it",
+          "stays about even with processes"]),
+    ],
+)  # fmt: skip
+def test_the_report_says_what_changes_for_dask_users(gil, free, says):
+    doc = {"interpreter": {"version": "3.13.15", "config_args": ""}, "results": results(gil)}
+    g = scaled(doc, "3.13", False, gil)
+    f = scaled(doc, "3.13t", True, free)
+    text = "\n".join(report.dask_findings(g, f, 65530))
+    for words in says:
+        assert words in text
+    assert text.count("\n- ") == 1  # two lines: the threaded scheduler, threads vs processes
 
 
 def test_check_complete_names_what_is_missing():

@@ -50,6 +50,8 @@ SINGLE_THREAD = WORKLOADS["single-thread"]
 PY_FREQUENCIES, RUST_FREQUENCIES = (
     WORKLOADS[name] for name in ("python-threads-frequencies", "rust-threads-frequencies")
 )
+# The same per-block Python count on Dask's threaded and processes schedulers (issue #13).
+DASK_THREADS, DASK_PROCESSES = (WORKLOADS[name] for name in ("dask-threads", "dask-processes"))
 # The claims, each checked against the numbers at 2 threads.
 GIL_BOUND = [PYTHON_THREADS, ATTACHED]
 FT_AT_LEAST, GIL_AT_MOST, RUST_AT_LEAST = 1.5, 1.25, 1.3
@@ -205,6 +207,7 @@ def findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
             f"detached Rust {fmt(sg)} on {g['label']}, {fmt(sf)} on {f['label']}."
         )
     out.extend(frequency_findings(g, f, n_bytes))
+    out.extend(dask_findings(g, f, n_bytes))
     penalties = []
     for variant in PENALTIES:
         rg = row(g, SINGLE_THREAD.name, 1, n_bytes, variant)
@@ -302,6 +305,45 @@ def frequency_findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
             f"- Once the GIL is gone, the gap between the two at 2 threads {change}: "
             f"word_frequencies_py takes {gap_g:.1f}× as long as word_frequencies on "
             f"{g['label']}, {gap_f:.1f}× on {f['label']}."
+        )
+    return out
+
+
+def dask_findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
+    """What changes for a Dask user's own Python tasks once the GIL is gone, from the
+    speedups of Dask's threaded scheduler at 2 workers, and its time against the
+    processes scheduler's on each build.
+
+    So by construction: the threaded scheduler's workers run the tasks' Python in one
+    process, which one GIL serializes on a standard build; the processes scheduler's run
+    it in processes of their own, each block sent to its process on every call."""
+    out = []
+    tg, tf = speedup(g, DASK_THREADS.name, 2, n_bytes), speedup(f, DASK_THREADS.name, 2, n_bytes)
+    if tg is not None and tf is not None:
+        if tf >= FT_AT_LEAST and tg <= GIL_AT_MOST:
+            verdict = "speeds up only without the GIL"
+        elif tg <= GIL_AT_MOST:
+            verdict = "does not speed up with the GIL, and falls short of the claim without it"
+        else:
+            verdict = "does not show the GIL contrast"
+        out.append(
+            f"- {capitalized(DASK_THREADS.label)} {verdict}: {fmt(tf)} on {f['label']} "
+            f"(claim: at least {FT_AT_LEAST}×) against {fmt(tg)} on {g['label']} (claim: at "
+            f"most {GIL_AT_MOST}×). Its worker threads run the tasks' Python in one process."
+        )
+    ratios = []
+    for d in (g, f):
+        threads, processes = (row(d, w.name, 2, n_bytes) for w in (DASK_THREADS, DASK_PROCESSES))
+        if threads and processes:
+            ratios.append((d, processes["median_s"] / threads["median_s"]))
+    if len(ratios) == 2:
+        (_, rg), (_, rf) = ratios
+        change = compared(rf, rg, "gains on", "stays about even with", "loses ground to")
+        out.append(
+            f"- At 2 workers, Dask's processes scheduler takes {rg:.2f}× the threaded "
+            f"scheduler's time on {g['label']} and {rf:.2f}× on {f['label']} (above 1: threads "
+            f"win): once the GIL is gone, the threaded scheduler {change} processes, which "
+            "pay to send every block to a worker process."
         )
     return out
 

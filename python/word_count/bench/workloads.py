@@ -16,6 +16,7 @@ import multiprocessing
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -174,6 +175,43 @@ def _processes(t: Inputs, n: int) -> Run:
     return repeat(partial(_map_sum, pool, t.chunks(n)))
 
 
+# Tasks per Dask call: enough for the scheduler to keep N workers busy.
+DASK_BLOCKS = 16
+
+
+def _dask(scheduler: str) -> Callable[[Inputs, int], Run]:
+    """The pure-Python count of the text's DASK_BLOCKS blocks (``len(block.split())``, what
+    word_count_py runs per chunk), one Dask task each, summed by one more, on Dask's
+    ``scheduler`` ("threads" or "processes") with N workers: what a Dask user gets from
+    their own Python code, whose threads share one GIL on a standard build and do not on
+    3.13t, against processes, which pay for sending each block."""
+
+    def work(t: Inputs, n: int) -> Run:
+        # Imported here, when the workload runs: dask is an optional dependency, which
+        # the bench sessions install.
+        from dask.base import compute
+        from dask.delayed import delayed
+
+        pool: Executor
+        if scheduler == "processes":
+            context = multiprocessing.get_context(t.start_method)
+            pool = ProcessPoolExecutor(n, mp_context=context)
+        else:
+            pool = ThreadPoolExecutor(n)
+        t.resources.callback(pool.shutdown)
+        blocks = t.chunks(DASK_BLOCKS)
+
+        def call() -> int:
+            total = delayed(sum)([delayed(_count_words)(b) for b in blocks])
+            # dask.base.compute has no type hints.
+            (result,) = compute(total, scheduler=scheduler, pool=pool)  # type: ignore[no-untyped-call]
+            return int(result)
+
+        return repeat(call)
+
+    return work
+
+
 def _add_all(lines: list[str], reps: int) -> int:
     counter = word_count.WordCounter()
     for _ in range(reps):
@@ -256,6 +294,20 @@ _DECLARED = [
         "one call, N Rust threads inside: word_frequencies(text, N), a Counter; checked "
         "against Counter(text.split())",
         {"": Work(_frequencies(lambda text, n: word_count.word_frequencies(text, n)), _distinct)},
+    ),
+    Workload(
+        "dask-threads",
+        "Dask's threaded scheduler running Python tasks",
+        f"Dask's threaded scheduler with N workers counts the text's {DASK_BLOCKS} blocks in "
+        "pure Python, a task each (len(block.split())), and sums them",
+        {"": Work(_dask("threads"), _words)},
+    ),
+    Workload(
+        "dask-processes",
+        "Dask's processes scheduler running Python tasks",
+        f"Dask's processes scheduler with N worker processes counts the text's {DASK_BLOCKS} "
+        "blocks in pure Python, a task each, sending each block to its process",
+        {"": Work(_dask("processes"), _words)},
     ),
     Workload(
         "single-thread",
