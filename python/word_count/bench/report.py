@@ -286,8 +286,10 @@ def frequency_findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
             )
             why = (
                 "They count detached from the interpreter, so the GIL makes no difference "
-                "to them; only the building of the resulting Counter is attached, on one "
-                "thread."
+                "to them; only the building of the resulting Counter is attached, mostly on "
+                "one thread after the counting (the calling thread makes its chunk's strs "
+                "while the others count only with the GIL off, or on a GIL build when no "
+                "other thread exists: not in this benchmark's process, which holds pools)."
             )
         out.append(
             f"- {capitalized(RUST_FREQUENCIES.label)} {verdict}: {fmt(rg)} on "
