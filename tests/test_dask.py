@@ -557,6 +557,36 @@ def test_the_command_line_on_a_cluster_prints_what_it_prints_alone(client):
         assert "100%" in shown.stderr
 
 
+@CLUSTER
+@needs_distributed
+def test_the_command_line_on_a_cluster_shows_dasks_bar_on_a_terminal(client):
+    import pty
+
+    with tempfile.TemporaryDirectory() as d:
+        (path,) = write_corpus(d, [b"a b c\n" * 100])
+        primary, secondary = pty.openpty()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "word_count", "--scheduler", client.scheduler.address,
+             "--blocksize", "64", path],
+            stdout=subprocess.PIPE, stderr=secondary, text=True,
+        )  # fmt: skip
+        os.close(secondary)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        out, _ = proc.communicate(timeout=120)
+        os.close(primary)
+    assert proc.returncode == 0
+    assert out == f"     300 {path}\n"
+    assert b"100%" in seen
+
+
 @needs_distributed
 def test_the_command_line_refuses_what_a_cluster_cannot_do():
     for args, message in [

@@ -98,7 +98,8 @@ def _parser() -> argparse.ArgumentParser:
         "--progress",
         choices=["auto", "always", "never"],
         default="auto",
-        help="progress bar on stderr: auto (a terminal and a file over 1 GB), always, never",
+        help="progress bar on stderr: auto (a terminal and a file over 1 GB, or any file "
+        "with --scheduler), always, never",
     )
     return parser
 
@@ -134,9 +135,12 @@ class ProgressBar:
             self.stream.flush()
 
 
-def _wants_progress(mode: str, path: str) -> bool:
+def _wants_progress(mode: str, path: str, on_cluster: bool = False) -> bool:
     if mode != "auto":
         return mode == "always"
+    if on_cluster:
+        # A cluster's job is large by nature, and its files may be URLs of unknown size.
+        return sys.stderr.isatty()
     try:
         return sys.stderr.isatty() and os.path.getsize(path) > PROGRESS_BYTES
     except OSError:
@@ -189,7 +193,8 @@ def _each_file(
     file that could not be read, which gets its one-line message on stderr, like wc."""
     for name in args.files:
         path = "/dev/stdin" if name == "-" else name
-        bar = ProgressBar(name, sys.stderr) if _wants_progress(args.progress, path) else None
+        wanted = _wants_progress(args.progress, path, args.scheduler is not None)
+        bar = ProgressBar(name, sys.stderr) if wanted else None
         result: T | None = None
         try:
             result = read(path, bar)
