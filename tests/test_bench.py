@@ -214,6 +214,15 @@ def test_check_complete_names_what_is_missing():
     assert "interpreter.version is missing" in problems
     assert "build.rustc is missing" in problems
     assert "no results at all" in problems
+    # A run given --workload promises only those workloads, and is held to them.
+    one = [{**r, "runs": 1, "min_s": 1.0, "max_s": 1.0} for r in results(["rust-threads"])]
+    doc = {"settings": {"threads": [1, 2]}, "workloads": {"rust-threads": ""}, "results": one}
+    assert not [p for p in report.check_complete(doc) if p.startswith("no ")]
+    doc["workloads"]["processes"] = ""
+    assert [p for p in report.check_complete(doc) if p.startswith("no ")] == [
+        "no processes result at 1 threads for 64KiB",
+        "no processes result at 2 threads for 64KiB",
+    ]
 
 
 def test_the_report_follows_the_declared_workloads():

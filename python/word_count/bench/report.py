@@ -588,11 +588,15 @@ def check_complete(doc: Doc) -> list[str]:
         (r.get("workload"), r.get("variant", ""), r.get("threads"), r.get("bytes")) for r in results
     }
     settings = doc.get("settings", {})
+    # The workloads the run was asked for (all, unless it was given --workload).
+    promised = doc.get("workloads") or WORKLOADS
     for n_bytes in {r.get("bytes") for r in results} or {None}:
         if n_bytes is None:
             problems.append("no results at all")
             break
         for w in WORKLOADS.values():
+            if w.name not in promised:
+                continue
             threads = settings.get("threads", []) if w.scales else [1]
             for variant, t in itertools.product(w.work, threads):
                 if (w.name, variant, t, n_bytes) not in have:
