@@ -40,6 +40,14 @@ from fsspec.implementations.local import LocalFileSystem  # noqa: E402
 
 import word_count.dask as wd  # noqa: E402
 
+# distributed's sampling profiler (a thread in every scheduler and worker that reads the
+# other threads' frames) is off, as distributed's own tests have it: on 3.13t it once
+# read a frame whose f_code was another object (AttributeError: 'SelectorKey' object
+# has no attribute 'co_name', in distributed/profile.py; CI of 462b853), a race in
+# reading another thread's frame without the GIL, and its thread's exception failed the
+# test. Nothing here depends on profiles.
+dask.config.set({"distributed.worker.profile.enabled": False})
+
 try:
     import distributed
 except ImportError as e:  # say which package is missing, e.g. a compiled one on 3.13t
