@@ -592,5 +592,177 @@ def lint(session: nox.Session) -> None:
         session.run(str(python), "-m", "mypy", "--strict", str(ROOT / "python" / "word_count"))
 
 
+# --- ThreadSanitizer (#14) ---------------------------------------------------------
+# The interpreter: free-threaded 3.13 configured --with-thread-sanitizer, built with the
+# clang whose TSAN runtime matches nightly Rust's LLVM (ci/find-python says why).
+TSAN_PYTHON = "3.13t-tsan"
+TSAN_SUPPRESSIONS = ROOT / "ci" / "tsan-suppressions.txt"
+# The tests that run threads, or run the module while the interpreter stops, forks,
+# exits or is interrupted; every one of them again on PARALLEL_THREADS threads.
+# test_word_count, test_search and test_frequencies are there for their calls from many
+# threads on one shared text, and the frequencies' early strs made while a pool counts.
+TSAN_TESTS = [
+    "test_free_threading.py",
+    "test_counter.py",
+    "test_stop_the_world.py",
+    "test_fork.py",
+    "test_exit.py",
+    "test_interrupt.py",
+    "test_frequencies.py",
+    "test_word_count.py",
+    "test_search.py",
+    "test_panics.py",
+]
+# Again on PARALLEL_THREADS threads at once: the tests of threads sharing counters and
+# texts, and of the frequencies' strs made while the pool counts. The rest of
+# TSAN_TESTS takes over 10 minutes more that way (test_frequencies' threaded tests alone
+# 11 min 16 s here), and their threads are the pool's, which the plain run already has.
+TSAN_PARALLEL_TESTS = [
+    "test_free_threading.py",
+    "test_counter.py",
+    "test_frequencies.py::test_words_made_early_while_another_thread_counts",
+]
+
+
+def nightly_rustc(session: nox.Session) -> tuple[str, str]:
+    """The nightly toolchain's host triple (-Zbuild-std needs the target named) and its
+    LLVM's major version."""
+    out = subprocess.run(
+        ["rustc", "+nightly", "-vV"], stdout=subprocess.PIPE, text=True, check=True
+    ).stdout
+    fields = dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
+    return fields["host"], fields["LLVM version"].split(".")[0]
+
+
+def tsan_env(log_dir: Path, llvm: str) -> dict[str, str]:
+    """TSAN_OPTIONS for a run whose every report must fail the session: each process
+    (subprocesses the tests start included) writes its reports to log_dir/tsan.<pid>,
+    and the session fails if any such file exists afterwards. A report cannot hide in a
+    subprocess whose exit code a test expected to be nonzero (Ctrl-C, a killed worker)."""
+    options = [
+        f"suppressions={TSAN_SUPPRESSIONS}",
+        f"log_path={log_dir / 'tsan'}",
+        "exitcode=66",
+        "second_deadlock_stack=1",
+        # Reports with function, file and line, not bare addresses.
+        f"external_symbolizer_path=/usr/lib/llvm-{llvm}/bin/llvm-symbolizer",
+        # Python's own signal handler takes SIGSEGV for faulthandler; TSAN's must not.
+        "handle_segv=0",
+        # test_fork's children start threads (their own pool) after forking a process
+        # that has threads, which TSAN does not support and by default dies on. Its
+        # runtime takes its own locks around fork(), so the child goes on, watched; no
+        # report has come from such a child here (README, Guarantees).
+        "die_after_fork=0",
+    ]
+    return {"TSAN_OPTIONS": " ".join(options), "HYPOTHESIS_PROFILE": "tsan"}
+
+
+def tsan_reports(session: nox.Session, log_dir: Path, what: str) -> list[Path]:
+    reports = sorted(log_dir.glob("tsan*"))
+    for report in reports:
+        session.log(f"--- {report.name} ---\n{report.read_text(errors='replace')}")
+    if reports:
+        session.log(f"{what}: ThreadSanitizer wrote {len(reports)} report file(s), above")
+    return reports
+
+
+@nox.session(python=False)
+def tsan(session: nox.Session) -> None:
+    """The threaded tests under ThreadSanitizer (#14): the core's tests and the module,
+    built with nightly Rust, -Zsanitizer=thread and a sanitized std (-Zbuild-std), on a
+    TSAN-built free-threaded CPython 3.13. Any report not in ci/tsan-suppressions.txt
+    fails the session. `-- --race` arms a deliberate data race in the module
+    (WORD_COUNT_TEST_RACE=1, test-hooks builds only), which must make it fail; other
+    arguments after -- replace the test selection (TSAN_TESTS)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="nox -s tsan --")
+    parser.add_argument("--race", action="store_true", help="arm the deliberate data race")
+    args, selection = parser.parse_known_args(session.posargs)
+    # Without the standard library's source, std stays uninstrumented and every hand-off
+    # through its futex-based Mutex/Condvar shows up as a race: 773 false reports on the
+    # core's tests alone (#14). With it, zero. rustup skips it if installed.
+    session.run("rustup", "component", "add", "rust-src", "--toolchain", "nightly")
+    host, llvm = nightly_rustc(session)
+    apt_install(session, [f"llvm-{llvm}"], "llvm-symbolizer, for TSAN's reports")
+    logs = ROOT / ".nox" / session.name / "logs"
+    shutil.rmtree(logs, ignore_errors=True)
+    logs.mkdir(parents=True)
+    race_env = {"WORD_COUNT_TEST_RACE": "1"} if args.race else {}
+    cargo_env = {
+        "RUSTUP_TOOLCHAIN": "nightly",
+        "RUSTFLAGS": "-Zsanitizer=thread",
+        # Its own folder: the flags differ from every other build's, and sharing target/
+        # would rebuild everything each time one or the other runs.
+        "CARGO_TARGET_DIR": str(ROOT / "target" / "tsan"),
+    }
+    session.log("the core's tests, sanitized std, -Zsanitizer=thread")
+    session.run(
+        "cargo", "test", "-Zbuild-std", "--target", host, "-p", "word-count-core",
+        "--features", "test-hooks", "--lib",
+        env={**cargo_env, **tsan_env(logs, llvm), **race_env},
+        success_codes=[0, 66],  # 66: TSAN reported (exitcode=66); the logs are read below
+    )  # fmt: skip
+    failed = bool(tsan_reports(session, logs, "cargo test"))
+
+    python = fresh_venv(session, TSAN_PYTHON)
+    # The module carries no TSAN runtime; the interpreter's must be the one nightly's
+    # LLVM instruments for (ci/find-python's TSAN_CLANG_MAJOR).
+    cc = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_config_var('CC'))"],
+        stdout=subprocess.PIPE, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    if cc != f"clang-{llvm}":
+        session.error(
+            f"{TSAN_PYTHON} was built with {cc!r}, but nightly Rust instruments for LLVM "
+            f"{llvm}: set TSAN_CLANG_MAJOR={llvm} in ci/find-python, and remove the old "
+            "build from its cache"
+        )
+    builder = fresh_venv(session, ABI3_PYTHON, name=f"venv-build-{ABI3_PYTHON}")
+    pip(session, builder, "install", "-q", MATURIN)
+    wheels = ROOT / ".nox" / session.name / "wheels"
+    shutil.rmtree(wheels, ignore_errors=True)
+    session.run(
+        str(builder.parent / "maturin"), "build", "--profile", "tsan", "--target", host,
+        "-Zbuild-std", "--features", "test-hooks", "--interpreter", str(python),
+        "--out", str(wheels), env=cargo_env,
+    )  # fmt: skip
+    pip(session, python, "install", "-q", "--no-index", "--find-links", str(wheels), "word-count")
+    pip(session, python, "install", "-q", *nox.project.dependency_groups(PYPROJECT, "test"))
+    env = {**tsan_env(logs, llvm), **race_env}
+    with session.chdir(ROOT / "tests"):
+        assert_gil_stays_off(session, python)
+        # A canary: the deliberate race, armed in one subprocess, must be reported, or
+        # TSAN is not watching the module's code and a clean run would prove nothing.
+        canary = ROOT / ".nox" / session.name / "canary"
+        shutil.rmtree(canary, ignore_errors=True)
+        canary.mkdir()
+        subprocess.run(
+            [str(python), "-c", "import word_count; word_count.word_count('a b ' * 2**20, 2)"],
+            env={**os.environ, **tsan_env(canary, llvm), "WORD_COUNT_TEST_RACE": "1"},
+            check=False,
+        )
+        caught = [p for p in canary.glob("tsan*") if "maybe_race" in p.read_text(errors="replace")]
+        if not caught:
+            session.error("the canary race was not reported: TSAN is not watching the module")
+        session.log(f"canary: the deliberate race was reported ({caught[0].name})")
+        runs = [
+            ([], selection or TSAN_TESTS),
+            ([f"--parallel-threads={PARALLEL_THREADS}"], selection or TSAN_PARALLEL_TESTS),
+        ]
+        for extra, tests in runs:
+            session.log(f"pytest {' '.join(extra + tests)} (under TSAN)")
+            result = subprocess.run(
+                [str(python), "-m", "pytest", "-p", "no:cacheprovider", "--durations=5",
+                 *extra, *tests],
+                env={**os.environ, **env}, check=False,
+            )  # fmt: skip
+            failed |= result.returncode != 0
+    failed |= bool(tsan_reports(session, logs, "pytest"))
+    if failed:
+        session.error("ThreadSanitizer found races, or a test failed (above)")
+    session.log("no ThreadSanitizer report")
+
+
 if __name__ == "__main__":
     sys.exit("run this file with nox (or ci/nox), not python")

@@ -110,10 +110,15 @@ pub fn map_parallel_with_first<F, T: Send>(
         for (slot, w) in results.iter_mut().zip(cuts[1..].windows(2)) {
             scope.spawn(move |_| {
                 #[cfg(feature = "test-hooks")]
-                crate::testing::maybe_panic_in_worker();
+                {
+                    crate::testing::maybe_panic_in_worker();
+                    crate::testing::maybe_race();
+                }
                 *slot = Some(rest(w[0], w[1]));
             });
         }
+        #[cfg(feature = "test-hooks")]
+        crate::testing::maybe_race();
         first(cuts[0], cuts[1])
     });
     // A worker's panic is re-raised by the scope, so every slot is filled here.
