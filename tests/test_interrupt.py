@@ -7,9 +7,17 @@ from __future__ import annotations
 
 import json
 import sys
+import sysconfig
 
 import pytest
 from subproc import check, run_python
+
+# The promise is for the builds users run, which every other session tests. Under
+# ThreadSanitizer (nox -s tsan, #14) every memory access of the Rust code is instrumented
+# and a slice takes 5-15 times longer: there the test is for the interrupt's path, raced
+# against the pool, and its bound is 1 s (0.26 s was seen there with CI sharing the CPUs).
+TSAN = "--with-thread-sanitizer" in (sysconfig.get_config_var("CONFIG_ARGS") or "")
+LATENCY_BOUND = 1.0 if TSAN else 0.2
 
 # The interrupt comes from another process, as Ctrl-C does: a thread of the same
 # process could not send it while search_sequential holds the GIL on a GIL build.
@@ -87,7 +95,7 @@ print(json.dumps(latency))
 )
 def test_ctrl_c_interrupts_every_long_call_within_0_2_s():
     latency = json.loads(check(run_python(CODE, timeout=240)))
-    slow = {name: t for name, t in latency.items() if not isinstance(t, float) or t > 0.2}
+    slow = {name: t for name, t in latency.items() if not isinstance(t, float) or t > LATENCY_BOUND}
     assert slow == {}, f"latencies: {latency}"
 
 
