@@ -24,6 +24,7 @@ Arguments after ``--`` go to pytest, e.g. ``nox -s tests-3.13t -- -k counter -x`
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -598,7 +599,7 @@ def lint(session: nox.Session) -> None:
 TSAN_PYTHON = "3.13t-tsan"
 TSAN_SUPPRESSIONS = ROOT / "ci" / "tsan-suppressions.txt"
 # The tests that run threads, or run the module while the interpreter stops, forks,
-# exits or is interrupted; every one of them again on PARALLEL_THREADS threads.
+# exits or is interrupted (run once, plainly; TSAN_PARALLEL_TESTS are run again).
 # test_word_count, test_search and test_frequencies are there for their calls from many
 # threads on one shared text, and the frequencies' early strs made while a pool counts.
 TSAN_TESTS = [
@@ -638,7 +639,9 @@ def tsan_env(log_dir: Path, llvm: str) -> dict[str, str]:
     """TSAN_OPTIONS for a run whose every report must fail the session: each process
     (subprocesses the tests start included) writes its reports to log_dir/tsan.<pid>,
     and the session fails if any such file exists afterwards. A report cannot hide in a
-    subprocess whose exit code a test expected to be nonzero (Ctrl-C, a killed worker)."""
+    subprocess whose exit code a test expected to be nonzero (Ctrl-C, a killed worker).
+    Also hypothesis's 'tsan' profile (tests/conftest.py): fewer examples, as each costs
+    5-20 times more there."""
     options = [
         f"suppressions={TSAN_SUPPRESSIONS}",
         f"log_path={log_dir / 'tsan'}",
@@ -674,8 +677,6 @@ def tsan(session: nox.Session) -> None:
     fails the session. `-- --race` arms a deliberate data race in the module
     (WORD_COUNT_TEST_RACE=1, test-hooks builds only), which must make it fail; other
     arguments after -- replace the test selection (TSAN_TESTS)."""
-    import argparse
-
     parser = argparse.ArgumentParser(prog="nox -s tsan --")
     parser.add_argument("--race", action="store_true", help="arm the deliberate data race")
     args, selection = parser.parse_known_args(session.posargs)
