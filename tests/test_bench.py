@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from subproc import IN_A_CHILD
 
 from word_count.bench import report
 from word_count.bench.measure import Cell, frequency_mismatch, size_name, timed
@@ -82,6 +83,7 @@ def test_word_frequencies_are_checked_in_full():
 HAS_DASK = importlib.util.find_spec("dask") is not None
 
 
+@IN_A_CHILD
 def test_a_tiny_run_writes_a_complete_result_and_report(tmp_path):
     out = tmp_path / "tiny.json"
     chosen = [w for w in WORKLOADS if HAS_DASK or not w.startswith("dask-")]
@@ -267,6 +269,7 @@ KERNEL_ROWS = {
 }  # fmt: skip
 
 
+@IN_A_CHILD
 def test_a_tiny_kernels_run_has_every_row_and_the_counts_agree(tmp_path):
     out = tmp_path / "kernels.json"
     proc = subprocess.run(

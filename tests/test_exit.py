@@ -4,7 +4,7 @@ status 0, no abort, no "FATAL: exception not rethrown"."""
 from __future__ import annotations
 
 import pytest
-from subproc import run_python
+from subproc import IN_A_CHILD, run_python
 
 
 @pytest.mark.parametrize(
@@ -22,6 +22,7 @@ from subproc import run_python
         "w.word_frequencies(words * 4)",
     ],
 )
+@IN_A_CHILD
 def test_exit_with_a_daemon_thread_inside_a_detached_call(call):
     code = f"""
 import sys, threading, time

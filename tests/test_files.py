@@ -13,7 +13,7 @@ import tempfile
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from subproc import PEAK_RSS, check, run_python
+from subproc import IN_A_CHILD, PEAK_RSS, check, run_python
 from tmpfiles import write
 
 import word_count as w
@@ -171,6 +171,7 @@ def test_a_pipe_has_no_size():
         os.close(read)
 
 
+@IN_A_CHILD
 @IO_HEAVY
 @pytest.mark.skipif(not LINUX, reason="truncate(2) semantics and /proc")
 def test_a_file_truncated_while_read_gives_a_result_or_an_error():
@@ -212,6 +213,7 @@ print(sorted(results))
     assert "count" in out
 
 
+@IN_A_CHILD
 @IO_HEAVY
 @pytest.mark.skipif(not LINUX, reason="RLIMIT_AS and sparse files")
 def test_a_file_larger_than_the_address_space():

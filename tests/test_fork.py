@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from subproc import check, run_python
+from subproc import IN_A_CHILD, check, run_python
 
 SETUP = """
 import os, sys, warnings
@@ -42,6 +42,7 @@ def in_child(fn):
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="os.fork is POSIX-only")
 
 
+@IN_A_CHILD
 def test_forked_child_and_parent_keep_working():
     code = (
         SETUP
@@ -57,6 +58,7 @@ print("ok")
     assert check(run_python(code, timeout=120)).strip() == "ok"
 
 
+@IN_A_CHILD
 def test_fork_while_other_threads_are_counting():
     # The pool is mid-count in other threads at the moment of fork().
     code = (
@@ -82,6 +84,7 @@ print("ok")
     assert check(run_python(code, timeout=120)).strip() == "ok"
 
 
+@IN_A_CHILD
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_multiprocessing_start_methods(tmp_path, method):
     code = (

@@ -10,7 +10,7 @@ import sys
 import sysconfig
 
 import pytest
-from subproc import check, run_python
+from subproc import IN_A_CHILD, check, run_python
 
 # The promise is for the builds users run, which every other session tests. Under
 # ThreadSanitizer (nox -s tsan, #14) every memory access of the Rust code is instrumented
@@ -99,6 +99,7 @@ def test_ctrl_c_interrupts_every_long_call_within_0_2_s():
     assert slow == {}, f"latencies: {latency}"
 
 
+@IN_A_CHILD
 def test_calls_on_other_threads_finish_when_the_program_is_interrupted():
     code = """
 import os, signal, threading, time

@@ -7,13 +7,14 @@ import json
 import sys
 
 import pytest
-from subproc import PEAK_RSS, check, run_python
+from subproc import IN_A_CHILD, PEAK_RSS, check, run_python
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="reads thread counts and RSS from /proc"
 )
 
 
+@IN_A_CHILD
 def test_ten_thousand_threads_asked_are_capped():
     code = """
 import os, json, time
@@ -55,6 +56,7 @@ print(json.dumps({"before": before, "after_rust": after_rust, "after": after_pyt
     assert seen["after"] - seen["before"] <= seen["cpus"], seen
 
 
+@IN_A_CHILD
 def test_ten_thousand_calls_leak_nothing():
     code = """
 import json, os, tracemalloc

@@ -3,7 +3,7 @@ and again: the garbage collector, and profilers and tracers switched on and off.
 
 from __future__ import annotations
 
-from subproc import check, run_python
+from subproc import IN_A_CHILD, check, run_python
 
 CODE = """
 import gc, sys, threading
@@ -65,5 +65,6 @@ print("ok")
 """
 
 
+@IN_A_CHILD
 def test_workers_finish_exactly_while_the_world_keeps_stopping():
     assert check(run_python(CODE, timeout=180)).strip() == "ok"
