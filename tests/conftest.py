@@ -27,19 +27,48 @@ settings.register_profile("tsan", deadline=None, print_blob=True, max_examples=2
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--parallel-full",
+        action="store_true",
+        help="under --parallel-threads, every thread draws all of a property test's "
+        "examples, and the tests of a child process run on every thread too",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "in_a_child: the test's subject is a child process it starts; under "
+        "--parallel-threads it runs on one thread (unless --parallel-full)",
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under --parallel-threads=N, each thread of a property test draws 1/N of its
-    examples, so the N threads together draw as many as one thread does in a plain run.
-    The parallel run is there for the threads' interleavings, on inputs the plain run
-    has already covered; N times the examples made the 8-thread run of 3.13t four times
-    as long as the plain one (test_frequencies' split-between-threads tests 71 s and
-    50 s, against 6 s and 2 s)."""
+    """Under --parallel-threads=N (unless --parallel-full), two cuts of repetition:
+
+    - each thread of a property test draws 1/N of its examples, so the N threads
+      together draw as many as one thread does in a plain run. The parallel run is
+      there for the threads' interleavings, on inputs the plain run has covered; N
+      times the examples made the 8-thread run of 3.13t four times as long as the
+      plain one (test_frequencies' split-between-threads tests 71 s and 50 s, against
+      6 s and 2 s);
+    - a test marked in_a_child runs on one thread: its subject is a child process,
+      which shares nothing with pytest's threads, so eight copies at once test eight
+      processes side by side on 2 CPUs, not threads in one (the threads such tests are
+      about run inside the child, in every run). Eight copies of
+      test_ten_thousand_calls_leak_nothing took 66 s; one takes 12 s.
+
+    pytest-run-parallel reads the thread-count markers after this hook, when collection
+    finishes."""
     threads = config.getoption("parallel_threads", default=1)
     threads = (os.cpu_count() or 1) if threads == "auto" else int(threads)
-    if threads <= 1:
+    if threads <= 1 or config.getoption("parallel_full"):
         return
     seen: set[int] = set()
     for item in items:
+        if item.get_closest_marker("in_a_child"):
+            item.add_marker(pytest.mark.parallel_threads_limit(1))
         test = getattr(item, "obj", None)
         # Parametrized items share one function: scale its settings once.
         if test is None or not hasattr(test, "hypothesis") or id(test) in seen:

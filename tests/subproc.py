@@ -11,11 +11,8 @@ from pathlib import Path
 import pytest
 
 # For a test whose subject is a child process it starts: under --parallel-threads it runs
-# on one thread. The child shares nothing with pytest's threads, so eight copies at once
-# would test eight processes side by side on 2 CPUs, not threads in one: the 8-thread run
-# of 3.13t spent 66 s on test_ten_thousand_calls_leak_nothing, which takes 12 s once.
-# (The threads such tests are about run inside the child, in every run.)
-IN_A_CHILD = pytest.mark.parallel_threads_limit(1)
+# on one thread (conftest.py says why; --parallel-full runs it on every thread).
+IN_A_CHILD = pytest.mark.in_a_child
 
 
 def watchdog(timeout: float) -> str:
