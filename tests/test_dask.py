@@ -25,7 +25,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from subproc import check, run_python
+from subproc import IN_A_CHILD, check, run_python
 
 import word_count as w
 
@@ -595,6 +595,7 @@ def test_the_command_line_on_a_cluster_shows_dasks_bar_on_a_terminal(client):
     assert b"100%" in seen
 
 
+@IN_A_CHILD
 @needs_distributed
 def test_the_command_line_refuses_what_a_cluster_cannot_do():
     for args, message in [
