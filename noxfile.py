@@ -2,7 +2,7 @@
 
     nox -s tests-3.13t        # pip install the release wheel, run the suite (+ threads)
     nox -t tests              # every interpreter in PYTHONS
-    nox -s build              # dist/: abi3 wheel, cp313t wheel (cp314t if found), sdist
+    nox -s build              # dist/: manylinux2014 wheels (abi3, AArch64, cp313t), sdist
     nox -s install-check      # pip install dist/ into fresh venvs of every interpreter
     nox -s rust lint          # cargo fmt/clippy/test; ruff, stub check
     nox -s rust-aarch64       # the core's tests (NEON kernels) for AArch64, under qemu
@@ -33,6 +33,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -182,23 +183,39 @@ _MATURIN: dict[str, Path] = {}
 
 
 def maturin_venv(session: nox.Session) -> Path:
-    """A venv of ABI3_PYTHON with the pinned maturin, made once per session; returns
-    maturin's path."""
+    """A venv of ABI3_PYTHON with the pinned maturin and the release group (zig, the
+    auditors), made once per session; returns maturin's path (the others are beside it)."""
     if session.name not in _MATURIN:
         python = fresh_venv(session, ABI3_PYTHON, name="venv-maturin")
-        pip(session, python, "install", "-q", MATURIN)
+        pip(session, python, "install", "-q", MATURIN,
+            *nox.project.dependency_groups(PYPROJECT, "release"))  # fmt: skip
         _MATURIN[session.name] = python.parent / "maturin"
     return _MATURIN[session.name]
 
 
-def release_wheel(session: nox.Session, kind: str, hooks: bool = False) -> Path:
+# The oldest glibc the wheels need: manylinux2014's, 2.17 (RHEL/Alma 7 and later, Debian
+# 8, Ubuntu 14.04), as rpds-py, pydantic-core and cryptography ship. maturin's zig linker
+# builds against it on any machine; the machine's own linker takes its glibc's newest
+# symbol versions (2.34 on Debian 12: pthread_key_create, stat64, gettid ...).
+MANYLINUX = "manylinux2014"
+GLIBC_MAX = (2, 17)
+
+
+def release_wheel(
+    session: nox.Session, kind: str, hooks: bool = False, zig: bool = True, target: str = ""
+) -> Path:
     """The wheel of ``kind`` ("abi3", or a free-threaded version such as "3.13t"), built
-    as released (`maturin build --release`) from this checkout, or with ``hooks`` the
-    test-hooks build that is never released. Built once per source fingerprint and
-    kept in target/wheels/, so that `build` puts in dist/ the very file every test,
-    lint and bench session installs, and no session builds a wheel another has built
-    (each build is a fat-LTO link of a minute or more)."""
-    name = kind + ("+test-hooks" if hooks else "")
+    as released (`maturin build --release --zig --compatibility manylinux2014`) from this
+    checkout, or with ``hooks`` the test-hooks build that is never released. Built once
+    per source fingerprint and kept in target/wheels/, so that `build` puts in dist/ the
+    very file every test, lint and bench session installs, and no session builds a wheel
+    another has built (each build is a fat-LTO link). ``zig=False`` links with the
+    machine's linker, as `pip install .` does: only to show that the audit catches it.
+    ``target``: a Rust target to cross-build for (zig links it: no cross gcc needed)."""
+    name = (
+        kind + (f"-{target.split('-')[0]}" if target else "") + ("+test-hooks" if hooks else "")
+        + ("" if zig else "+system-linker")
+    )  # fmt: skip
     folder = WHEELS / source_fingerprint() / name
     WHEELS.mkdir(parents=True, exist_ok=True)
     # Sessions run two at a time (ci/test): one builds, another waiting for the same
@@ -217,13 +234,21 @@ def release_wheel(session: nox.Session, kind: str, hooks: bool = False) -> Path:
             partial = folder.with_name(name + ".partial")
             shutil.rmtree(partial, ignore_errors=True)
             features = ["--features", "test-hooks"] if hooks else []
+            link = ["--zig", "--compatibility", MANYLINUX] if zig else []
+            if target:
+                add_rust_target(session, target)
+                link += ["--target", target]
             session.log(f"building the {name} wheel (fingerprint {folder.parent.name})")
             session.run(
                 str(maturin), "build", "--release", "--interpreter", str(interpreter),
-                "--out", str(partial), *features,
-                # Its own target folder per kind: switching the interpreter or the
-                # features in one folder rebuilds PyO3 and everything above it.
-                env={"CARGO_TARGET_DIR": str(ROOT / "target" / f"wheel-{name}")},
+                "--out", str(partial), *link, *features,
+                env={
+                    # Its own target folder per kind: switching the interpreter or the
+                    # features in one folder rebuilds PyO3 and everything above it.
+                    "CARGO_TARGET_DIR": str(ROOT / "target" / f"wheel-{name}"),
+                    # maturin runs `python -m ziglang` from PATH: the venv's.
+                    "PATH": f"{maturin.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+                },
             )  # fmt: skip
             partial.rename(folder)
             found = sorted(folder.glob("*.whl"))
@@ -367,20 +392,80 @@ def report(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def build(session: nox.Session) -> None:
-    """dist/: the abi3 wheel, a wheel per free-threaded CPython found, and the sdist.
-    The wheels are release_wheel's: the very files the test sessions install."""
+    """dist/: the abi3 wheel, a wheel per free-threaded CPython found (manylinux2014,
+    linked by zig), and the sdist; each wheel audited (audit_wheel), `twine check` on
+    all. The wheels are release_wheel's: the very files the test sessions install.
+    `-- --system-linker` builds them with the machine's linker instead, which must fail
+    the audit (it shows the audit works)."""
+    zig = "--system-linker" not in session.posargs
     shutil.rmtree(DIST, ignore_errors=True)
     DIST.mkdir()
-    shutil.copy2(release_wheel(session, "abi3"), DIST)
+    shutil.copy2(release_wheel(session, "abi3", zig=zig), DIST)
+    if zig:  # the machine's own linker cannot link for AArch64 (no cross gcc named)
+        shutil.copy2(release_wheel(session, "abi3", target=AARCH64), DIST)
     built_ft = []
     for version in FREE_THREADED:
         if find_python(session, version) is None:
             session.warn(f"no CPython {version} here: no {version} wheel built")
             continue
-        shutil.copy2(release_wheel(session, version), DIST)
+        shutil.copy2(release_wheel(session, version, zig=zig), DIST)
         built_ft.append(version)
-    session.run(str(maturin_venv(session)), "sdist", "--out", str(DIST))
+    maturin = maturin_venv(session)
+    session.run(str(maturin), "sdist", "--out", str(DIST))
+    apt_install(session, ["binutils"], "objdump, to read the module's glibc symbol versions")
+    for wheel in sorted(DIST.glob("*.whl")):
+        audit_wheel(session, wheel, maturin.parent)
     check_dist(session, built_ft)
+    twine = str(maturin.parent / "twine")
+    session.run(twine, "check", "--strict", *map(str, sorted(DIST.iterdir())))
+
+
+def glibc_needs(library: Path) -> list[tuple[tuple[int, ...], str]]:
+    """Every (glibc version, symbol) ``library`` imports, from `objdump -T`."""
+    out = subprocess.run(
+        ["objdump", "-T", str(library)], stdout=subprocess.PIPE, text=True, check=True
+    ).stdout
+    needs = []
+    for line in out.splitlines():
+        m = re.search(r"\(?GLIBC_([0-9.]+)\)?\s+(\S+)\s*$", line)
+        if m:
+            needs.append((tuple(int(p) for p in m.group(1).split(".")), m.group(2)))
+    return needs
+
+
+def audit_wheel(session: nox.Session, wheel: Path, tools: Path) -> None:
+    """Fail, in one line naming the wheel, unless: no symbol of its extension is
+    versioned above GLIBC_MAX (read here, so that a wrong tag cannot hide one),
+    `auditwheel show` finds it manylinux_2_17 compatible, and, for an abi3 wheel,
+    abi3audit finds no call outside the limited API."""
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(wheel) as zf:
+        for member in (n for n in zf.namelist() if n.endswith(".so")):
+            library = Path(zf.extract(member, tmp))
+            too_new = [(v, sym) for v, sym in glibc_needs(library) if v[:2] > GLIBC_MAX]
+            if too_new:
+                version, symbol = max(too_new)
+                session.error(
+                    f"{wheel.name}: {Path(member).name} needs {symbol} from GLIBC_"
+                    f"{'.'.join(map(str, version))}, newer than {MANYLINUX}'s glibc "
+                    f"{'.'.join(map(str, GLIBC_MAX))} ({len(too_new)} such symbols)"
+                )
+    shown = subprocess.run(
+        [str(tools / "auditwheel"), "show", str(wheel)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    tag = f"manylinux_{GLIBC_MAX[0]}_{GLIBC_MAX[1]}_"
+    if shown.returncode != 0 or tag not in shown.stdout:
+        said = " ".join(shown.stdout.split())[:300]
+        session.error(f"{wheel.name}: auditwheel show does not find it {tag}* compatible: {said}")
+    if "-abi3-" in wheel.name:
+        audit = subprocess.run(
+            [str(tools / "abi3audit"), "--strict", "--summary", str(wheel)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        if audit.returncode != 0:
+            said = " ".join(audit.stdout.split())[:300]
+            session.error(f"{wheel.name}: abi3audit finds calls outside the limited API: {said}")
+    session.log(f"audited  {wheel.name}: glibc <= {'.'.join(map(str, GLIBC_MAX))}, {tag}*")
 
 
 def wheel_tags(wheel: Path) -> list[str]:
@@ -397,17 +482,29 @@ def check_dist(session: nox.Session, free_threaded: list[str]) -> None:
     sdists = sorted(DIST.glob("*.tar.gz"))
     if len(sdists) != 1:
         session.error(f"expected one sdist in dist/, found {[s.name for s in sdists]}")
-    expected = {"cp311-abi3": "_word_count.abi3.so"}
+    # (interpreter-abi, CPU): the extension module's name.
+    expected = {
+        ("cp311-abi3", "x86_64"): "_word_count.abi3.so",
+        ("cp311-abi3", "aarch64"): "_word_count.abi3.so",
+    }
     for version in free_threaded:
         nodot = version.rstrip("t").replace(".", "")
-        expected[f"cp{nodot}-cp{nodot}t"] = f"_word_count.cpython-{nodot}t-"
+        expected[(f"cp{nodot}-cp{nodot}t", "x86_64")] = f"_word_count.cpython-{nodot}t-"
     found = {}
     for wheel in wheels:
         tags = wheel_tags(wheel)
-        interp_abi = {"-".join(t.split("-")[:2]) for t in tags}
-        if len(interp_abi) != 1:
+        # cp311-abi3-manylinux2014_x86_64 -> ("cp311-abi3", "x86_64"), one per wheel.
+        platform = re.compile(r"^manylinux(?:2014|_2_17)_(\w+)$")
+        kinds = set()
+        for tag in tags:
+            interpreter, abi, plat = tag.split("-")
+            m = platform.match(plat)
+            if m is None:
+                session.error(f"{wheel.name}: tag {tag} is not {MANYLINUX}")
+            kinds.add((f"{interpreter}-{abi}", m.group(1)))
+        if len(kinds) != 1:
             session.error(f"{wheel.name}: mixed tags {tags}")
-        key = interp_abi.pop()
+        key = kinds.pop()
         if key not in expected:
             session.error(f"{wheel.name}: unexpected tags {tags}")
         with zipfile.ZipFile(wheel) as zf:
@@ -493,6 +590,15 @@ def apt_install(session: nox.Session, packages: list[str], why: str) -> None:
     session.run(str(ROOT / "ci" / "apt-install"), "--why", why, *packages)
 
 
+def add_rust_target(session: nox.Session, target: str) -> None:
+    """rustup's standard library for ``target``, if missing (a new machine lacks it)."""
+    installed = subprocess.run(
+        ["rustup", "target", "list", "--installed"], stdout=subprocess.PIPE, text=True
+    ).stdout.split()
+    if target not in installed:
+        session.run("rustup", "target", "add", target)
+
+
 def check_aarch64_toolchain(session: nox.Session) -> None:
     """Link a trivial C program with the cross gcc and run it under qemu-aarch64: one
     clear line naming the missing piece if the toolchain cannot build and run for
@@ -523,11 +629,7 @@ def aarch64_toolchain(session: nox.Session) -> dict[str, str]:
     """Install what building for AArch64 needs, if missing: the Rust target (rustup), and
     AARCH64_PACKAGES (apt); check that they link and run a program. Returns cargo's
     environment for the target."""
-    installed = subprocess.run(
-        ["rustup", "target", "list", "--installed"], stdout=subprocess.PIPE, text=True
-    ).stdout.split()
-    if AARCH64 not in installed:
-        session.run("rustup", "target", "add", AARCH64)
+    add_rust_target(session, AARCH64)
     apt_install(session, AARCH64_PACKAGES, "to build and run for AArch64")
     check_aarch64_toolchain(session)
     return {
@@ -573,10 +675,11 @@ AARCH64_TESTS = [
 
 @nox.session(name="tests-aarch64", python=False)
 def tests_aarch64(session: nox.Session) -> None:
-    """The abi3 wheel cross-built for AArch64, tested end to end on Debian's arm64 CPython
-    under qemu-aarch64 (ci/aarch64-python): the NEON kernels inside the real module.
-    Arguments after -- replace the test selection (AARCH64_TESTS)."""
-    env = aarch64_toolchain(session)
+    """The release abi3 wheel for AArch64 (manylinux2014, cross-linked by zig), tested end
+    to end on Debian's arm64 CPython under qemu-aarch64 (ci/aarch64-python): the NEON
+    kernels inside the real module. Arguments after -- replace the test selection
+    (AARCH64_TESTS)."""
+    aarch64_toolchain(session)  # qemu-aarch64 and the arm64 libc the guest runs on
     guest = subprocess.run(
         [str(ROOT / "ci" / "aarch64-python")], stdout=subprocess.PIPE, text=True, check=True
     ).stdout.strip()
@@ -584,23 +687,18 @@ def tests_aarch64(session: nox.Session) -> None:
         [guest, "-c", "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')"],
         stdout=subprocess.PIPE, text=True, check=True,
     ).stdout.strip()  # fmt: skip
+    wheel = release_wheel(session, "abi3", target=AARCH64)
     python = fresh_venv(session, ABI3_PYTHON)
-    pip(session, python, "install", "-q", MATURIN)
-    wheels = ROOT / ".nox" / session.name / "wheels"
-    shutil.rmtree(wheels, ignore_errors=True)
-    session.run(
-        str(python.parent / "maturin"), "build", "--release", "--target", AARCH64,
-        "--interpreter", str(python), "--out", str(wheels), env=env,
-    )  # fmt: skip
     # The guest has no pip: install into a folder with the host's pip, for the guest's
     # platform and version (the test dependencies are pure Python).
     site = ROOT / ".nox" / session.name / "site"
     shutil.rmtree(site, ignore_errors=True)
-    (wheel,) = wheels.glob("*.whl")
-    platform = wheel.name.removesuffix(".whl").rsplit("-", 1)[1]  # manylinux_2_NN_aarch64
+    # manylinux2014_aarch64.manylinux_2_17_aarch64: one --platform each.
+    platforms = wheel.name.removesuffix(".whl").rsplit("-", 1)[1].split(".")
     pip(
         session, python, "install", "-q", "--target", str(site), "--only-binary=:all:",
-        "--implementation", "cp", "--python-version", guest_version, "--platform", platform,
+        "--implementation", "cp", "--python-version", guest_version,
+        *(f"--platform={p}" for p in platforms),
         str(wheel), *nox.project.dependency_groups(PYPROJECT, "test"),
     )  # fmt: skip
     with session.chdir(ROOT / "tests"):
