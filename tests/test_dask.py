@@ -37,6 +37,7 @@ dask = pytest.importorskip(
 import fsspec  # noqa: E402 - dask's own dependency
 from dask.diagnostics import ProgressBar  # noqa: E402
 from fsspec.implementations.local import LocalFileSystem  # noqa: E402
+from fsspec.implementations.memory import MemoryFileSystem  # noqa: E402
 
 import word_count.dask as wd  # noqa: E402
 
@@ -226,16 +227,29 @@ def test_empty_files_and_urls():
         urls = [pathlib.Path(paths[0]), "file://" + paths[3]]
         assert dask.compute(*lazy(urls, "one", 2), scheduler="sync")[0] == 1
     # A remote filesystem: fsspec's in-memory one (in this process only, so not on a
-    # cluster of processes).
-    # Its store is global: a directory of its own for each test thread.
-    directory = f"memory://word-count-test-{uuid.uuid4().hex}"
+    # cluster of processes), under a protocol of its own for each call. fsspec's
+    # "memory" store is one dict for the whole process, and its glob iterates that dict
+    # while the other test threads write to it, which raises RuntimeError on a
+    # free-threaded build: https://github.com/fsspec/filesystem_spec/issues/1904
+    protocol = f"wcmem{uuid.uuid4().hex}"
+    fsspec.register_implementation(
+        protocol,
+        type(
+            "PrivateMemoryFileSystem",
+            (MemoryFileSystem,),
+            {
+                "store": {},
+                "pseudo_dirs": [""],
+                "protocol": protocol,
+            },
+        ),
+    )
+    directory = f"{protocol}://corpus"
     with fsspec.open(f"{directory}/a.txt", "wb") as f:
         f.write("deux mots\u3000deux".encode())
-    try:
-        got = dask.compute(*lazy(f"{directory}/*.txt", "deux", 3), scheduler="sync")
-        assert_same(got, (3, Counter({"deux": 2, "mots": 1}), 1))
-    finally:
-        fsspec.filesystem("memory").rm(directory, recursive=True)
+    got = dask.compute(*lazy(f"{directory}/*.txt", "deux", 3), scheduler="sync")
+    assert_same(got, (3, Counter({"deux": 2, "mots": 1}), 1))
+    fsspec.filesystem(protocol).rm(directory, recursive=True)
 
 
 @pytest.mark.thread_unsafe(reason="starts a pool of worker processes; eight at once on 2 CPUs")
