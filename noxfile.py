@@ -299,6 +299,27 @@ def tests(session: nox.Session, version: str) -> None:
         session.run(str(python), "-m", "pytest", "test_panics.py", "-rs")
 
 
+@nox.session(python=False)
+def latency(session: nox.Session) -> None:
+    """The tests marked wall_clock (the Ctrl-C test's 0.2 s bound), on every interpreter
+    of PYTHONS, each against its release wheel. ci/test leaves them out of the tests
+    sessions and runs this session alone on the machine: beside another session, the
+    bound measured the scheduler (0.37 s, in a run where the code took under 0.2 s).
+    Arguments after -- go to pytest."""
+    ran = []
+    for version in PYTHONS:
+        if find_python(session, version) is None:
+            session.warn(f"no CPython {version} on this machine and none can be built here")
+            continue
+        python = fresh_venv(session, version, name=f"venv-{version}")
+        install_wheel(session, python, release_wheel(session, wheel_kind(version)))
+        pip(session, python, "install", "-q", *nox.project.dependency_groups(PYPROJECT, "test"))
+        with session.chdir(ROOT / "tests"):
+            session.run(str(python), "-m", "pytest", "-m", "wall_clock", "-v", *session.posargs)
+        ran.append(version)
+    session.log(f"the wall_clock tests passed on {', '.join(ran)}")
+
+
 def bench_label(session: nox.Session, version: str) -> str:
     """The version, and "Debian sid's build" when ci/find-python gives Debian's binary
     interpreter (ci/debian-python), so that no reader takes it for the project's own

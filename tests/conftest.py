@@ -42,6 +42,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "in_a_child: the test's subject is a child process it starts; under "
         "--parallel-threads it runs on one thread (unless --parallel-full)",
     )
+    config.addinivalue_line(
+        "markers",
+        "wall_clock: the test asserts a bound in wall-clock time, which another "
+        "program sharing the CPUs can break; ci/test leaves it out of the tests "
+        "sessions and runs it in the latency session, alone on the machine",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

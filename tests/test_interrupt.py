@@ -88,6 +88,7 @@ print(json.dumps(latency))
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT from another process is POSIX")
+@pytest.mark.wall_clock
 @pytest.mark.thread_unsafe(
     reason="measures signal latency in wall-clock time and allocates 1 GB (and writes a "
     "1 GB file) per run; "
