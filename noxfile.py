@@ -39,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import nox
@@ -87,6 +87,7 @@ nox.options.sessions = [
     "rust-avx512",
     *[f"tests-{v}" for v in PYTHONS],
     "tests-aarch64",
+    "tests-oldest",
     "build",
     "install-check",
 ]
@@ -135,9 +136,13 @@ def is_free_threaded(version: str) -> bool:
     return version.endswith("t")
 
 
-def assert_gil_stays_off(session: nox.Session, python: Path) -> None:
-    """Importing word_count under -W error must leave the GIL off (gil_used = false)."""
+def assert_gil_stays_off(
+    session: nox.Session, python: Path | str, inside: Sequence[str] = ()
+) -> None:
+    """Importing word_count under -W error must leave the GIL off (gil_used = false).
+    ``inside``: a command that runs the interpreter elsewhere (ci/oldest's root)."""
     session.run(
+        *inside,
         str(python),
         "-W",
         "error",
@@ -318,6 +323,66 @@ def latency(session: nox.Session) -> None:
             session.run(str(python), "-m", "pytest", "-m", "wall_clock", "-v", *session.posargs)
         ran.append(version)
     session.log(f"the wall_clock tests passed on {', '.join(ran)}")
+
+
+# The interpreters of tests-oldest: the oldest the abi3 wheel supports, and the
+# free-threaded one with a wheel of its own.
+OLDEST_PYTHONS = ["3.11", "3.13t"]
+# Run inside the bullseye root: the wheel pip installed must be a release wheel (a wheel
+# built from the sdist would be tagged linux_x86_64), on a glibc older than 2.34.
+CHECK_OLDEST_WHEEL = """
+import importlib.metadata, platform, word_count, word_count._word_count as module
+tags = [line.split(": ", 1)[1] for line in
+        importlib.metadata.distribution("word-count").read_text("WHEEL").splitlines()
+        if line.startswith("Tag: ")]
+libc, version = platform.libc_ver()
+print("installed the wheel tagged", tags, "on", libc, version, ":", module.__file__)
+assert tags and all(t.endswith("-manylinux_2_17_x86_64") or t.endswith("-manylinux2014_x86_64")
+                    for t in tags), tags
+assert (libc, tuple(map(int, version.split(".")))) < ("glibc", (2, 34)), version
+assert word_count.word_count("deux mots\u3000deux") == 3
+"""
+
+
+@nox.session(name="tests-oldest", python=False)
+def tests_oldest(session: nox.Session) -> None:
+    """The release wheels on an older Linux: in a Debian 11 (bullseye, glibc 2.31) root
+    (ci/oldest, needs root), CPython 3.11 and 3.13t are built from source, pip installs
+    each one's wheel from the release wheels alone (never the sdist), and the suite runs
+    (once; the 8-thread run is tests-3.13t's). Arguments after -- go to pytest."""
+    run = ROOT / ".nox" / session.name / "run"
+    shutil.rmtree(run, ignore_errors=True)
+    (run / "wheels").mkdir(parents=True)
+    for version in OLDEST_PYTHONS:
+        shutil.copy2(release_wheel(session, wheel_kind(version)), run / "wheels")
+    ignore = shutil.ignore_patterns("__pycache__", ".hypothesis", ".pytest_cache")
+    shutil.copytree(ROOT / "tests", run / "tests", ignore=ignore)
+    # The pytest settings (markers, warnings as errors) are pyproject.toml's, and
+    # test_bench runs the report script from python/, as the report session does.
+    shutil.copy2(ROOT / "pyproject.toml", run / "pyproject.toml")
+    shutil.copytree(ROOT / "python", run / "python", ignore=ignore)
+    for version in OLDEST_PYTHONS:
+        inside = [str(ROOT / "ci" / "oldest"), "--python", version, str(run)]
+        venv = f"venv-{version}"
+        python = f"/oldest/{venv}/bin/python"
+        session.run(*inside, "bash", "-c", f'"$(/ci/find-python {version})" -m venv {venv}')
+        session.run(*inside, python, "-m", "pip", "install", "-q", "--upgrade", PIP)
+        # Only wheels, and only the release wheels: pip must find one whose tags fit.
+        session.run(
+            *inside, python, "-m", "pip", "install", "-q", "--no-index",
+            "--only-binary=:all:", "--find-links", "/oldest/wheels", "word-count",
+        )  # fmt: skip
+        session.run(*inside, python, "-c", CHECK_OLDEST_WHEEL)
+        groups = ["test", "dask"] if version in DASK_VERSIONS else ["test"]
+        deps = [d for g in groups for d in nox.project.dependency_groups(PYPROJECT, g)]
+        session.run(*inside, python, "-m", "pip", "install", "-q", *deps)
+        if is_free_threaded(version):
+            assert_gil_stays_off(session, python, inside)
+        session.run(
+            *inside, "bash", "-c", 'cd tests && exec "$@"', "pytest",
+            python, "-m", "pytest", "-p", "no:cacheprovider", "--durations=10",
+            *session.posargs,
+        )  # fmt: skip
 
 
 def bench_label(session: nox.Session, version: str) -> str:
