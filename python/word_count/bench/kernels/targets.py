@@ -1,0 +1,78 @@
+"""The targets the kernels are held to, each checked against one run's numbers: the
+kernel targets, which fail a run given ``--check``, and the word-frequency targets,
+goals read as PASS or MISS that never change the exit status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from word_count.bench.kernels.rows import RARE_NEEDLE
+from word_count.bench.text import NEEDLE
+
+# The kernel targets, as ratios measured in one run (and one absolute floor).
+BANDWIDTH_SHARE = 0.35
+FASTER_THAN_WC = 20.0
+SEARCH_FLOOR_GBPS = 1.0
+CALL_OVERHEAD_MAX = 2.0
+# The word-frequency targets: reported as PASS or MISS, never an exit status.
+FREQUENCIES_FLOOR_GBPS = 1.0  # word_frequencies(text, 1)
+FASTER_THAN_COUNTER = 25.0  # ... against Counter(text.split())
+FREQUENCIES_SCALING = 1.7
+MEMORY_MAX = 2.0  # peak memory of word_frequencies(hc_text) over what its Counter holds
+
+
+def checks(results: list[dict[str, Any]], memory: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every target, from this run's numbers: a ratio measured in this run (median of
+    per-round ratios), but for two floors in GB/s and the memory ratios.
+
+    The word-frequency targets do not gate: ``gates`` is False, and ``--check`` ignores
+    them. They are read as PASS or MISS, goals for people to read."""
+    r = {x["id"]: x for x in results}
+    big = r["sum_big"]["what"]
+    share = f"{BANDWIDTH_SHARE:.0%} of {big}"
+    small = next(x["what"] for x in results if x["id"] == "small_freq_1")
+    small_all = next(x["what"] for x in results if x["id"] == "small_freq_all")
+    # name, row id, key, target, unit, gates
+    targets = [
+        (f"word_count(text, 1) reads at >= {share}", "word_count_1", "x_sum_big",
+         BANDWIDTH_SHARE, "×", True),
+        (f"word_count(text, 1) is >= {FASTER_THAN_WC:g}× as fast as wc -w", "word_count_1",
+         "x_wc_w", FASTER_THAN_WC, "×", True),
+        (f'search_sequential(text, "{RARE_NEEDLE}") reads at >= {share}',
+         "search_sequential_rare", "x_sum_big", BANDWIDTH_SHARE, "×", True),
+        (f'search_sequential(text, "{NEEDLE}") >= {SEARCH_FLOOR_GBPS:g} GB/s',
+         "search_sequential_the", "gb_per_s", SEARCH_FLOOR_GBPS, "GB/s", True),
+        (f'word_count("x") costs <= {CALL_OVERHEAD_MAX:g}× a call of _noop("x")',
+         "call_word_count", "x_noop", CALL_OVERHEAD_MAX, "× (at most)", True),
+        (f"word_frequencies(text, 1) >= {FREQUENCIES_FLOOR_GBPS:g} GB/s", "freq_1",
+         "gb_per_s", FREQUENCIES_FLOOR_GBPS, "GB/s", False),
+        (f"word_frequencies(text, 1) is >= {FASTER_THAN_COUNTER:g}× as fast as "
+         "Counter(text.split())", "freq_1", "x_freq_counter", FASTER_THAN_COUNTER, "×",
+         False),
+        (f"{small_all} is >= {FREQUENCIES_SCALING:g}× as fast as {small}", "small_freq_all",
+         "x_small_freq_1", FREQUENCIES_SCALING, "×", False),
+    ]  # fmt: skip
+    values: list[tuple[str, float | None, float, str, bool]] = []
+    for name, row_id, key, target, unit, gates in targets:
+        value = r[row_id].get(key)
+        values.append(
+            (name, value["median"] if isinstance(value, dict) else value, target, unit, gates)
+        )
+    probe = memory.get("word_frequencies")
+    if probe:
+        for key, how in (("traced_peak_bytes", "tracemalloc peak"),
+                         ("rss_peak_growth_bytes", "RSS peak growth")):  # fmt: skip
+            value = probe[key] / probe["result_bytes"] if probe[key] is not None else None
+            values.append(
+                (f"{probe['what']}: {how} <= {MEMORY_MAX:g}× what the Counter holds", value,
+                 MEMORY_MAX, "× (at most)", False)
+            )  # fmt: skip
+    out = []
+    for name, value, target, unit, gates in values:
+        at_most = unit.endswith("(at most)")
+        ok = value is not None and (value <= target if at_most else value >= target)
+        out.append(
+            {"name": name, "value": value, "target": target, "unit": unit.split()[0],
+             "at_most": at_most, "pass": ok, "gates": gates}
+        )  # fmt: skip
+    return out
