@@ -14,9 +14,6 @@ The method, because these machines are noisy (one timing can vary 2x run to run)
 - every result is checked against its reference count, every call; a result too large
   to compare inside the timing (a Counter of word frequencies) is checked by its size on
   every call, and in full (``Cell.verify``) once each sample's timer has stopped.
-
-Run from a source tree, ``report.py`` imports this module (through ``workloads``)
-without the compiled extension: nothing here may use it until called.
 """
 
 from __future__ import annotations
@@ -35,9 +32,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import metadata
 from typing import Any
 
 import word_count
+from word_count import _word_count
 
 # A cell's key: its workload, its variant ("" but for single-thread) and its threads.
 Key = tuple[str, str, int]
@@ -235,11 +234,6 @@ def interpreter_info() -> dict[str, object]:
 def build_info() -> dict[str, str]:
     """What built the module being measured: rustc and PyO3 (compiled into it) and the
     maturin that made its wheel (the wheel's own WHEEL file), recorded with every result."""
-    from importlib import metadata
-
-    # Imported here, not above: see the module's docstring.
-    from word_count import _word_count
-
     maturin = "unknown"
     try:
         wheel = metadata.distribution("word-count").read_text("WHEEL") or ""

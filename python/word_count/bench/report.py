@@ -7,9 +7,9 @@ drawn from the numbers; nothing in it is written by hand. ``--check`` first fail
 result file lacks a workload, thread count or field its settings promised.
 
 The workloads, their labels and the results a complete file holds come from the
-declarations in ``word_count.bench.workloads``. This file needs only the standard library
-(and matplotlib for charts), never the compiled extension, so it runs from a source tree
-too: ``python python/word_count/bench/report.py`` (as nox runs it).
+declarations in ``word_count.bench.workloads``. Nothing here calls the compiled extension
+(it reads JSON files), but ``word_count`` imports it: run the report where the package is
+installed, as nox's report session does.
 """
 
 from __future__ import annotations
@@ -19,19 +19,12 @@ import json
 import math
 import shlex
 import sys
-import types
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-if not __package__:
-    # Run as a script, from a source tree whose extension may be unbuilt: word_count's
-    # __init__ would import it. The bench modules read here use it only when measuring.
-    _source = types.ModuleType("word_count")
-    _source.__path__ = [str(Path(__file__).resolve().parents[1])]
-    sys.modules["word_count"] = _source
-
 from word_count.bench.measure import size_name
-from word_count.bench.workloads import WORKLOADS
+from word_count.bench.workloads import WORKLOADS, Workload
 
 # A result file as json.load gives it, and one of its results.
 Doc = dict[str, Any]
@@ -46,11 +39,12 @@ PYTHON_THREADS, ATTACHED, DETACHED, RUST_THREADS = (
     for name in ("python-threads", "rust-attached-threads", "rust-detached-threads", "rust-threads")
 )
 SINGLE_THREAD = WORKLOADS["single-thread"]
-# The same job, word frequencies, done by Python threads and by Rust threads (issue #12).
+# The same job, word frequencies, done by Python threads and by Rust threads.
 PY_FREQUENCIES, RUST_FREQUENCIES = (
     WORKLOADS[name] for name in ("python-threads-frequencies", "rust-threads-frequencies")
 )
-# The same per-block Python count on Dask's threaded and processes schedulers (issue #13).
+# The same per-block Python count on Dask's threaded and processes schedulers: the Dask
+# workloads.
 DASK_THREADS, DASK_PROCESSES = (WORKLOADS[name] for name in ("dask-threads", "dask-processes"))
 # The claims, each checked against the numbers at 2 threads.
 GIL_BOUND = [PYTHON_THREADS, ATTACHED]
@@ -177,21 +171,67 @@ def same_version_pairs(gil: list[Doc], ft: list[Doc]) -> list[tuple[Doc, Doc]]:
     return [(g, f) for g in gil for f in ft if minor_version(g) == minor_version(f)]
 
 
+# gil_claim's verdicts for a workload named in the plural ("pure-Python threads") and for
+# one named in the singular ("Dask's threaded scheduler").
+THEY = (
+    "speed up only without the GIL",
+    "do not speed up with the GIL, and fall short of the claim without it",
+    "do not show the GIL contrast",
+)
+IT = (
+    "speeds up only without the GIL",
+    "does not speed up with the GIL, and falls short of the claim without it",
+    "does not show the GIL contrast",
+)
+
+
+def gil_claim(w: Workload, g: Doc, f: Doc, n_bytes: int, verdicts: Sequence[str]) -> str | None:
+    """The summary's line on the claim that ``w`` speeds up at 2 threads only without the
+    GIL (at least FT_AT_LEAST× on ``f``, at most GIL_AT_MOST× on ``g``), with no full stop.
+    ``verdicts``: its words if the claim holds; if ``w`` does not speed up with the GIL but
+    falls short of the claim without it; otherwise. None unless both builds measured ``w``."""
+    sg, sf = speedup(g, w.name, 2, n_bytes), speedup(f, w.name, 2, n_bytes)
+    if sg is None or sf is None:
+        return None
+    holds, neither, other = verdicts
+    if sf >= FT_AT_LEAST and sg <= GIL_AT_MOST:
+        verdict = holds
+    elif sg <= GIL_AT_MOST:
+        verdict = neither
+    else:
+        verdict = other
+    return (
+        f"- {capitalized(w.label)} {verdict}: {fmt(sf)} on {f['label']} (claim: at least "
+        f"{FT_AT_LEAST}×) against {fmt(sg)} on {g['label']} (claim: at most {GIL_AT_MOST}×)"
+    )
+
+
+def time_ratio(
+    g: Doc, f: Doc, n_bytes: int, slow: Workload, fast: Workload, changes: Sequence[str], line: str
+) -> list[str]:
+    """``line`` filled in with how many times as long ``slow`` takes as ``fast`` at 2
+    threads, ``{rg}`` on ``g`` and ``{rf}`` on ``f``; with the builds' labels, ``{g}`` and
+    ``{f}``; and with ``{change}``, the word of ``changes`` (more, same, less: ``compared``)
+    for how the ratio moves once the GIL is gone. No line unless both builds measured both."""
+    ratios = []
+    for d in (g, f):
+        a, b = row(d, slow.name, 2, n_bytes), row(d, fast.name, 2, n_bytes)
+        if a and b:
+            ratios.append(a["median_s"] / b["median_s"])
+    if len(ratios) < 2:
+        return []
+    rg, rf = ratios
+    change = compared(rf, rg, *changes)
+    return [line.format(rg=rg, rf=rf, g=g["label"], f=f["label"], change=change)]
+
+
 def findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
     out = []
-    bound = []
     for w in GIL_BOUND:
-        sg, sf = speedup(g, w.name, 2, n_bytes), speedup(f, w.name, 2, n_bytes)
-        if sg is None or sf is None:
-            continue
-        holds = sf >= FT_AT_LEAST and sg <= GIL_AT_MOST
-        bound.append(holds)
-        out.append(
-            f"- {capitalized(w.label)} "
-            f"{'speed up only without the GIL' if holds else 'do not show the GIL contrast'}"
-            f": {fmt(sf)} on {f['label']} (claim: at least {FT_AT_LEAST}×) against "
-            f"{fmt(sg)} on {g['label']} (claim: at most {GIL_AT_MOST}×)."
-        )
+        # These lines say no more than whether the claim holds.
+        line = gil_claim(w, g, f, n_bytes, (THEY[0], THEY[2], THEY[2]))
+        if line is not None:
+            out.append(line + ".")
     sg, sf = speedup(g, RUST_THREADS.name, 2, n_bytes), speedup(f, RUST_THREADS.name, 2, n_bytes)
     if sg is not None and sf is not None:
         both = min(sg, sf) >= RUST_AT_LEAST
@@ -240,26 +280,16 @@ def frequency_findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
     and their Counters are merged on one thread; the Rust threads count detached from the
     interpreter, and only the building of the resulting Counter is attached."""
     out = []
-    pg, pf = (
-        speedup(g, PY_FREQUENCIES.name, 2, n_bytes),
-        speedup(f, PY_FREQUENCIES.name, 2, n_bytes),
-    )
-    if pg is not None and pf is not None:
-        if pf >= FT_AT_LEAST and pg <= GIL_AT_MOST:
-            verdict = "speed up only without the GIL"
-        elif pg <= GIL_AT_MOST:
-            verdict = "do not speed up with the GIL, and fall short of the claim without it"
-        else:
-            verdict = "do not show the GIL contrast"
-        line = (
-            f"- {capitalized(PY_FREQUENCIES.label)} {verdict}: {fmt(pf)} on {f['label']} "
-            f"(claim: at least {FT_AT_LEAST}×) against {fmt(pg)} on {g['label']} (claim: at "
-            f"most {GIL_AT_MOST}×). Each Python thread splits its chunk and builds its own "
-            "Counter, a str object per word and a dict entry per distinct word, and the "
-            "Counters are merged on one thread"
+    line = gil_claim(PY_FREQUENCIES, g, f, n_bytes, THEY)
+    if line is not None:
+        line += (
+            ". Each Python thread splits its chunk and builds its own Counter, a str object "
+            "per word and a dict entry per distinct word, and the Counters are merged on one "
+            "thread"
         )
+        pf = speedup(f, PY_FREQUENCIES.name, 2, n_bytes)
         pw = speedup(f, PYTHON_THREADS.name, 2, n_bytes)
-        if pw is not None:
+        if pf is not None and pw is not None:
             than = compared(pf, pw, "better than", "as well as", "less well than")
             line += (
                 f"; on {f['label']} this scales {than} counting the words in pure Python "
@@ -295,20 +325,13 @@ def frequency_findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
             f"- {capitalized(RUST_FREQUENCIES.label)} {verdict}: {fmt(rg)} on "
             f"{g['label']}, {fmt(rf)} on {f['label']}. {why}"
         )
-    gaps = []
-    for d in (g, f):
-        py, rust = (row(d, w.name, 2, n_bytes) for w in (PY_FREQUENCIES, RUST_FREQUENCIES))
-        if py and rust:
-            gaps.append(py["median_s"] / rust["median_s"])
-    if len(gaps) == 2:
-        gap_g, gap_f = gaps
-        change = compared(gap_f, gap_g, "widens", "stays about the same", "narrows")
-        out.append(
-            f"- Once the GIL is gone, the gap between the two at 2 threads {change}: "
-            f"word_frequencies_py takes {gap_g:.1f}× as long as word_frequencies on "
-            f"{g['label']}, {gap_f:.1f}× on {f['label']}."
-        )
-    return out
+    return out + time_ratio(
+        g, f, n_bytes, PY_FREQUENCIES, RUST_FREQUENCIES,
+        ("widens", "stays about the same", "narrows"),
+        "- Once the GIL is gone, the gap between the two at 2 threads {change}: "
+        "word_frequencies_py takes {rg:.1f}× as long as word_frequencies on {g}, {rf:.1f}× "
+        "on {f}.",
+    )  # fmt: skip
 
 
 def dask_findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
@@ -320,34 +343,17 @@ def dask_findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
     process, which one GIL serializes on a standard build; the processes scheduler's run
     it in processes of their own, each block sent to its process on every call."""
     out = []
-    tg, tf = speedup(g, DASK_THREADS.name, 2, n_bytes), speedup(f, DASK_THREADS.name, 2, n_bytes)
-    if tg is not None and tf is not None:
-        if tf >= FT_AT_LEAST and tg <= GIL_AT_MOST:
-            verdict = "speeds up only without the GIL"
-        elif tg <= GIL_AT_MOST:
-            verdict = "does not speed up with the GIL, and falls short of the claim without it"
-        else:
-            verdict = "does not show the GIL contrast"
-        out.append(
-            f"- {capitalized(DASK_THREADS.label)} {verdict}: {fmt(tf)} on {f['label']} "
-            f"(claim: at least {FT_AT_LEAST}×) against {fmt(tg)} on {g['label']} (claim: at "
-            f"most {GIL_AT_MOST}×). Its worker threads run the tasks' Python in one process."
-        )
-    ratios = []
-    for d in (g, f):
-        threads, processes = (row(d, w.name, 2, n_bytes) for w in (DASK_THREADS, DASK_PROCESSES))
-        if threads and processes:
-            ratios.append((d, processes["median_s"] / threads["median_s"]))
-    if len(ratios) == 2:
-        (_, rg), (_, rf) = ratios
-        change = compared(rf, rg, "gains on", "stays about even with", "loses ground to")
-        out.append(
-            f"- At 2 workers, Dask's processes scheduler takes {rg:.2f}× the threaded "
-            f"scheduler's time on {g['label']} and {rf:.2f}× on {f['label']} (above 1: threads "
-            f"win): once the GIL is gone, the threaded scheduler {change} processes, which "
-            "pay to send every block to a worker process."
-        )
-    return out
+    line = gil_claim(DASK_THREADS, g, f, n_bytes, IT)
+    if line is not None:
+        out.append(line + ". Its worker threads run the tasks' Python in one process.")
+    return out + time_ratio(
+        g, f, n_bytes, DASK_PROCESSES, DASK_THREADS,
+        ("gains on", "stays about even with", "loses ground to"),
+        "- At 2 workers, Dask's processes scheduler takes {rg:.2f}× the threaded scheduler's "
+        "time on {g} and {rf:.2f}× on {f} (above 1: threads win): once the GIL is gone, the "
+        "threaded scheduler {change} processes, which pay to send every block to a worker "
+        "process.",
+    )  # fmt: skip
 
 
 def size_findings(docs: list[Doc], sizes: list[int]) -> list[str]:

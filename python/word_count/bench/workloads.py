@@ -236,8 +236,6 @@ def _shared_counter(t: Inputs, n: int) -> Run:
     return run
 
 
-# The functions are looked up when a cell is made, not here: run from a source tree,
-# report.py reads these declarations without the compiled extension.
 _DECLARED = [
     Workload(
         "python-threads",
@@ -282,18 +280,14 @@ _DECLARED = [
         "pure-Python threads building word frequencies",
         "N Python threads each build a Counter of a chunk's words, merged in order on one "
         "thread (word_frequencies_py(text, N)); checked against Counter(text.split())",
-        {
-            "": Work(
-                _frequencies(lambda text, n: word_count.word_frequencies_py(text, n)), _distinct
-            )
-        },
+        {"": Work(_frequencies(word_count.word_frequencies_py), _distinct)},
     ),
     Workload(
         "rust-threads-frequencies",
         "Rust threads building word frequencies",
         "one call, N Rust threads inside: word_frequencies(text, N), a Counter; checked "
         "against Counter(text.split())",
-        {"": Work(_frequencies(lambda text, n: word_count.word_frequencies(text, n)), _distinct)},
+        {"": Work(_frequencies(word_count.word_frequencies), _distinct)},
     ),
     Workload(
         "dask-threads",
