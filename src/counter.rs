@@ -9,7 +9,8 @@ use word_count_core::text::Text;
 // MAX_COUNT: the most a `WordCounter` counts, of one word or in all, as the core's tables
 // hold. No text reaches it; `update` with larger counts raises OverflowError rather than
 // keep a wrong count.
-use word_count_core::word_table::{Seed, WordTable, MAX_COUNT};
+use word_count_core::hash::Seed;
+use word_count_core::word_table::{WordTable, MAX_COUNT};
 
 use crate::detach::detach;
 use crate::errors::Error;

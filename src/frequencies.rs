@@ -4,8 +4,9 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use pyo3::{ffi, intern};
+use word_count_core::hash::Seed;
 use word_count_core::text::Text;
-use word_count_core::word_table::{Seed, WordTable};
+use word_count_core::word_table::WordTable;
 use word_count_core::MIN_CHUNK_BYTES;
 
 use crate::detach::attach_midway;
@@ -75,9 +76,9 @@ pub fn word_frequencies<'py>(
 ///
 /// Why: that Counter is the serial part of a call. On a 4 MiB text of 7,797 distinct
 /// words it took 0.5 ms of the 2.8 ms two threads took, capping them at about 1.6x one
-/// thread (`bench-kernels`, issue #12). Each `str` made here is one the Counter needs
-/// anyway (the merge only appends to the first chunk's words), its hash computed, so
-/// the dict finds it cached.
+/// thread (the kernels benchmark, `nox -s bench-kernels`). Each `str` made here is one
+/// the Counter needs anyway (the merge only appends to the first chunk's words), its
+/// hash computed, so the dict finds it cached.
 struct Early {
     /// Whether to make them at all (see [`may_attach_midway`]).
     on: bool,

@@ -9,12 +9,12 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use word_count_core::encoding::{Storage, Utf8};
 use word_count_core::pychars::{is_py_line_break, is_py_whitespace};
 use word_count_core::search::{count_tokens_in, Needle};
 use word_count_core::str_storage::{scalar_word_starts, CodeUnit};
 use word_count_core::stream::Stream;
-use word_count_core::text::{Storage, Utf8};
-use word_count_core::{utf8, words};
+use word_count_core::{utf8, word_spans, words};
 
 /// The units of `text` if every character fits in a `T`; checks the storage kernels.
 fn check_units<T: CodeUnit>(
@@ -83,7 +83,7 @@ fuzz_target!(|data: &[u8]| {
         words::count_words_in::<Utf8>(text, 0, text.len(), n_chunks),
         count
     );
-    assert_eq!(words::split_words(text).count(), count);
+    assert_eq!(word_spans::split_words(text).count(), count);
     let found = Needle::new(needle).ok().map(|n| {
         let c = n.count(text);
         assert_eq!(

@@ -20,9 +20,9 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use word_count_core::encoding::Utf8;
 use word_count_core::probe::sum_bytes;
 use word_count_core::search::Needle;
-use word_count_core::text::Utf8;
 use word_count_core::utf8;
 use word_count_core::words::{count_words, count_words_in};
 

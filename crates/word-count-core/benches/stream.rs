@@ -15,8 +15,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use word_count_core::encoding::Utf8;
 use word_count_core::stream::{Stream, BLOCK_BYTES};
-use word_count_core::text::Utf8;
 use word_count_core::words::{count_words, count_words_in};
 
 mod common;

@@ -1,7 +1,7 @@
 //! Splitting a text into chunks for threads and slices for long calls, at character
 //! boundaries, for every kind of text; and how many chunks a call gets.
 
-use crate::text::Encoding;
+use crate::encoding::Encoding;
 use crate::{MAX_THREADS, MIN_CHUNK_BYTES};
 
 /// How many chunks to count `bytes` bytes of text in, on `threads` threads (None: every
@@ -133,7 +133,7 @@ pub fn map_parallel_with_first<F, T: Send>(
 mod tests {
     use super::*;
 
-    use crate::text::{Ucs2, Utf8};
+    use crate::encoding::{Ucs2, Utf8};
 
     #[test]
     fn boundaries_are_monotonic_and_on_char_starts() {

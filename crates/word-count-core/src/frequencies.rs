@@ -10,30 +10,22 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::chunks;
-use crate::text::Encoding;
-use crate::word_table::{Seed, WordTable};
+use crate::encoding::Encoding;
+use crate::hash::Seed;
+use crate::word_table::WordTable;
 
 /// Count into `table` the words of `units` that start in `start..end` (character
 /// boundaries), each word as the bytes of its units, in `n_chunks` parallel chunks: the
 /// first chunk straight into `table` on the calling thread, every other into a table
 /// of its own, merged into `table` in order. The result is the same for every
 /// `n_chunks`; added over consecutive ranges (in order), it is the whole text's table.
-pub fn add_frequencies_in<'t, E: Encoding>(
-    table: &mut WordTable<&'t [u8]>,
-    units: &'t [E::Unit],
-    start: usize,
-    end: usize,
-    n_chunks: usize,
-) {
-    add_frequencies_in_then::<E>(table, units, start, end, n_chunks, |_, _| {});
-}
-
-/// [`add_frequencies_in`], and then, on the calling thread once the first chunk is
-/// counted into `table` but before the other chunks' tables are merged into it,
-/// `meanwhile(table, busy)`, where `busy()` says whether another chunk is still being
-/// counted. It gives the caller the other threads' remaining time for work of its own on
-/// the table's first entries, which the merge only appends to: the binding makes their
-/// Python `str`s there (see `src/frequencies.rs`). With one chunk, `busy()` is false.
+///
+/// Once the first chunk is counted into `table`, but before the other chunks' tables are
+/// merged into it, `meanwhile(table, busy)` runs on the calling thread, where `busy()`
+/// says whether another chunk is still being counted. It gives the caller the other
+/// threads' remaining time for work of its own on the table's first entries, which the
+/// merge only appends to: the binding makes their Python `str`s there (see
+/// `src/frequencies.rs`). With one chunk, `busy()` is false. `|_, _| {}` does nothing.
 pub fn add_frequencies_in_then<'t, E: Encoding>(
     table: &mut WordTable<&'t [u8]>,
     units: &'t [E::Unit],
@@ -70,7 +62,7 @@ pub fn add_frequencies_in_then<'t, E: Encoding>(
 }
 
 /// A new table of the words of `units` that start in `start..end` (see
-/// [`add_frequencies_in`]).
+/// [`add_frequencies_in_then`]).
 pub fn frequencies_in<E: Encoding>(
     units: &[E::Unit],
     start: usize,
@@ -79,7 +71,7 @@ pub fn frequencies_in<E: Encoding>(
     seed: Seed,
 ) -> WordTable<&[u8]> {
     let mut table = WordTable::new(seed);
-    add_frequencies_in::<E>(&mut table, units, start, end, n_chunks);
+    add_frequencies_in_then::<E>(&mut table, units, start, end, n_chunks, |_, _| {});
     table
 }
 
@@ -102,8 +94,8 @@ fn count_into<'t, E: Encoding>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::{Ucs4, Utf8};
     use crate::pychars::is_py_whitespace;
-    use crate::text::{Ucs4, Utf8};
     use proptest::prelude::*;
 
     /// The model: `Counter(text.split())`, as (word, count) in first-seen order.

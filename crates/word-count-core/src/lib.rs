@@ -6,7 +6,7 @@
 //! encoded as Python's `"surrogatepass"` error handler does (three bytes, lead byte 0xED).
 //! Counting on bytes or code units rather than `&str` is what lets the Rust functions
 //! agree with Python on *every* `str`, not only on valid Unicode scalar sequences. Each
-//! operation is written once, generic over the kind of text ([`text::Encoding`]).
+//! operation is written once, generic over the kind of text ([`encoding::Encoding`]).
 //!
 //! The semantics are Python's, not Rust's:
 //! - [`words`]: `len(text.split())`, with the 29 code points Python's `str.split()`
@@ -14,23 +14,53 @@
 //! - [`frequencies`]: `collections.Counter(text.split())`, in first-occurrence order;
 //! - [`search`]: the tokens of `line.split(" ")` for each line of `text.splitlines()`.
 
-pub mod chunks;
-pub mod frequencies;
-pub mod pool;
-pub mod probe;
-pub mod pychars;
-pub mod search;
-pub mod str_storage;
-pub mod stream;
-pub mod text;
-pub mod utf8;
-pub mod word_spans;
-pub mod word_starts;
-pub mod word_table;
-pub mod words;
+// The modules, lowest layer first: each refers only to modules listed above it (checked
+// by tests/layers.rs), so the layers never loop. The comment line before each `mod`
+// also keeps rustfmt from sorting them by name.
 
+// Python's whitespace and line breaks, and the byte rules every kernel follows.
+pub mod pychars;
+// UTF-8 validation with Python's error positions; code points of generalised UTF-8.
+pub mod utf8;
+// A summing loop over bytes: what the kernels benchmark measures them against.
+pub mod probe;
+// Lane tests shared by the x86_64 kernels (AVX2, AVX-512BW).
+#[cfg(target_arch = "x86_64")]
+mod simd_x86_64;
+// Lane tests shared by the AArch64 kernels (NEON).
+#[cfg(target_arch = "aarch64")]
+mod simd_aarch64;
+// Word starts in UTF-8: the scalar loop, and the AVX2, AVX-512BW and NEON kernels.
+pub mod word_starts;
+// `CodeUnit`: word starts in a `str`'s Latin-1, UCS-2 or UCS-4 storage, SIMD too.
+pub mod str_storage;
+// Where the words are (their spans), on UTF-8 and on a `str`'s storage.
+pub mod word_spans;
+// `Encoding`, what differs between kinds of text: `Utf8` and `Storage<T>`.
+pub mod encoding;
+// Test hooks: a panic or a data race injected into the pool's workers.
 #[cfg(feature = "test-hooks")]
 pub mod testing;
+// The rayon thread pool, one per process (a forked child builds its own).
+pub mod pool;
+// Cutting a text into chunks and slices; running the chunks in parallel.
+pub mod chunks;
+// Word counts: `len(text.split())`.
+pub mod words;
+// Token search: `Needle`, the tokens of `line.split(" ")` over `text.splitlines()`.
+pub mod search;
+// `Seed`: the keyed hash of a table's words.
+pub mod hash;
+// `WordTable`: words and their counts in first-seen order, and its `Adder`.
+pub mod word_table;
+// Emptied tables' memory, kept for the next call (`WordTable::reused`, `give_back`).
+pub mod spare_tables;
+// Word frequencies: `Counter(text.split())`, each chunk's table merged in order.
+pub mod frequencies;
+// A file or any reader, block by block, as validated UTF-8.
+pub mod stream;
+// `Text`, the facade: a text of any kind, each operation dispatched once per call.
+pub mod text;
 
 /// The most chunks (and so rayon tasks) a call splits its text into; larger thread
 /// counts asked for are capped here, so no caller can make us create thousands of tasks.

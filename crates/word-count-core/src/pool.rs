@@ -3,10 +3,11 @@
 //!
 //! `fork()` copies only the calling thread. A child of a process that used rayon's global
 //! pool inherits a pool whose worker threads do not exist in it, so its next parallel
-//! call hands work to nobody and hangs for ever (rayon-rs/rayon#708). Small inputs never
-//! reach the pool and hide the hang. So we keep our own pool, tagged with the id of the
-//! process that built it: a process that finds a pool built by another (its parent) builds
-//! a fresh one. The parent's pool is leaked, never dropped: dropping it would signal
+//! call hands work to nobody and hangs for ever
+//! (<https://github.com/rayon-rs/rayon/issues/708>). Small inputs never reach the pool
+//! and hide the hang. So we keep our own pool, tagged with the id of the process that
+//! built it: a process that finds a pool built by another (its parent) builds a fresh
+//! one. The parent's pool is leaked, never dropped: dropping it would signal
 //! threads that are not there. This is the approach of turbovec and zarrs-python.
 //!
 //! No lock guards the pool: a lock held by a parent thread at the moment of `fork()` stays

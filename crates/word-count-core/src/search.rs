@@ -14,8 +14,8 @@
 use memchr::memmem;
 
 use crate::chunks;
+use crate::encoding::{Encoding, Utf8};
 use crate::pychars::starts_with_token_boundary;
-use crate::text::{Encoding, Utf8};
 use crate::CoreError;
 
 /// A needle ready to be searched for in any kind of text: generalised UTF-8, not empty.
@@ -136,9 +136,10 @@ pub fn count_token(text: &[u8], needle: &[u8]) -> Result<usize, CoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::Storage;
     use crate::pychars::{is_py_line_break, PY_LINE_BREAKS, PY_WHITESPACE};
     use crate::str_storage::CodeUnit;
-    use crate::text::Storage;
+    use crate::words::{count_words, count_words_in};
     use proptest::prelude::*;
 
     /// Python's reference, transcribed: splitlines() then split(" ").
@@ -198,6 +199,43 @@ mod tests {
             prop::collection::vec(unit, 1..4),
         )
             .prop_map(|(t, n)| (t.concat(), n.concat()))
+    }
+
+    fn units<T: CodeUnit>(s: &str) -> Option<Vec<T>> {
+        s.chars().map(|c| T::try_from(u32::from(c)).ok()).collect()
+    }
+
+    fn storage_text() -> impl Strategy<Value = String> {
+        let unit = prop::sample::select(vec![
+            "a", "ab", " ", "\n", "\r\n", "\t", "é", "\u{85}", "\u{A0}", "\u{1C}", "€", "\u{3000}",
+            "\u{2028}", "😀", "\u{200B}",
+        ]);
+        prop::collection::vec(unit, 0..80).prop_map(|v| v.concat())
+    }
+
+    /// Check every storage width that can hold `text` against the UTF-8 kernels, for
+    /// word counts and token search alike (kept here, above both operations).
+    fn check_storage(text: &str, needle: &str, n: usize) -> Result<(), TestCaseError> {
+        let words = count_words(text.as_bytes());
+        let tokens = count_token(text.as_bytes(), needle.as_bytes()).unwrap();
+        fn one<T: CodeUnit>(
+            text: &str,
+            needle: &str,
+            n: usize,
+            words: usize,
+            tokens: usize,
+        ) -> Result<(), TestCaseError> {
+            if let Some(u) = units::<T>(text) {
+                prop_assert_eq!(count_words_in::<Storage<T>>(&u, 0, u.len(), n), words);
+                let needle = Needle::new(needle.as_bytes()).unwrap();
+                let found = count_tokens_in::<Storage<T>>(&u, &needle, 0, u.len(), n);
+                prop_assert_eq!(found, tokens);
+            }
+            Ok(())
+        }
+        one::<u8>(text, needle, n, words, tokens)?;
+        one::<u16>(text, needle, n, words, tokens)?;
+        one::<u32>(text, needle, n, words, tokens)
     }
 
     #[test]
@@ -267,5 +305,16 @@ mod tests {
             let needle = Needle::new(&needle).unwrap();
             prop_assert_eq!(count_tokens_in::<Utf8>(&text, &needle, 0, text.len(), n), needle.count(&text));
         }
+
+        #[test]
+        fn units_agree_with_utf8(text in storage_text(), needle in "(a|ab|é|€|😀|a b){1,2}", n in 1usize..6) {
+            check_storage(&text, &needle, n)?;
+        }
+    }
+
+    #[test]
+    fn storage_examples() {
+        check_storage("a\u{85}b\u{A0}c\u{3000}d the\u{2028}the", "the", 3).unwrap();
+        check_storage("aaa aa", "aa", 1).unwrap();
     }
 }

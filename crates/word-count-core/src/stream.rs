@@ -220,10 +220,11 @@ fn after_last_space(bytes: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::Utf8;
     use crate::frequencies::frequencies_in;
+    use crate::hash::Seed;
     use crate::search::{count_tokens_in, Needle};
-    use crate::text::Utf8;
-    use crate::word_table::{Seed, WordTable};
+    use crate::word_table::WordTable;
     use crate::words::{count_words, count_words_in};
     use proptest::prelude::*;
 

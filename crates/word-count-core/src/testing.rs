@@ -16,10 +16,11 @@ pub(crate) fn maybe_panic_in_worker() {
     }
 }
 
-/// A deliberate data race, so that the ThreadSanitizer session can show it fails when
-/// there is one (#14): with `WORD_COUNT_TEST_RACE=1` in the environment, the calling
-/// thread and every pool worker of a parallel call bump one counter with a plain read and
-/// write, unsynchronised. Nothing reads the counter; the race is the whole point.
+/// A deliberate data race, so that the ThreadSanitizer session (`nox -s tsan`; its
+/// `-- --race` arms this) can show it fails when there is one: with
+/// `WORD_COUNT_TEST_RACE=1` in the environment, the calling thread and every pool worker
+/// of a parallel call bump one counter with a plain read and write, unsynchronised.
+/// Nothing reads the counter; the race is the whole point.
 struct Racy(std::cell::UnsafeCell<u64>);
 
 // SAFETY: it is not: sharing it is the data race this hook exists to commit, and only

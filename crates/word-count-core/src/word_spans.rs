@@ -13,6 +13,9 @@
 //! loop. A block holding a lead byte checks each one with the byte rule of
 //! [`whitespace_len`], which the multibyte whitespace characters spill into the next
 //! block through `carry`.
+//!
+//! [`split_words`] gives the words themselves, one byte at a time: the plain splitter
+//! the span kernels and the word counts are tested against.
 
 use crate::pychars::{ends_with_whitespace, whitespace_len, ASCII_WHITESPACE};
 use crate::str_storage::{is_space, CodeUnit};
@@ -182,7 +185,7 @@ mod avx2 {
     use std::arch::x86_64::*;
 
     use super::{utf8_words_with, Masks};
-    use crate::word_starts::avx2::in_range;
+    use crate::simd_x86_64::in_range8;
 
     struct Avx2;
 
@@ -206,10 +209,10 @@ mod avx2 {
         assert!(at <= 32);
         // SAFETY: `at <= 32`, so the 32-byte load stays inside the 64-byte block.
         let v = unsafe { _mm256_loadu_si256(block.as_ptr().add(at).cast()) };
-        let space = _mm256_or_si256(in_range(v, 0x09, 5), in_range(v, 0x1C, 5));
+        let space = _mm256_or_si256(in_range8(v, 0x09, 5), in_range8(v, 0x1C, 5));
         let lead = _mm256_or_si256(
             _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0xC2u8 as i8)),
-            in_range(v, 0xE1, 3),
+            in_range8(v, 0xE1, 3),
         );
         (
             u64::from(_mm256_movemask_epi8(space) as u32),
@@ -260,11 +263,35 @@ pub fn storage_words<T: CodeUnit>(
     }
 }
 
+/// The words of `bytes`, split as `str.split()` splits them, in order (by the byte rule
+/// of [`whitespace_len`]), one byte at a time.
+pub fn split_words(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let mut start = None;
+        while i < bytes.len() {
+            match (whitespace_len(&bytes[i..]), start) {
+                (Some(len), Some(s)) => {
+                    let word = &bytes[s..i];
+                    i += len;
+                    return Some(word);
+                }
+                (Some(len), None) => i += len,
+                (None, None) => {
+                    start = Some(i);
+                    i += 1;
+                }
+                (None, Some(_)) => i += 1,
+            }
+        }
+        start.map(|s| &bytes[s..])
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::pychars::PY_WHITESPACE;
-    use crate::words::split_words;
     use proptest::prelude::*;
 
     fn spans(bytes: &[u8], start: usize, end: usize) -> Vec<&[u8]> {

@@ -72,18 +72,11 @@ pub(crate) fn scalar(
 }
 
 #[cfg(target_arch = "x86_64")]
-pub(crate) mod avx2 {
+mod avx2 {
     use std::arch::x86_64::*;
 
     use super::scalar;
-
-    /// Bytes `b` with `lo <= b < lo + n` (unsigned), as 0xFF lanes.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub(crate) fn in_range(v: __m256i, lo: u8, n: u8) -> __m256i {
-        let t = _mm256_sub_epi8(v, _mm256_set1_epi8(lo as i8));
-        _mm256_cmpeq_epi8(_mm256_min_epu8(t, _mm256_set1_epi8((n - 1) as i8)), t)
-    }
+    use crate::simd_x86_64::in_range8;
 
     #[target_feature(enable = "avx2")]
     pub(super) fn count_word_starts(bytes: &[u8], after_space: bool) -> usize {
@@ -95,11 +88,11 @@ pub(crate) mod avx2 {
             // SAFETY: i + 32 <= len, so the unaligned 32-byte load stays inside `bytes`.
             let v = unsafe { _mm256_loadu_si256(bytes.as_ptr().add(i).cast()) };
             // Python's ASCII whitespace: 09..0D and 1C..20.
-            let space = _mm256_or_si256(in_range(v, 0x09, 5), in_range(v, 0x1C, 5));
+            let space = _mm256_or_si256(in_range8(v, 0x09, 5), in_range8(v, 0x1C, 5));
             // Lead bytes of multibyte whitespace: C2, E1, E2, E3.
             let lead = _mm256_or_si256(
                 _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0xC2u8 as i8)),
-                in_range(v, 0xE1, 3),
+                in_range8(v, 0xE1, 3),
             );
             if _mm256_movemask_epi8(lead) != 0 {
                 // Rare outside some scripts: count this block character by character,
@@ -124,20 +117,11 @@ pub(crate) mod avx2 {
 /// The AVX-512BW kernel: the AVX2 one on 64-byte blocks, with comparisons that give a
 /// 64-bit mask directly (one bit per byte) instead of a vector to `movemask`.
 #[cfg(target_arch = "x86_64")]
-pub(crate) mod avx512 {
+mod avx512 {
     use std::arch::x86_64::*;
 
     use super::scalar;
-
-    /// Bytes `b` with `lo <= b < lo + n` (unsigned), as mask bits.
-    #[inline]
-    #[target_feature(enable = "avx512bw")]
-    fn in_range(v: __m512i, lo: u8, n: u8) -> __mmask64 {
-        _mm512_cmplt_epu8_mask(
-            _mm512_sub_epi8(v, _mm512_set1_epi8(lo as i8)),
-            _mm512_set1_epi8(n as i8),
-        )
-    }
+    use crate::simd_x86_64::in_range8_mask;
 
     #[target_feature(enable = "avx512bw")]
     pub(super) fn count_word_starts(bytes: &[u8], after_space: bool) -> usize {
@@ -149,8 +133,8 @@ pub(crate) mod avx512 {
             // SAFETY: i + 64 <= len, so the unaligned 64-byte load stays inside `bytes`.
             let v = unsafe { _mm512_loadu_si512(bytes.as_ptr().add(i).cast()) };
             // Lead bytes of multibyte whitespace: C2, E1, E2, E3.
-            let lead =
-                _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0xC2u8 as i8)) | in_range(v, 0xE1, 3);
+            let lead = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0xC2u8 as i8))
+                | in_range8_mask(v, 0xE1, 3);
             if lead != 0 {
                 // As in the AVX2 kernel: this block character by character.
                 let (n, next, was_space) = scalar(bytes, i, i + BLOCK, in_space);
@@ -160,7 +144,7 @@ pub(crate) mod avx512 {
                 continue;
             }
             // Python's ASCII whitespace: 09..0D and 1C..20.
-            let space: u64 = in_range(v, 0x09, 5) | in_range(v, 0x1C, 5);
+            let space: u64 = in_range8_mask(v, 0x09, 5) | in_range8_mask(v, 0x1C, 5);
             let before = (space << 1) | u64::from(in_space);
             count += (!space & before).count_ones() as usize;
             in_space = space >> 63 != 0;
@@ -176,30 +160,24 @@ pub(crate) mod avx512 {
 /// is not space with a space lane before it. The lanes (0xFF for a start) are subtracted
 /// from a byte accumulator, which is summed across lanes before any lane can overflow.
 #[cfg(target_arch = "aarch64")]
-pub(crate) mod neon {
+mod neon {
     use std::arch::aarch64::*;
 
     use super::scalar;
-
-    /// Bytes `b` with `lo <= b < lo + n` (unsigned), as 0xFF lanes.
-    #[inline]
-    #[target_feature(enable = "neon")]
-    pub(crate) fn in_range(v: uint8x16_t, lo: u8, n: u8) -> uint8x16_t {
-        vcltq_u8(vsubq_u8(v, vdupq_n_u8(lo)), vdupq_n_u8(n))
-    }
+    use crate::simd_aarch64::in_range8;
 
     /// Python's ASCII whitespace, 09..0D and 1C..20, as 0xFF lanes.
     #[inline]
     #[target_feature(enable = "neon")]
     fn ascii_space(v: uint8x16_t) -> uint8x16_t {
-        vorrq_u8(in_range(v, 0x09, 5), in_range(v, 0x1C, 5))
+        vorrq_u8(in_range8(v, 0x09, 5), in_range8(v, 0x1C, 5))
     }
 
     /// Lead bytes of multibyte whitespace, C2 and E1..E3, as 0xFF lanes.
     #[inline]
     #[target_feature(enable = "neon")]
     fn lead(v: uint8x16_t) -> uint8x16_t {
-        vorrq_u8(vceqq_u8(v, vdupq_n_u8(0xC2)), in_range(v, 0xE1, 3))
+        vorrq_u8(vceqq_u8(v, vdupq_n_u8(0xC2)), in_range8(v, 0xE1, 3))
     }
 
     #[target_feature(enable = "neon")]

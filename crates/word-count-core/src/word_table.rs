@@ -8,150 +8,11 @@
 //! merged entry by entry in order without hashing again, which is how the chunks of a
 //! text, counted on different threads, become one table in the text's order.
 //!
-//! The hash is a folded 64x64->128-bit multiply (as in wyhash and foldhash) keyed by
-//! random seeds from the OS, drawn afresh for every table family ([`Seed::random`]): a
-//! text cannot be crafted to make its words collide without knowing the seeds, so the
-//! table cannot be driven to quadratic time (tests/test_frequencies.py's adversarial
-//! texts). Tables merged together must share a seed.
+//! The words are hashed with a keyed hash ([`crate::hash`]); tables merged together must
+//! share its [`Seed`]. A table's memory outlives it as a `SpareTable`, which
+//! [`crate::spare_tables`] keeps for the next call.
 
-use std::hash::{BuildHasher, RandomState};
-use std::sync::{Mutex, MutexGuard, TryLockError};
-
-/// The keys of the hash; tables that are merged must share one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Seed {
-    a: u64,
-    b: u64,
-    /// Odd: multiplies the length into the hash.
-    c: u64,
-}
-
-impl Seed {
-    /// Fresh seeds: std's `RandomState` is keyed from the OS once per thread and
-    /// stepped for each instance, so no two calls get the same seeds.
-    pub fn random() -> Seed {
-        let state = RandomState::new();
-        Seed {
-            a: state.hash_one(1_u64),
-            b: state.hash_one(2_u64),
-            c: state.hash_one(3_u64) | 1,
-        }
-    }
-
-    /// The hash of `bytes`.
-    pub fn hash(&self, bytes: &[u8]) -> u64 {
-        self.key(bytes).hash
-    }
-
-    /// The key of `bytes`.
-    #[inline]
-    fn key(&self, bytes: &[u8]) -> Key {
-        let len = bytes.len();
-        if len <= 16 {
-            let mut padded = [0u8; 16];
-            padded[..len].copy_from_slice(bytes);
-            return self.short(read_u64(&padded, 0), read_u64(&padded, 8), len);
-        }
-        let mut acc = self.b;
-        let mut at = 0;
-        while at + 16 < len {
-            acc = fold(read_u64(bytes, at) ^ self.a, read_u64(bytes, at + 8) ^ acc);
-            at += 16;
-        }
-        let (x, y) = (read_u64(bytes, len - 16), read_u64(bytes, len - 8));
-        Key {
-            hash: fold(x ^ self.a, y ^ acc ^ (len as u64).wrapping_mul(self.c)),
-            x,
-            y,
-        }
-    }
-
-    /// The key of `text[a..b]`, the same as `key(&text[a..b])`.
-    #[inline(always)]
-    fn key_at(&self, text: &[u8], a: usize, b: usize) -> Key {
-        self.short_key_at(text, a, b)
-            .unwrap_or_else(|| self.key(&text[a..b]))
-    }
-
-    /// The key of `text[a..b]` if the word has at most 16 bytes and 16 bytes of text
-    /// follow its start: then it is read with two loads, masked to its length, instead
-    /// of copied byte by byte. No branch on the length, which varies from word to word
-    /// and so would be mispredicted (perf: half the time per word), nor a 128-bit shift
-    /// (ten instructions).
-    #[inline(always)]
-    fn short_key_at(&self, text: &[u8], a: usize, b: usize) -> Option<Key> {
-        let len = b.wrapping_sub(a);
-        if len.wrapping_sub(1) >= 16 || a + 16 > text.len() {
-            return None;
-        }
-        // SAFETY: `a + 16 <= text.len()`, so both 8-byte reads are inside `text`;
-        // unaligned reads.
-        let (x, y) = unsafe {
-            let at = text.as_ptr().add(a);
-            (
-                u64::from_le(at.cast::<u64>().read_unaligned()),
-                u64::from_le(at.add(8).cast::<u64>().read_unaligned()),
-            )
-        };
-        Some(self.short(x & KEEP_X[len], y & KEEP_Y[len], len))
-    }
-
-    /// The key of a word of `len <= 16` bytes: its first 8 bytes `x` and the rest `y`,
-    /// little-endian, zero-padded.
-    ///
-    /// The length is left out of the hash: the slot's [`check`] holds it, so words that
-    /// differ only by trailing NULs ("a", "a\0") share a hash but never match, and at
-    /// most 16 words share one that way, too few to slow a probe. Mixing it in cost a
-    /// multiply and a register for the seed on the path of every word.
-    #[inline(always)]
-    fn short(&self, x: u64, y: u64, _len: usize) -> Key {
-        Key {
-            hash: fold(x ^ self.a, y ^ self.b),
-            x,
-            y,
-        }
-    }
-}
-
-/// `KEEP_X[len]` and `KEEP_Y[len]` keep the first `len` bytes (1 to 16) of 16 read
-/// little-endian as two u64. Two tables, not one of pairs: LLVM turned a pair into one
-/// vector AND, then moved both halves back to general registers, on the path from a
-/// word to its slot (perf annotate).
-const KEEP_X: [u64; 17] = keep_masks(0);
-const KEEP_Y: [u64; 17] = keep_masks(64);
-
-const fn keep_masks(shift: u32) -> [u64; 17] {
-    let mut t = [0u64; 17];
-    let mut len = 1;
-    while len <= 16 {
-        t[len] = ((u128::MAX >> (128 - 8 * len)) >> shift) as u64;
-        len += 1;
-    }
-    t
-}
-
-#[inline(always)]
-fn fold(x: u64, y: u64) -> u64 {
-    let product = u128::from(x) * u128::from(y);
-    (product as u64) ^ ((product >> 64) as u64)
-}
-
-#[inline(always)]
-fn read_u64(bytes: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
-}
-
-/// A word's hash, and the two 64-bit words of its bytes the hash was folded from last.
-/// For a word of at most 16 bytes those two are all its bytes (zero-padded), so two
-/// such words of one length are equal exactly when `x` and `y` are: the table compares
-/// them, not the words' bytes, which saves a `memcmp` call and a read of the text for
-/// every word (a third of the time, measured with perf).
-#[derive(Debug, Clone, Copy, Default)]
-struct Key {
-    hash: u64,
-    x: u64,
-    y: u64,
-}
+use crate::hash::{Key, Seed};
 
 /// A word of a table: borrowed from a text (`&[u8]`) or owned (`Box<[u8]>`).
 pub trait Word {
@@ -227,23 +88,17 @@ pub struct WordTable<W> {
     seed: Seed,
 }
 
-/// Emptied tables, for [`WordTable::reused`].
-static SPARE: Mutex<Vec<WordTable<&'static [u8]>>> = Mutex::new(Vec::new());
+/// A table's memory with no word in it: what [`crate::spare_tables`] keeps between
+/// calls. Its slots still hold the old entries' positions, so it is no table until
+/// [`WordTable::from_spare`] zeroes them (on the thread that will use it).
+pub(crate) struct SpareTable(WordTable<&'static [u8]>);
 
-/// The spare tables, unless another thread is taking or giving one: then the caller
-/// does without, rather than wait. Never waiting also keeps a child forked while another
-/// thread held the lock from blocking forever on it. A poisoned lock only means a panic
-/// while it was held, between two statements that leave the list valid.
-fn spare_tables() -> Option<MutexGuard<'static, Vec<WordTable<&'static [u8]>>>> {
-    match SPARE.try_lock() {
-        Ok(spare) => Some(spare),
-        Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
-        Err(TryLockError::WouldBlock) => None,
+impl SpareTable {
+    /// The bytes its vectors have allocated.
+    pub(crate) fn capacity_bytes(&self) -> usize {
+        self.0.capacity_bytes()
     }
 }
-
-/// The most memory the spare tables hold: room for a few tables of ~100,000 words.
-const SPARE_BYTES: usize = 32 << 20;
 
 /// Slots of a new table: small, since a chunk of a few words is common.
 const MIN_SLOTS: usize = 64;
@@ -265,51 +120,25 @@ impl<'t> WordTable<&'t [u8]> {
         self.add_at(text, a, b)
     }
 
-    /// A new empty table, on the memory of one given back ([`Self::give_back`]) if any
-    /// is kept, so a call's tables need not grow from nothing again.
-    ///
-    /// Why: growing from nothing, each table maps fresh memory and frees the old, and on
-    /// two threads that churn was the kernel's largest overhead (every unmap or trim
-    /// stops the other core to flush its TLB, and every fresh page faults). Measured on
-    /// a 4 MiB text, word-count-core alone, 101 interleaved calls: 2 threads 1.55x one
-    /// thread, and 1.73x with `MALLOC_MMAP_THRESHOLD_` and `MALLOC_TRIM_THRESHOLD_` set
-    /// so that glibc keeps its memory.
-    pub fn reused(seed: Seed) -> Self {
-        let spare = spare_tables().and_then(|mut spare| spare.pop());
-        match spare {
-            Some(mut table) => {
-                // Zeroed here, by the thread that will use it, not by the one that
-                // gave it back (the caller, merging, while the others wait).
-                table.slots.fill(0);
-                table.seed = seed;
-                table
-            }
-            None => WordTable::new(seed),
-        }
-    }
-
-    /// Whether [`Self::give_back`] would keep this table: at most [`SPARE_BYTES`].
-    pub fn is_reusable(&self) -> bool {
-        self.capacity_bytes() <= SPARE_BYTES
-    }
-
-    /// Keep this table's memory for [`Self::reused`], if the tables kept stay under
-    /// [`SPARE_BYTES`] in all.
-    pub fn give_back(mut self) {
+    /// This table's memory, its words dropped (see [`SpareTable`]).
+    pub(crate) fn into_spare(mut self) -> SpareTable {
         self.hot.clear();
         self.counts.clear();
         self.cold.clear();
-        let bytes = self.capacity_bytes();
         // SAFETY: only the lifetime of the words changes, which changes no layout, and
         // the table holds no word (`cold`, the only field with words, is empty).
         let table: WordTable<&'static [u8]> = unsafe { std::mem::transmute(self) };
-        let Some(mut spare) = spare_tables() else {
-            return;
-        };
-        let kept: usize = spare.iter().map(WordTable::capacity_bytes).sum();
-        if kept + bytes <= SPARE_BYTES {
-            spare.push(table);
-        }
+        SpareTable(table)
+    }
+
+    /// A new empty table under `seed`, on the memory of `spare`.
+    pub(crate) fn from_spare(spare: SpareTable, seed: Seed) -> Self {
+        let mut table = spare.0;
+        // Zeroed here, by the thread that will use it (`reused` runs there), not by the
+        // one that gave it back (the caller, merging, while the others wait).
+        table.slots.fill(0);
+        table.seed = seed;
+        table
     }
 
     /// An [`Adder`] of the words of `text` to this table.
@@ -407,7 +236,7 @@ impl<W: Word> WordTable<W> {
     }
 
     /// The bytes this table's vectors have allocated.
-    fn capacity_bytes(&self) -> usize {
+    pub(crate) fn capacity_bytes(&self) -> usize {
         use std::mem::size_of;
         self.slots.capacity() * size_of::<u64>()
             + self.hot.capacity() * size_of::<Hot>()
@@ -622,52 +451,6 @@ mod tests {
         assert_eq!(order, expected);
         assert_eq!(a.get(b"w5000"), Some(2));
         assert_eq!(a.get(b"w9999"), Some(1));
-    }
-
-    #[test]
-    fn a_reused_table_starts_empty_under_its_new_seed() {
-        let text = b"a b a c".repeat(5000);
-        let first = {
-            let mut t = WordTable::reused(Seed::random());
-            t.adder(&text).add(0, 1);
-            t
-        };
-        assert_eq!(first.len(), 1);
-        first.give_back();
-        // Whichever table this gets (the one given back, or another test's), it holds
-        // no word and counts under the seed it was given.
-        let seed = Seed::random();
-        let mut t = WordTable::reused(seed);
-        assert_eq!((t.len(), t.total(), t.seed()), (0, 0, seed));
-        let words: Vec<&[u8]> = text.split(|&c| c == b' ').collect();
-        for w in &words {
-            t.add(w);
-        }
-        let got: Vec<(&[u8], u64)> = t.iter().map(|(w, n)| (*w, n)).collect();
-        // "a b a ca b a c...": the repeats join "c" and "a" into "ca".
-        assert_eq!(got[..3], [(&b"a"[..], 5001), (b"b", 5000), (b"ca", 4999)]);
-        assert_eq!(t.total(), words.len() as u64);
-        t.give_back();
-    }
-
-    #[test]
-    fn hash_depends_on_every_byte_and_on_the_length_of_long_words() {
-        let s = Seed::random();
-        let words: Vec<Vec<u8>> = (0..40)
-            .flat_map(|len| (0..len).map(move |i| (len, i)))
-            .map(|(len, i)| {
-                let mut w = vec![b'a'; len];
-                w[i] = b'b';
-                w
-            })
-            .chain((1..40).map(|len| vec![b'a'; len]))
-            .chain((17..40).map(|len| vec![0u8; len]))
-            .collect();
-        let mut hashes: Vec<u64> = words.iter().map(|w| s.hash(w)).collect();
-        hashes.sort_unstable();
-        hashes.dedup();
-        assert_eq!(hashes.len(), words.len());
-        assert_ne!(Seed::random(), Seed::random());
     }
 
     /// Words of up to 16 bytes that differ only by trailing NULs share a hash (the

@@ -7,8 +7,7 @@
 //! once for every kind of text ([`Encoding`]).
 
 use crate::chunks;
-use crate::pychars::whitespace_len;
-use crate::text::{Encoding, Utf8};
+use crate::encoding::{Encoding, Utf8};
 
 /// `len(text.split())` for the generalised-UTF-8 `bytes` of a Python `str`.
 pub fn count_words(bytes: &[u8]) -> usize {
@@ -55,35 +54,11 @@ fn after_space<E: Encoding>(text: &[E::Unit], at: usize) -> bool {
     at == 0 || E::ends_with_space(&text[..at])
 }
 
-/// The words of `bytes`, split as `str.split()` splits them, in order (by the byte rule
-/// of [`crate::pychars::whitespace_len`]).
-pub fn split_words(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        let mut start = None;
-        while i < bytes.len() {
-            match (whitespace_len(&bytes[i..]), start) {
-                (Some(len), Some(s)) => {
-                    let word = &bytes[s..i];
-                    i += len;
-                    return Some(word);
-                }
-                (Some(len), None) => i += len,
-                (None, None) => {
-                    start = Some(i);
-                    i += 1;
-                }
-                (None, Some(_)) => i += 1,
-            }
-        }
-        start.map(|s| &bytes[s..])
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::pychars::{is_py_whitespace, PY_WHITESPACE};
+    use crate::word_spans::split_words;
     use proptest::prelude::*;
 
     /// The obvious model: split on Python whitespace, drop the empty pieces.

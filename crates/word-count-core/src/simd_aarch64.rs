@@ -1,0 +1,29 @@
+//! The lane tests the AArch64 kernels build their character classes from: one place for
+//! each, shared by the UTF-8 kernel ([`crate::word_starts`]) and those on a `str`'s
+//! storage ([`crate::str_storage`]).
+//!
+//! Each is a safe `#[target_feature]` function: a kernel compiled with the same feature
+//! calls it (and inlines it) without `unsafe`; the kernels' dispatchers ask the CPU.
+
+use std::arch::aarch64::*;
+
+/// Bytes `b` with `lo <= b < lo + n` (unsigned), as 0xFF lanes.
+#[inline]
+#[target_feature(enable = "neon")]
+pub(crate) fn in_range8(v: uint8x16_t, lo: u8, n: u8) -> uint8x16_t {
+    vcltq_u8(vsubq_u8(v, vdupq_n_u8(lo)), vdupq_n_u8(n))
+}
+
+/// Lanes with `lo <= v < lo + n` (unsigned 16-bit), as 0xFFFF.
+#[inline]
+#[target_feature(enable = "neon")]
+pub(crate) fn in_range16(v: uint16x8_t, lo: u16, n: u16) -> uint16x8_t {
+    vcltq_u16(vsubq_u16(v, vdupq_n_u16(lo)), vdupq_n_u16(n))
+}
+
+/// 16-bit lanes equal to `x`, as 0xFFFF.
+#[inline]
+#[target_feature(enable = "neon")]
+pub(crate) fn eq16(v: uint16x8_t, x: u16) -> uint16x8_t {
+    vceqq_u16(v, vdupq_n_u16(x))
+}
