@@ -102,6 +102,9 @@ def test_a_tiny_run_writes_a_complete_result_and_report(tmp_path):
     written = report.write_report(tmp_path)
     text = written.read_text()
     assert "## Summary" in text
+    # Every figure names the CPU it was measured on.
+    assert doc["machine"]["cpu"]
+    assert f"CPU: {doc['machine']['cpu']}; " in text
     assert "pure-Python threads" in text
     assert "- pure-Python threads building word frequencies: " in text
     assert "- Rust threads building word frequencies: " in text

@@ -97,7 +97,8 @@ def markdown(doc: dict[str, Any]) -> list[str]:
         f"- configure: `{i['config_args']}`",
         f"- CFLAGS: `{i['cflags']}`",
         f"- built with {b['rustc']}, PyO3 {b['pyo3']}, {b['maturin']}",
-        f"- machine: {m['platform']}, {m['cpu_count']} CPUs ({m['affinity']} usable)",
+        f"- machine: {m.get('cpu', 'CPU not recorded')}, {m['cpu_count']} CPUs "
+        f"({m['affinity']} usable), {m['platform']}",
         f"- tools: {'; '.join(doc['tools'].values())}; all with LC_ALL=C",
         f"- word_count {doc['package']['word_count']} from {doc['package']['source']}",
     ]
