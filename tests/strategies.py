@@ -30,3 +30,14 @@ unit = st.one_of(st.sampled_from(UNITS), any_char)
 tricky_text = st.lists(unit, max_size=80).map("".join)
 # A needle drawn mostly from the same units, so that it often occurs in the text.
 needle = st.lists(st.one_of(st.sampled_from(UNITS), any_char), min_size=1, max_size=3).map("".join)
+# The bytes-like objects the functions read in place, by name, each made from bytes.
+BUFFERS = {
+    "bytes": bytes,
+    "bytearray": bytearray,
+    "memoryview": memoryview,
+    "memoryview-slice": lambda b: memoryview(b"<" + b + b">")[1:-1],
+}
+# Valid Unicode only: a str with lone surrogates has no UTF-8 bytes to pass.
+valid_text = tricky_text.map(lambda t: "".join(c for c in t if c not in SURROGATES)).filter(
+    lambda t: not any(0xD800 <= ord(c) <= 0xDFFF for c in t)
+)

@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from threads import run_at_once
 
 from word_count import WordCounter, word_frequencies
 
@@ -76,23 +77,12 @@ def test_no_update_is_lost_when_threads_add_at_once(threads):
     adds, text = 300, "alpha beta gamma alpha é中😀\u3000delta"
     words = Counter(text.split())
     counter = WordCounter()
-    barrier = threading.Barrier(threads)
-    errors = []
 
     def worker():
-        try:
-            barrier.wait()
-            for _ in range(adds):
-                counter.add(text)
-        except BaseException as e:  # reported below; a thread must not swallow it
-            errors.append(e)
+        for _ in range(adds):
+            counter.add(text)
 
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    assert errors == []
+    assert run_at_once(*[worker] * threads) == []
     assert counter.total == threads * adds * sum(words.values())
     assert {w: counter[w] for w in words} == {w: threads * adds * n for w, n in words.items()}
     assert len(counter) == len(words)
@@ -349,25 +339,14 @@ def test_no_update_is_lost_when_threads_add_and_update_at_once(threads):
     per_round.update(mapping)
     per_round.update(source.to_counter())
     counter = WordCounter()
-    barrier = threading.Barrier(threads)
-    errors = []
 
     def worker():
-        try:
-            barrier.wait()
-            for _ in range(rounds):
-                counter.add(text)
-                counter.update(mapping)
-                counter.update(source)
-        except BaseException as e:  # reported below; a thread must not swallow it
-            errors.append(e)
+        for _ in range(rounds):
+            counter.add(text)
+            counter.update(mapping)
+            counter.update(source)
 
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    assert errors == []
+    assert run_at_once(*[worker] * threads) == []
     expected = {word: threads * rounds * n for word, n in per_round.items()}
     assert dict(counter.to_counter()) == expected
     assert counter.total == sum(expected.values())

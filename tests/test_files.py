@@ -4,6 +4,7 @@ block in bounded memory, with the errors open() and bytes.decode() would raise."
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import os
 import pathlib
@@ -11,6 +12,7 @@ import sys
 import tempfile
 
 import pytest
+from filechecks import assert_progress_can_stop_the_read, read_a_pipe
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from subproc import IN_A_CHILD, PEAK_RSS, check, run_python
@@ -18,7 +20,7 @@ from tmpfiles import write
 
 import word_count as w
 
-from strategies import SURROGATES, tricky_text
+from strategies import valid_text
 
 BLOCK = 16 << 20  # the block size of the core's stream module
 # Tests that write files of 16 MiB or more (a block must be crossed) or read gigabytes:
@@ -27,9 +29,6 @@ BLOCK = 16 << 20  # the block size of the core's stream module
 IO_HEAVY = pytest.mark.parallel_threads_limit(2)
 
 LINUX = sys.platform.startswith("linux")
-valid_text = tricky_text.map(lambda t: "".join(c for c in t if c not in SURROGATES)).filter(
-    lambda t: not any(0xD800 <= ord(c) <= 0xDFFF for c in t)
-)
 
 
 @given(text=valid_text, needle=st.sampled_from(["the", "a", "é", "ab", "😀"]))
@@ -145,30 +144,14 @@ def test_progress_is_reported_and_can_stop_the_count(tmp_file):
     assert len(seen) == 3
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
     assert seen[-1] == (len(data), len(data))
-
-    class Stop(Exception):
-        pass
-
-    def stop(done: int, total: int | None) -> None:
-        raise Stop
-
-    with pytest.raises(Stop):
-        w.search_file(path, "word", progress=stop)
+    assert_progress_can_stop_the_read(functools.partial(w.search_file, path, "word"))
 
 
+@pytest.mark.skipif(not LINUX, reason="reads a pipe through /dev/fd")
 def test_a_pipe_has_no_size():
-    if not LINUX:
-        pytest.skip("reads a pipe through /dev/fd")
-    read, write_end = os.pipe()
-    os.write(write_end, b"one two three " * 100)
-    os.close(write_end)
-    try:
-        seen: list[int | None] = []
-        count = w.word_count_file(f"/dev/fd/{read}", progress=lambda d, t: seen.append(t))
-        assert count == 300
-        assert seen == [None]
-    finally:
-        os.close(read)
+    count, totals = read_a_pipe(w.word_count_file, b"one two three " * 100)
+    assert count == 300
+    assert totals == [None]
 
 
 @IN_A_CHILD

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 import sysconfig
 import threading
+
+from threads import run_at_once
 
 from word_count import (
     WordCounter,
@@ -66,27 +69,17 @@ def test_many_threads_calling_everything_at_once_get_exact_results():
     }
     counter = WordCounter()
     threads, rounds = 8, 20
-    barrier = threading.Barrier(threads)
-    results, errors = [], []
+    results = []
 
     def worker(i):
-        try:
-            barrier.wait()
-            for _ in range(rounds):
-                results.append(("count", count(text, 1 + i % 3)))
-                results.append(("search", search(text, "the")))
-                results.append(("search", search_sequential(text, "the")))
-                results.append(("search", search_sequential_detached(text, "the")))
-                counter.add("shared words here")
-        except BaseException as e:
-            errors.append(e)
+        for _ in range(rounds):
+            results.append(("count", count(text, 1 + i % 3)))
+            results.append(("search", search(text, "the")))
+            results.append(("search", search_sequential(text, "the")))
+            results.append(("search", search_sequential_detached(text, "the")))
+            counter.add("shared words here")
 
-    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    assert errors == []
+    assert run_at_once(*[functools.partial(worker, i) for i in range(threads)]) == []
     assert len(results) == threads * rounds * 4
     assert all(value == expected[kind] for kind, value in results)
     assert counter.total == threads * rounds * 3

@@ -18,13 +18,23 @@ import tempfile
 from collections import Counter
 
 import pytest
+from filechecks import assert_progress_can_stop_the_read, read_a_pipe
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tmpfiles import write
+from utf8errors import decode_error, same_error
 
 import word_count as w
 
-from strategies import ALL_CHARS, LOOKALIKES, PY_WHITESPACE, SURROGATES, tricky_text
+from strategies import (
+    ALL_CHARS,
+    BUFFERS,
+    LOOKALIKES,
+    PY_WHITESPACE,
+    SURROGATES,
+    tricky_text,
+    valid_text,
+)
 
 IMPLS = [w.word_frequencies, w.word_frequencies_py]
 THREAD_COUNTS = [None, *range(1, 10)]
@@ -40,16 +50,6 @@ IO_HEAVY = pytest.mark.parallel_threads_limit(2)
 # Tests whose texts and Counters take a few hundred MB: thread-safe, but eight copies at
 # once would measure the allocator and the machine's memory, not the code.
 MEMORY_HEAVY = pytest.mark.parallel_threads_limit(2)
-
-valid_text = tricky_text.map(lambda t: "".join(c for c in t if c not in SURROGATES)).filter(
-    lambda t: not any(0xD800 <= ord(c) <= 0xDFFF for c in t)
-)
-BUFFERS = {
-    "bytes": bytes,
-    "bytearray": bytearray,
-    "memoryview": memoryview,
-    "memoryview-slice": lambda b: memoryview(b"<" + b + b">")[1:-1],
-}
 # The largest code point of each kind of str CPython stores (1, 1, 2 or 4 bytes a
 # character; the free-threaded build's Rust side reads each kind in place), and a
 # character that puts a str in that kind.
@@ -295,23 +295,26 @@ def test_words_made_early_while_another_thread_counts(letter):
 # Errors: those of word_count and word_count_py, from both.
 
 
-@pytest.mark.parametrize("impl", IMPLS, ids=lambda f: f.__name__)
-@pytest.mark.parametrize("n_threads", [0, -1, -(2**100)])
-def test_thread_counts_below_one_are_value_errors(impl, n_threads, tmp_path):
-    with pytest.raises(ValueError, match="n_threads must be at least 1"):
-        impl("a b", n_threads)
-    (path := tmp_path / "a.txt").write_text("a b")
-    with pytest.raises(ValueError, match="n_threads must be at least 1"):
-        w.word_frequencies_file(path, n_threads)
+# Thread counts refused, and how: below one, ValueError; not an int, TypeError.
+BAD_THREAD_COUNTS = [
+    *(
+        pytest.param(n, ValueError, "n_threads must be at least 1", id=f"ValueError-{n}")
+        for n in [0, -1, -(2**100)]
+    ),
+    *(
+        pytest.param(n, TypeError, "n_threads must be an int or None", id=f"TypeError-{n!r}")
+        for n in [1.0, "2", [2], 2j]
+    ),
+]
 
 
 @pytest.mark.parametrize("impl", IMPLS, ids=lambda f: f.__name__)
-@pytest.mark.parametrize("n_threads", [1.0, "2", [2], 2j])
-def test_thread_counts_of_the_wrong_type_are_type_errors(impl, n_threads, tmp_path):
-    with pytest.raises(TypeError, match="n_threads must be an int or None"):
+@pytest.mark.parametrize(("n_threads", "error", "message"), BAD_THREAD_COUNTS)
+def test_bad_thread_counts_are_refused(impl, n_threads, error, message, tmp_path):
+    with pytest.raises(error, match=message):
         impl("a b", n_threads)
     (path := tmp_path / "a.txt").write_text("a b")
-    with pytest.raises(TypeError, match="n_threads must be an int or None"):
+    with pytest.raises(error, match=message):
         w.word_frequencies_file(path, n_threads)
 
 
@@ -336,23 +339,6 @@ def test_text_of_the_wrong_type_is_a_type_error(impl, text):
 def test_a_non_contiguous_buffer_is_a_buffer_error(impl):
     with pytest.raises(BufferError, match="not C-contiguous"):
         impl(memoryview(b"a b c d")[::2])
-
-
-def same_error(ours: UnicodeDecodeError, expected: UnicodeDecodeError) -> None:
-    assert (ours.encoding, ours.start, ours.end, ours.reason) == (
-        expected.encoding,
-        expected.start,
-        expected.end,
-        expected.reason,
-    )
-    assert ours.object == expected.object
-    assert str(ours) == str(expected)
-
-
-def decode_error(data: bytes) -> UnicodeDecodeError:
-    with pytest.raises(UnicodeDecodeError) as info:
-        data.decode("utf-8")
-    return info.value
 
 
 @given(data=st.binary(max_size=40), kind=st.sampled_from(sorted(BUFFERS)))
@@ -536,26 +522,11 @@ def test_progress_is_reported_and_can_stop_the_count(tmp_file):
     assert done == sorted(set(done))
     assert {total for _, total in seen} == {len(data)}
     assert seen[-1] == (len(data), len(data))
-
-    class Stop(Exception):
-        pass
-
-    def stop(done: int, total: int | None) -> None:
-        raise Stop
-
-    with pytest.raises(Stop):
-        w.word_frequencies_file(path, progress=stop)
+    assert_progress_can_stop_the_read(functools.partial(w.word_frequencies_file, path))
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads a pipe via /dev/fd")
 def test_a_pipe_has_no_size():
-    read, write_end = os.pipe()
-    os.write(write_end, b"one two three " * 100)
-    os.close(write_end)
-    try:
-        seen: list[int | None] = []
-        counts = w.word_frequencies_file(f"/dev/fd/{read}", progress=lambda d, t: seen.append(t))
-        same(counts, Counter({"one": 100, "two": 100, "three": 100}))
-        assert seen == [None]
-    finally:
-        os.close(read)
+    counts, totals = read_a_pipe(w.word_frequencies_file, b"one two three " * 100)
+    same(counts, Counter({"one": 100, "two": 100, "three": 100}))
+    assert totals == [None]
