@@ -1,9 +1,15 @@
-"""``python -m word_count``: counts like ``wc -w``, the most frequent words like
-``uniq -c``, one-line errors, a progress bar on a terminal for inputs over 1 GB."""
+"""``python -m word_count`` and the ``word-count`` command: counts like ``wc -w`` (of
+standard input too, with no FILE), the most frequent words like ``uniq -c``, one-line
+errors, a progress bar on a terminal for inputs over 1 GB, Ctrl-C and a closed pipe."""
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
+import io
+import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -11,22 +17,66 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from utf8errors import decode_error
 
-from word_count.__main__ import top_lines
+import word_count as w
+from word_count.__main__ import BLOCK_BYTES, stream_count, stream_frequencies, top_lines
+
+from strategies import valid_text
+
+MODULE = [sys.executable, "-m", "word_count"]
+LINUX = sys.platform.startswith("linux")
+# Tests that pipe tens of MiB through the program: thread-safe, but eight at once would
+# measure the pipes and the disk.
+IO_HEAVY = pytest.mark.parallel_threads_limit(2)
 
 
 def run(
-    *args: str, stdin: bytes = b"", env: dict[str, str] | None = None
+    *args: str,
+    stdin: bytes = b"",
+    env: dict[str, str] | None = None,
+    command: list[str] = MODULE,
 ) -> subprocess.CompletedProcess[str]:
+    """``command *args`` with ``stdin`` as its standard input (bytes: it may not be UTF-8);
+    its output decoded."""
     proc = subprocess.run(
-        [sys.executable, "-m", "word_count", *args],
-        input=stdin.decode(),
+        [*command, *args],
+        input=stdin,
         capture_output=True,
-        text=True,
         timeout=120,
         env=None if env is None else {**os.environ, **env},
     )
-    return proc
+    return subprocess.CompletedProcess(
+        proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+    )
+
+
+def console_script() -> str:
+    """The ``word-count`` command pip installed beside this interpreter. An editable
+    install (maturin develop, pip install -e) may have none: then the test is skipped,
+    saying so; any other install without it fails the test."""
+    bindir = os.path.dirname(sys.executable)
+    found = shutil.which("word-count", path=bindir)
+    if found:
+        return found
+    direct_url = importlib.metadata.distribution("word-count").read_text("direct_url.json")
+    if json.loads(direct_url or "{}").get("dir_info", {}).get("editable"):
+        pytest.skip(
+            f"word-count is installed editable here, and {bindir} has no word-count "
+            "command; pip install the wheel to test it (the nox sessions do)"
+        )
+    pytest.fail(f"no word-count command in {bindir}: [project.scripts] did not make one")
+
+
+@pytest.fixture(params=["python -m word_count", "word-count"])
+def command(request: pytest.FixtureRequest) -> tuple[list[str], str]:
+    """How the program is run, and the name its messages give it: both ways are the same
+    program."""
+    if request.param == "word-count":
+        return [console_script()], "word-count"
+    return MODULE, "python -m word_count"
 
 
 @pytest.fixture
@@ -93,7 +143,6 @@ def test_bad_files_get_one_line_each_and_the_rest_are_counted(files):
         (["--top", "ten", "x"], "argument --top: not an integer: 'ten'"),
         (["--top", "3", "--word", "the", "x"], "argument --word: not allowed with argument --top"),
         (["--word", "the", "--top", "3", "x"], "argument --top: not allowed with argument --word"),
-        ([], "the following arguments are required: FILE"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(args, message):
@@ -109,6 +158,33 @@ def test_help():
     assert "--word W" in proc.stdout
     assert "--threads N" in proc.stdout
     assert "--top N" in proc.stdout
+
+
+def test_help_shows_examples_and_what_to_do_with_input_that_is_not_utf8(command):
+    cmd, name = command
+    proc = run("--help", command=cmd)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.startswith(f"usage: {name} ")
+    assert "[FILE ...]" in proc.stdout  # FILE is optional: standard input without one
+    examples = proc.stdout[proc.stdout.index("\nexamples:\n") :]
+    for example in [
+        "word-count notes.txt ",
+        'echo "a b c" | word-count ',
+        "cat a.txt | word-count b.txt - ",
+        "word-count --word the book.txt ",
+        "word-count --top 10 book.txt ",
+        "python -m word_count notes.txt ",
+        "iconv -c -f utf-8 -t utf-8 any.txt | word-count ",
+    ]:
+        assert f"\n  {example}" in examples, example
+    assert "Input that is not UTF-8 is not counted" in examples
+
+
+def test_bad_options_name_the_program_as_it_was_run(command):
+    cmd, name = command
+    proc = run("--top", "0", command=cmd)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == f"{name}: error: argument --top: must be at least 1, got 0 (see --help)\n"
 
 
 def expected_top(texts: list[str], n: int) -> list[str]:
@@ -209,34 +285,245 @@ def test_no_bar_when_stderr_is_not_a_terminal(files):
 
 # Reads a 1 GiB (sparse) file: thread-safe, but eight at once would measure the disk.
 @pytest.mark.parallel_threads_limit(2)
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pty and sparse files")
+@pytest.mark.skipif(not LINUX, reason="pty and sparse files")
 def test_a_bar_on_a_terminal_for_a_file_over_1_gb():
-    import pty
+    from terminal import run_in_a_terminal
 
     with tempfile.NamedTemporaryFile(suffix=".txt") as f:
         f.write(b"start ")
         f.truncate((1 << 30) + (1 << 20))  # sparse: NULs, one long word after "start"
         f.flush()
-        primary, secondary = pty.openpty()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "word_count", f.name],
-            stdout=subprocess.PIPE,
-            stderr=secondary,
-            text=True,
+        ran = run_in_a_terminal([*MODULE, f.name])
+    assert ran.returncode == 0
+    assert ran.stdout == f"       2 {f.name}\n"
+    assert b"100.0%" in ran.shown
+    assert b" GB/s" in ran.shown
+
+
+# ---- Standard input ----------------------------------------------------------------
+
+
+def test_no_file_reads_stdin_and_prints_the_count_alone(command):
+    # As wc -w does: `echo "a b c" | wc -w` prints 3.
+    cmd, _ = command
+    for args, stdin, out in [
+        ([], b"a b c\n", "3\n"),
+        ([], "the cat\u3000the hat\n".encode(), "4\n"),
+        ([], b"", "0\n"),
+        (["--threads", "1"], b" a\tb \n", "2\n"),
+        (["--word", "the"], "the cat\u3000the the\n".encode(), "2\n"),
+        (["--top", "2"], b"x y x\n", "      2 x\n      1 y\n"),
+        (["--top", "2"], b" \n", ""),
+    ]:
+        proc = run(*args, stdin=stdin, command=cmd)
+        assert (proc.returncode, proc.stdout, proc.stderr) == (0, out, ""), (args, stdin)
+
+
+@pytest.mark.skipif(not LINUX, reason="a shell and its PATH")
+def test_the_command_is_on_the_path_of_its_environment():
+    # The issue's example, word for word, in a shell whose PATH has the environment's bin.
+    script = console_script()
+    env = {**os.environ, "PATH": os.path.dirname(script) + os.pathsep + os.environ["PATH"]}
+    proc = subprocess.run(
+        'echo "a b c" | word-count', shell=True, capture_output=True, text=True, env=env
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "3\n", "")
+
+
+def test_dash_is_stdin_among_files(files):
+    proc = run(files["a.txt"], "-", files["b.txt"], stdin=b"four five\n")
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.splitlines() == [
+        f"       3 {files['a.txt']}",
+        "       2 -",
+        f"       5 {files['b.txt']}",
+        "      10 total",
+    ]
+    proc = run("--top", "2", "-", files["b.txt"], stdin=b"hat hat hat hat\n")
+    assert proc.stdout == "      5 hat\n      3 the\n"
+
+
+def test_stdin_that_is_not_utf8_is_reported_like_a_file(files):
+    # The same one line as for a file, with the byte offset; named as wc names it.
+    with open(files["bad.txt"], "rb") as f:
+        data = f.read()
+    for args, name in [([], "standard input"), (["-"], "-"), (["--top", "1"], "standard input")]:
+        proc = run(*args, stdin=data)
+        assert (proc.returncode, proc.stdout) == (1, ""), args
+        assert proc.stderr == (
+            f"python -m word_count: {name}: not UTF-8: invalid start byte "
+            "(at byte 3 of '<stdin>')\n"
         )
-        os.close(secondary)
-        seen = b""
-        while True:
-            try:
-                chunk = os.read(primary, 4096)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
-            seen += chunk
-        out, _ = proc.communicate(timeout=120)
-        os.close(primary)
-    assert proc.returncode == 0
-    assert out == f"       2 {f.name}\n"
-    assert b"100.0%" in seen
-    assert b" GB/s" in seen
+    proc = run(files["a.txt"], "-", files["bad.txt"], stdin=data)
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines() == [f"       3 {files['a.txt']}", "       3 total"]
+    assert [line.replace(files["bad.txt"], "X") for line in proc.stderr.splitlines()] == [
+        "python -m word_count: -: not UTF-8: invalid start byte (at byte 3 of '<stdin>')",
+        "python -m word_count: X: not UTF-8: invalid start byte (at byte 3 of 'X')",
+    ]
+
+
+@IO_HEAVY
+def test_a_large_stdin_is_read_in_blocks_and_counted_whole():
+    # Two and a half blocks, multibyte characters across their boundaries; then bad UTF-8
+    # past the second, reported at its offset in the stream.
+    data = "ab cd\u3000é the ".encode() * ((BLOCK_BYTES * 5 // 2) // 15 + 1)
+    counts = Counter(data.decode().split())
+    assert run(stdin=data).stdout == f"{sum(counts.values())}\n"
+    assert run("--word", "the", "-", stdin=data).stdout == f"{w.search(data, 'the'):>8} -\n"
+    assert run("--top", "1", stdin=data).stdout == f"{counts['ab']:>7} ab\n"
+    at = 2 * BLOCK_BYTES + 5
+    bad = data[:at] + b"\xe2\x82" + data[at:]
+    proc = run(stdin=bad)
+    assert (proc.returncode, proc.stdout) == (1, "")
+    expected = decode_error(bad)
+    assert expected.start > 2 * BLOCK_BYTES
+    assert proc.stderr == (
+        f"python -m word_count: standard input: not UTF-8: {expected.reason} "
+        f"(at byte {expected.start} of '<stdin>')\n"
+    )
+
+
+def test_progress_always_on_stdin_from_a_file_draws_a_bar_of_what_is_left(files):
+    # `word-count --progress always < file`: the size is known, less what was read before.
+    with open(files["b.txt"], "rb") as f:
+        f.seek(4)  # "cat\u3000the hat the\n" is left: the bar goes to 100% of it
+        cmd = [*MODULE, "--progress", "always"]
+        proc = subprocess.run(cmd, stdin=f, capture_output=True, timeout=60)
+    assert (proc.returncode, proc.stdout) == (0, b"4\n")
+    assert b"\rstandard input [##############################] 100.0% " in proc.stderr
+    assert proc.stderr.endswith(b"\r\x1b[K")
+
+
+@given(
+    text=valid_text,
+    block=st.integers(1, 40),
+    needle=st.sampled_from(["the", "a", "é", "😀", "\x1c", "a b"]),
+)
+def test_streams_count_what_the_text_holds_whatever_the_block_size(text, block, needle):
+    # Blocks are cut after whitespace (after a space or a line break for tokens); a word
+    # longer than a block makes the buffer grow. Each count is that of the whole text.
+    data = text.encode()
+    assert stream_count(io.BytesIO(data), block=block) == len(text.split())
+    assert stream_count(io.BytesIO(data), needle, block=block) == w.search_py(text, needle)
+    counts = stream_frequencies(io.BytesIO(data), 2, block=block)
+    assert list(counts.items()) == list(Counter(text.split()).items())
+
+
+@given(data=st.binary(max_size=60), block=st.integers(1, 40))
+def test_stream_errors_give_the_offset_as_the_file_functions_do(data, block):
+    try:
+        text = data.decode()
+    except UnicodeDecodeError:
+        expected = decode_error(data)
+        for read in [
+            functools.partial(stream_count, io.BytesIO(data), block=block),
+            functools.partial(stream_count, io.BytesIO(data), "x", block=block),
+            functools.partial(stream_frequencies, io.BytesIO(data), block=block),
+        ]:
+            with pytest.raises(UnicodeDecodeError) as info:
+                read()
+            e = info.value
+            assert e.encoding == "utf-8"
+            assert e.reason == f"{expected.reason} (at byte {expected.start} of '<stdin>')"
+            # The bytes around the error, start:end the bad ones.
+            assert e.object[e.start : e.end] == data[expected.start : expected.end]
+            assert e.object in data
+    else:
+        assert stream_count(io.BytesIO(data), block=block) == len(text.split())
+
+
+class Reads(io.BytesIO):
+    """A stream that records the size of each read asked of it."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.asked: list[int] = []
+
+    def readinto1(self, buffer) -> int:  # type: ignore[override]
+        self.asked.append(len(buffer))
+        return super().readinto1(buffer)
+
+
+def test_stream_memory_stays_at_one_block_unless_a_word_is_longer():
+    # One buffer of `block` bytes, never more while the words are shorter: no read asks
+    # for more than it. A word longer than the buffer doubles it, as the file functions'.
+    block = 4096
+    data = b"word \xe3\x80\x80" * (200 * block // 8)
+    stream = Reads(data)
+    assert stream_count(stream, block=block) == 200 * block // 8
+    assert max(stream.asked) == block
+    assert len(stream.asked) > 200
+    long_word = b"x" * (3 * block)
+    stream = Reads(b"a " + long_word + b" b")
+    assert stream_frequencies(stream, block=block) == Counter(["a", long_word.decode(), "b"])
+    assert block < max(stream.asked) <= 4 * block
+
+
+def test_stream_progress_gives_bytes_read_and_a_regular_files_size_left(tmp_path):
+    data = b"one two three " * 1000
+    seen: list[tuple[int, int | None]] = []
+    assert stream_count(io.BytesIO(data), progress=lambda *p: seen.append(p), block=4096) == 3000
+    assert seen[-1] == (len(data), None)
+    assert {total for _, total in seen} == {None}  # a stream of unknown size
+    (path := tmp_path / "f.txt").write_bytes(data)
+    with open(path, "rb") as f:
+        f.seek(4)  # what is left from here: as wc reads a file given as its stdin
+        seen.clear()
+        assert stream_count(f, progress=lambda *p: seen.append(p), block=4096) == 2999
+    assert seen[-1] == (len(data) - 4, len(data) - 4)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+@pytest.mark.skipif(not LINUX, reason="closes the read end of a pipe early")
+def test_a_reader_that_goes_away_stops_the_program_quietly(command):
+    # `word-count ... | head -1` where head has exited: status 1, no message, as for wc.
+    # With stdout buffered, as it is for a pipe unless PYTHONUNBUFFERED (set here on the
+    # machines that run the tests) asks otherwise: the write then comes when it flushes.
+    cmd, _ = command
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    for unbuffered in [{}, {"PYTHONUNBUFFERED": "1"}]:
+        for args in [[], ["--top", "3"], ["-", "-"]]:
+            proc = subprocess.Popen(
+                [*cmd, *args],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env={**env, **unbuffered},
+            )
+            assert proc.stdout is not None
+            proc.stdout.close()  # before anything is written: the stdin below comes after
+            _, err = proc.communicate(b"a b c a\n", timeout=60)
+            assert (proc.returncode, err) == (1, b""), (args, unbuffered)
+
+
+# ---- On a terminal ------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not LINUX, reason="a pseudo-terminal as the controlling terminal")
+def test_stdin_typed_on_a_terminal_is_read_until_ctrl_d_without_a_bar(command):
+    # As wc reads it. No progress bar, even asked for: it would be drawn over the typing.
+    from terminal import run_in_a_terminal
+
+    cmd, _ = command
+    for args, out in [([], "4\n"), (["-"], "       4 -\n"), (["--top", "1"], "      2 a\n")]:
+        ran = run_in_a_terminal(
+            [*cmd, "--progress", "always", *args],
+            keyboard=True,
+            lines=[b"a b a\n", "é\n".encode()],
+            then=b"\x04",
+        )
+        assert (ran.returncode, ran.stdout) == (0, out), args
+        assert ran.shown == "a b a\r\né\r\n".encode()  # the echo of the typing, only
+
+
+@pytest.mark.skipif(not LINUX, reason="a pseudo-terminal as the controlling terminal")
+def test_ctrl_c_while_stdin_is_read_from_a_terminal_exits_130_at_once(command):
+    # Ctrl-C on the terminal, as the program waits for more typing: status 130, no
+    # traceback, no count. (The file functions on /dev/stdin kept waiting here.)
+    from terminal import run_in_a_terminal
+
+    cmd, _ = command
+    ran = run_in_a_terminal([*cmd], keyboard=True, lines=[b"a b c\n"], then=b"\x03", timeout=30)
+    assert (ran.returncode, ran.stdout) == (130, "")
+    assert ran.shown.replace(b"^C", b"") == b"a b c\r\n"  # the echo only

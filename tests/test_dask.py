@@ -582,31 +582,17 @@ def test_the_command_line_on_a_cluster_prints_what_it_prints_alone(client):
 @CLUSTER
 @needs_distributed
 def test_the_command_line_on_a_cluster_shows_dasks_bar_on_a_terminal(client):
-    import pty
+    from terminal import run_in_a_terminal
 
     with tempfile.TemporaryDirectory() as d:
         (path,) = write_corpus(d, [b"a b c\n" * 100])
-        primary, secondary = pty.openpty()
-        proc = subprocess.Popen(
+        ran = run_in_a_terminal(
             [sys.executable, "-m", "word_count", "--scheduler", client.scheduler.address,
              "--blocksize", "64", path],
-            stdout=subprocess.PIPE, stderr=secondary, text=True,
         )  # fmt: skip
-        os.close(secondary)
-        seen = b""
-        while True:
-            try:
-                chunk = os.read(primary, 4096)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
-            seen += chunk
-        out, _ = proc.communicate(timeout=120)
-        os.close(primary)
-    assert proc.returncode == 0
-    assert out == f"     300 {path}\n"
-    assert b"100%" in seen
+    assert ran.returncode == 0
+    assert ran.stdout == f"     300 {path}\n"
+    assert b"100%" in ran.shown
 
 
 @IN_A_CHILD
@@ -614,6 +600,7 @@ def test_the_command_line_on_a_cluster_shows_dasks_bar_on_a_terminal(client):
 def test_the_command_line_refuses_what_a_cluster_cannot_do():
     for args, message in [
         (["--scheduler", "tcp://127.0.0.1:9", "-"], "cannot read standard input"),
+        (["--scheduler", "tcp://127.0.0.1:9"], "cannot read standard input"),
         (["--scheduler", "tcp://127.0.0.1:9", "--blocksize", "0", "x"], "at least 1 byte"),
         (["--scheduler", "tcp://127.0.0.1:9", "--blocksize", "lots", "x"], "not a size"),
     ]:

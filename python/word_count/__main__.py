@@ -1,43 +1,87 @@
-"""Count words in files, like ``wc -w``: ``python -m word_count FILE... [--word W | --top N]``.
+"""Count words like ``wc -w``: ``word-count [FILE...] [--word W | --top N]`` (or
+``python -m word_count``, the same program).
 
 Prints one line per file -- the count, then the name -- and a total line when there is
-more than one file. With ``--word W`` the count is of the tokens equal to W (the tokens
-of ``line.split(" ")`` for each line, as ``word_count.search`` counts them) instead of
+more than one file. With no FILE it reads standard input and prints the count alone, as
+``wc -w`` does (``echo a b c | word-count`` prints 3); ``-`` as a FILE is standard input
+too, named ``-``. With ``--word W`` the count is of the tokens equal to W (the tokens of
+``line.split(" ")`` for each line, as ``word_count.search`` counts them) instead of
 words. With ``--top N`` it prints instead the N most frequent words of all the files
 together, most frequent first (ties in the order the words first occur, as
 ``Counter.most_common``), one a line after its count, as ``uniq -c`` prints them; a
 character standard output cannot encode is written as a backslash escape (``\\xe9``).
-``-`` reads standard input.
 
 With ``--scheduler ADDRESS`` the files are counted on a Dask cluster (``pip install
 "word-count[dask]"``): ADDRESS is its ``distributed`` scheduler's (``tcp://host:8786``),
 each FILE a path or URL its workers can read (see ``word_count.dask``), cut into tasks of
 ``--blocksize`` bytes; the progress bar is Dask's, on stderr. The output is the same.
 
-Files are read in blocks of 16 MiB, so any size works in bounded memory. On a terminal,
-a file over 1 GB shows a progress bar on stderr. A file that cannot be read (missing, a
-directory, not UTF-8) gets a one-line message on stderr, like ``wc``; the others are still
-counted, and the exit status is 1. A bad option exits with status 2.
+Files are read in blocks of 16 MiB, so any size works in bounded memory. So is standard
+input, in binary, cut between words (``stream_count``), with the same UTF-8 errors and
+their byte offsets; it is read here, not by the file functions on /dev/stdin, which would
+not answer Ctrl-C while they wait on a terminal. On a terminal, an input over 1 GB shows a
+progress bar on stderr (never while the input is typed there: it would garble it). An
+input that cannot be read (missing, a directory, not UTF-8) gets a one-line message on
+stderr, like ``wc``; the others are still counted, and the exit status is 1. A bad option
+exits with status 2, Ctrl-C with 130.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
+import stat
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from typing import NoReturn, TextIO, TypeVar
+from typing import BinaryIO, NoReturn, TextIO, TypeVar
 
-from word_count._word_count import search_file, word_count_file, word_frequencies_file
+from word_count._word_count import (
+    search,
+    search_file,
+    word_count,
+    word_count_file,
+    word_frequencies,
+    word_frequencies_file,
+)
 
-PROG = "python -m word_count"
 # Inputs above this size get a progress bar, when stderr is a terminal.
 PROGRESS_BYTES = 1 << 30
 # The count column of --top is at least this wide, as in `uniq -c` output.
 UNIQ_WIDTH = 7
+# Standard input is read in blocks of this many bytes, as the file functions read files.
+BLOCK_BYTES = 16 << 20
+# A block of standard input is cut just after one of these bytes, so that no word and no
+# character spans two blocks and each block is counted alone: the ASCII whitespace that
+# str.split() splits at (a byte below 0x80 is never inside a multibyte character)...
+WORD_ENDS = b" \t\n\v\f\r\x1c\x1d\x1e\x1f"
+# ... and for --word, the space that line.split(" ") splits at and the ASCII line breaks
+# of str.splitlines(). (A cut between \r and \n makes one more empty line, whose one
+# token, "", is never a needle.)
+TOKEN_ENDS = b" \n\v\f\r\x1c\x1d\x1e"
+# The name the messages about standard input give it when no FILE is given, as wc does.
+STDIN_LABEL = "standard input"
+
+EXAMPLES = """\
+examples:
+  word-count notes.txt            the words of a file:  "     812 notes.txt"
+  word-count *.txt                a count per file, then their total
+  echo "a b c" | word-count       standard input, with no FILE: prints 3
+  cat a.txt | word-count b.txt -  standard input among files, named -
+  word-count --word the book.txt  the tokens that are exactly "the"
+  word-count --top 10 book.txt    the 10 most frequent words, as uniq -c lists
+  python -m word_count notes.txt  the same program, without the command
+
+Input that is not UTF-8 is not counted: its line on stderr gives the byte where
+the UTF-8 breaks, and the exit status is 1 (wc -w counts it anyway). To count
+it, convert it first:
+  iconv -f latin1 -t utf-8 old.txt | word-count    # from its encoding
+  iconv -c -f utf-8 -t utf-8 any.txt | word-count  # dropping the bytes that are
+                                                   # not UTF-8, as GNU wc -w does
+"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,14 +100,30 @@ def _positive(value: str) -> int:
     return n
 
 
-def _parser() -> argparse.ArgumentParser:
+def _prog() -> str:
+    """The program's name, as the user ran it: the ``word-count`` command, or ``python
+    -m word_count`` (whose sys.argv[0] is this file)."""
+    script = os.path.splitext(os.path.basename(sys.argv[0] if sys.argv else ""))[0]
+    return "word-count" if script == "word-count" else "python -m word_count"
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
     parser = _Parser(
-        prog=PROG,
-        description="Count words (as str.split() does) in UTF-8 files, or occurrences of one "
-        "word with --word. Prints a count per file and, for several files, a total; with "
-        "--top N, the N most frequent words of all the files instead.",
+        prog=prog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Count the words (as str.split() splits them) of UTF-8 files, like wc -w: a count
+per file and, for several files, their total. With no FILE, read standard input
+and print the count alone. With --word W, count the tokens equal to W instead;
+with --top N, print the N most frequent words of all the files together.""",
+        epilog=EXAMPLES,
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="files to read; - for stdin")
+    parser.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="files to read; - (or no FILE) for standard input",
+    )
     what = parser.add_mutually_exclusive_group()
     what.add_argument(
         "--word", metavar="W", help="count the tokens equal to W instead of all words"
@@ -98,8 +158,9 @@ def _parser() -> argparse.ArgumentParser:
         "--progress",
         choices=["auto", "always", "never"],
         default="auto",
-        help="progress bar on stderr: auto (a terminal and a file over 1 GB, or any file "
-        "with --scheduler), always, never",
+        help="progress bar on stderr: auto (a terminal and an input over 1 GB, or any "
+        "file with --scheduler), always, never; never while the input is typed on a "
+        "terminal",
     )
     return parser
 
@@ -135,26 +196,175 @@ class ProgressBar:
             self.stream.flush()
 
 
+def _stdin() -> BinaryIO:
+    """Standard input, in binary; EBADF if the process has none (started with it closed)."""
+    if sys.stdin is None:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))  # as reading fd 0 would
+    return sys.stdin.buffer
+
+
+def _size_left(stream: BinaryIO) -> int | None:
+    """The bytes left to read in ``stream`` if it is a regular file, else None."""
+    try:
+        info = os.fstat(stream.fileno())
+        if stat.S_ISREG(info.st_mode):
+            return max(0, info.st_size - stream.tell())
+    except (OSError, ValueError):  # no descriptor (io.UnsupportedOperation), or closed
+        pass
+    return None
+
+
 def _wants_progress(mode: str, path: str, on_cluster: bool = False) -> bool:
+    if path == "-":
+        # Typed on a terminal: a bar there would be drawn over what is being typed.
+        with contextlib.suppress(OSError, ValueError):
+            if _stdin().isatty():
+                return False
     if mode != "auto":
         return mode == "always"
     if on_cluster:
         # A cluster's job is large by nature, and its files may be URLs of unknown size.
         return sys.stderr.isatty()
     try:
-        return sys.stderr.isatty() and os.path.getsize(path) > PROGRESS_BYTES
+        size = _size_left(_stdin()) if path == "-" else os.path.getsize(path)
     except OSError:
         return False
+    return sys.stderr.isatty() and size is not None and size > PROGRESS_BYTES
 
 
 Progress = Callable[[int, int | None], None]
 T = TypeVar("T")
 
 
+def _blocks(
+    stream: BinaryIO, ends: bytes, block: int = BLOCK_BYTES
+) -> Iterator[tuple[memoryview, int, int]]:
+    """``(view, offset, read)`` for each block of ``stream``, in order: the block's bytes,
+    where it starts in the stream, and the bytes read so far. Each block but the last
+    ends just after a byte of ``ends``; one buffer of ``block`` bytes is reused, doubled
+    only while no byte of ``ends`` is in it (one word longer than it). The view is valid
+    until the next block is asked for."""
+    # One read at a time: a terminal's end of input (Ctrl-D) is one read that returns
+    # nothing, and a read after it waits for more. A buffered stream's readinto would
+    # swallow it and read on; a raw stream's (unbuffered stdin) reads once anyway.
+    read_once: Callable[[memoryview], int | None] = (
+        getattr(stream, "readinto1", None) or stream.readinto  # type: ignore[attr-defined]
+    )
+    buf = bytearray(block)
+    filled = 0  # bytes of buf that hold the stream's, from its offset `offset`
+    searched = 0  # buf[:searched] has no byte of `ends` (the tail of the last block)
+    offset = read = 0
+    while True:
+        with memoryview(buf) as whole:
+            while filled < len(buf):
+                n = read_once(whole[filled:])
+                if n is None:  # a non-blocking stream with nothing to read
+                    raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+                if n == 0:
+                    break
+                filled += n
+                read += n
+        at_end = filled < len(buf)
+        cut = filled if at_end else _after_last(buf, ends, searched, filled)
+        if cut == 0 and not at_end:
+            searched = filled
+            buf.extend(bytes(len(buf)))  # one word fills the buffer: room for more of it
+            continue
+        view = memoryview(buf)[:cut]
+        try:
+            yield view, offset, read
+        finally:
+            view.release()
+        if at_end:
+            return
+        buf[: filled - cut] = buf[cut:filled]
+        filled -= cut
+        offset += cut
+        searched = filled
+
+
+def _after_last(buf: bytearray, ends: bytes, start: int, stop: int) -> int:
+    """The index just after the last byte of ``ends`` in ``buf[start:stop]``, or 0 if
+    there is none. Looks back in growing windows: the last space of a text is near its
+    end, and a byte that does not occur would otherwise cost a scan of the buffer."""
+    window = 4096
+    while stop > start:
+        lo = max(start, stop - window)
+        at = max(buf.rfind(byte, lo, stop) for byte in ends)
+        if at >= 0:
+            return at + 1
+        stop, window = lo, window * 2
+    return 0
+
+
+def _scan(
+    stream: BinaryIO,
+    ends: bytes,
+    step: Callable[[memoryview], object],
+    progress: Progress | None,
+    block: int,
+) -> None:
+    """``step`` on each block of ``stream`` (see ``_blocks``), telling ``progress`` after
+    each, as the file functions do. A UnicodeDecodeError is re-raised as they raise it:
+    its offset in the stream in its reason, its object the bytes around it."""
+    total = _size_left(stream)
+    for view, offset, read in _blocks(stream, ends, block):
+        try:
+            step(view)
+        except UnicodeDecodeError as e:
+            start, end = max(0, e.start - 16), min(len(view), e.end + 16)
+            reason = f"{e.reason} (at byte {offset + e.start} of '<stdin>')"
+            raise UnicodeDecodeError(
+                e.encoding, bytes(view[start:end]), e.start - start, e.end - start, reason
+            ) from None
+        if progress is not None:
+            progress(read, total)
+
+
+def stream_count(
+    stream: BinaryIO,
+    word: str | None = None,
+    threads: int | None = None,
+    progress: Progress | None = None,
+    block: int = BLOCK_BYTES,
+) -> int:
+    """The words of the binary ``stream`` read to its end (with ``word``, the tokens
+    equal to it), as ``word_count_file`` (``search_file``) counts a file: UTF-8, in
+    blocks of ``block`` bytes, in bounded memory, with the same errors and progress."""
+    counts: list[int] = []
+
+    def count(view: memoryview) -> None:
+        counts.append(word_count(view, threads) if word is None else search(view, word))
+
+    _scan(stream, WORD_ENDS if word is None else TOKEN_ENDS, count, progress, block)
+    return sum(counts)
+
+
+def stream_frequencies(
+    stream: BinaryIO,
+    threads: int | None = None,
+    progress: Progress | None = None,
+    block: int = BLOCK_BYTES,
+) -> Counter[str]:
+    """The words of the binary ``stream`` with their counts, in first-occurrence order,
+    as ``word_frequencies_file`` gives them for a file (see ``stream_count``)."""
+    counts: Counter[str] = Counter()
+    _scan(stream, WORD_ENDS, lambda b: counts.update(word_frequencies(b, threads)), progress, block)
+    return counts
+
+
 def _count(path: str, args: argparse.Namespace, progress: Progress | None) -> int:
+    if path == "-":
+        return stream_count(_stdin(), args.word, args.threads, progress)
     if args.word is not None:
         return search_file(path, args.word, progress=progress)
     return word_count_file(path, args.threads, progress=progress)
+
+
+def _frequencies(path: str, args: argparse.Namespace, progress: Progress | None) -> Counter[str]:
+    if path == "-":
+        return stream_frequencies(_stdin(), args.threads, progress)
+    return word_frequencies_file(path, args.threads, progress=progress)
 
 
 def _printable(word: str, encoding: str) -> str:
@@ -190,16 +400,17 @@ def _each_file(
     args: argparse.Namespace, read: Callable[[str, Progress | None], T]
 ) -> Iterator[tuple[str, T | None]]:
     """``(name, read(path, progress))`` for each file, in order, as it is read; None for a
-    file that could not be read, which gets its one-line message on stderr, like wc."""
-    for name in args.files:
-        path = "/dev/stdin" if name == "-" else name
-        wanted = _wants_progress(args.progress, path, args.scheduler is not None)
-        bar = ProgressBar(name, sys.stderr) if wanted else None
+    file that could not be read, which gets its one-line message on stderr, like wc.
+    Standard input is the path ``-``; with no FILE, it alone, labelled as wc labels it."""
+    for name in args.files or ["-"]:
+        label = name if args.files else STDIN_LABEL
+        wanted = _wants_progress(args.progress, name, args.scheduler is not None)
+        bar = ProgressBar(label, sys.stderr) if wanted else None
         result: T | None = None
         try:
-            result = read(path, bar)
+            result = read(name, bar)
         except (OSError, UnicodeDecodeError) as error:
-            print(f"{PROG}: {name}: {_describe(error)}", file=sys.stderr)
+            print(f"{args.prog}: {label}: {_describe(error)}", file=sys.stderr)
         finally:
             if bar is not None:
                 bar.close()
@@ -207,7 +418,7 @@ def _each_file(
 
 
 @contextlib.contextmanager
-def _on_cluster(args: argparse.Namespace) -> Iterator[None]:
+def _on_cluster(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Iterator[None]:
     """With --scheduler: a ``distributed.Client`` for the run, and ``args.read`` set to
     read a file with ``word_count.dask`` on it."""
     try:
@@ -216,24 +427,24 @@ def _on_cluster(args: argparse.Namespace) -> Iterator[None]:
 
         import word_count.dask as wd
     except ImportError as e:
-        _parser().error(
+        parser.error(
             f'--scheduler needs dask and distributed: pip install "word-count[dask]" ({e})'
         )
     try:
         blocksize = parse_bytes(args.blocksize)
     except (ValueError, TypeError):
-        _parser().error(f"--blocksize: not a size: {args.blocksize!r}")
+        parser.error(f"--blocksize: not a size: {args.blocksize!r}")
     if blocksize < 1:
-        _parser().error(f"--blocksize must be at least 1 byte, got {args.blocksize!r}")
-    if "-" in args.files:
-        _parser().error("--scheduler: the cluster's workers cannot read standard input (-)")
+        parser.error(f"--blocksize must be at least 1 byte, got {args.blocksize!r}")
+    if not args.files or "-" in args.files:
+        parser.error("--scheduler: the cluster's workers cannot read standard input (- or no FILE)")
     # distributed's Client, compute and progress have no type hints (hence the ignores).
     try:
         client = distributed.Client(  # type: ignore[no-untyped-call]
             args.scheduler, timeout="20s"
         )
     except (OSError, TimeoutError) as e:
-        print(f"{PROG}: cannot reach the scheduler {args.scheduler}: {e}", file=sys.stderr)
+        print(f"{args.prog}: cannot reach the scheduler {args.scheduler}: {e}", file=sys.stderr)
         raise SystemExit(1) from None
 
     def read(kind: str, path: str, bar: Progress | None) -> object:
@@ -257,25 +468,54 @@ def _on_cluster(args: argparse.Namespace) -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """The program (``python -m word_count`` and the ``word-count`` command): runs it on
+    ``argv`` (default: the command line) and returns its exit status. Ctrl-C stops it
+    with status 130, and a reader of its output that goes away (``| head``) with 1,
+    quietly, as for wc; a bad option raises SystemExit(2), and --help SystemExit(0)."""
+    try:
+        status = _run(argv)
+        # Here, not at exit: a reader gone away (a buffered stdout's write comes when it
+        # is flushed) must end in the handler below, not in a message and status 120.
+        sys.stdout.flush()
+        return status
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # Nothing more can be written; and Python, flushing stdout at exit, must not
+        # report the same broken pipe again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    parser = _parser(_prog())
+    args = parser.parse_args(argv)
+    args.prog = parser.prog
     if args.word == "":
-        _parser().error("--word must not be empty")
+        parser.error("--word must not be empty")
     if args.scheduler is None:
         return _main(args)
-    with _on_cluster(args):
+    with _on_cluster(args, parser):
         return _main(args)
+
+
+def _reader(
+    args: argparse.Namespace,
+    kind: str,
+    here: Callable[[str, argparse.Namespace, Progress | None], T],
+) -> Callable[[str, Progress | None], T]:
+    """How to read an input for ``kind`` ("count" or "top"): on the cluster with
+    --scheduler (``args.read``), else here, with ``here``."""
+    if args.scheduler:
+        return lambda path, bar: args.read(kind, path, bar)
+    return lambda path, bar: here(path, args, bar)
 
 
 def _main(args: argparse.Namespace) -> int:
     failed = False
     if args.top is not None:
         frequencies: Counter[str] = Counter()
-        read_top: Callable[[str, Progress | None], Counter[str]] = (
-            (lambda path, bar: args.read("top", path, bar))
-            if args.scheduler
-            else (lambda path, bar: word_frequencies_file(path, args.threads, progress=bar))
-        )
-        for _, counts in _each_file(args, read_top):
+        for _, counts in _each_file(args, _reader(args, "top", _frequencies)):
             if counts is None:
                 failed = True
             else:
@@ -286,28 +526,17 @@ def _main(args: argparse.Namespace) -> int:
         return 1 if failed else 0
     width = 8
     total = 0
-    read_count: Callable[[str, Progress | None], int] = (
-        (lambda path, bar: args.read("count", path, bar))
-        if args.scheduler
-        else (lambda path, bar: _count(path, args, bar))
-    )
-    for name, count in _each_file(args, read_count):
+    for name, count in _each_file(args, _reader(args, "count", _count)):
         if count is None:
             failed = True
             continue
         total += count
-        print(f"{count:>{width}} {name}")
+        # With no FILE, the count alone, as wc -w prints it for its standard input.
+        print(f"{count:>{width}} {name}" if args.files else count)
     if len(args.files) > 1:
         print(f"{total:>{width}} total")
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except BrokenPipeError:
-        # `python -m word_count ... | head`: stop quietly, as wc does.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)
+    sys.exit(main())
