@@ -48,6 +48,16 @@ def pytest_configure(config: pytest.Config) -> None:
         "program sharing the CPUs can break; ci/test leaves it out of the tests "
         "sessions and runs it in the latency session, alone on the machine",
     )
+    config.addinivalue_line(
+        "markers",
+        "threaded: the test runs threads, or runs the module while the interpreter stops, "
+        "forks, exits or is interrupted; nox -s tsan runs these under ThreadSanitizer",
+    )
+    config.addinivalue_line(
+        "markers",
+        "threaded_stress: a threaded test of threads sharing counters and texts, which "
+        "nox -s tsan also runs on 8 threads at once (--parallel-threads=8)",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

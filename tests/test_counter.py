@@ -15,6 +15,8 @@ from word_count import WordCounter, word_frequencies
 
 from strategies import tricky_text
 
+pytestmark = [pytest.mark.threaded, pytest.mark.threaded_stress]
+
 
 def test_counts_like_collections_counter():
     c = WordCounter()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from subproc import IN_A_CHILD, run_python
 
+pytestmark = pytest.mark.threaded
+
 
 @pytest.mark.parametrize(
     "call",

@@ -39,7 +39,10 @@ def in_child(fn):
     assert os.waitstatus_to_exitcode(status) == 0, "the child failed"
 """
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="os.fork is POSIX-only")
+pytestmark = [
+    pytest.mark.threaded,
+    pytest.mark.skipif(sys.platform == "win32", reason="os.fork is POSIX-only"),
+]
 
 
 @IN_A_CHILD

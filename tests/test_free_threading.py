@@ -8,6 +8,7 @@ import sys
 import sysconfig
 import threading
 
+import pytest
 from threads import run_at_once
 
 from word_count import (
@@ -20,6 +21,8 @@ from word_count import (
 from word_count import (
     word_count as count,
 )
+
+pytestmark = [pytest.mark.threaded, pytest.mark.threaded_stress]
 
 FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 

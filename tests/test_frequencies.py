@@ -36,6 +36,8 @@ from strategies import (
     valid_text,
 )
 
+pytestmark = pytest.mark.threaded
+
 IMPLS = [w.word_frequencies, w.word_frequencies_py]
 THREAD_COUNTS = [None, *range(1, 10)]
 # The Rust side splits only a text of 64 KiB or more, into chunks of 32 KiB or more: 9
@@ -274,6 +276,7 @@ def test_many_distinct_words_keep_their_order():
     same(w.word_frequencies_py(text, 3), expected)
 
 
+@pytest.mark.threaded_stress
 @MEMORY_HEAVY
 @pytest.mark.parametrize("letter", ["e", "é", "中", "😀"])
 def test_words_made_early_while_another_thread_counts(letter):

@@ -12,6 +12,8 @@ import sysconfig
 import pytest
 from subproc import IN_A_CHILD, check, run_python
 
+pytestmark = pytest.mark.threaded
+
 # The promise is for the builds users run, which every other session tests. Under
 # ThreadSanitizer (nox -s tsan, #14) every memory access of the Rust code is instrumented
 # and a slice takes 5-15 times longer: there the test is for the interrupt's path, raced

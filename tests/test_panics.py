@@ -13,6 +13,7 @@ from word_count import WordCounter, _word_count, search, word_count
 
 inject = getattr(_word_count, "_inject_panic", None)
 pytestmark = [
+    pytest.mark.threaded,
     pytest.mark.skipif(
         inject is None,
         reason="this wheel has no test hooks; nox's tests sessions run this file against "

@@ -11,6 +11,8 @@ from word_count import search, search_py, search_sequential, search_sequential_d
 
 from strategies import ALL_CHARS, PY_LINE_BREAKS, PY_WHITESPACE, needle, tricky_text
 
+pytestmark = pytest.mark.threaded
+
 RUST = [search, search_sequential, search_sequential_detached]
 ALL = [*RUST, search_py]
 

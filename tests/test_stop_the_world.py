@@ -3,7 +3,10 @@ and again: the garbage collector, and profilers and tracers switched on and off.
 
 from __future__ import annotations
 
+import pytest
 from subproc import IN_A_CHILD, check, run_python
+
+pytestmark = pytest.mark.threaded
 
 CODE = """
 import gc, sys, threading

@@ -10,6 +10,8 @@ from word_count import MAX_THREADS, word_count, word_count_py
 
 from strategies import ALL_CHARS, LOOKALIKES, PY_WHITESPACE, tricky_text
 
+pytestmark = pytest.mark.threaded
+
 IMPLS = [word_count, word_count_py]
 # Both split work only into chunks of at least 32 KiB (Rust) / 32 Ki chars (Python), so
 # texts must be longer than this for every thread count to be used.
