@@ -21,7 +21,7 @@ def gil_enabled() -> bool:
 settings.register_profile("default", deadline=None, print_blob=True)
 # Many more examples, for a long local run: HYPOTHESIS_PROFILE=thorough.
 settings.register_profile("thorough", deadline=None, print_blob=True, max_examples=5000)
-# Under ThreadSanitizer (nox -s tsan, #14) every example costs 5-20 times more; TSAN is
+# Under ThreadSanitizer (nox -s tsan) every example costs 5-20 times more; TSAN is
 # there for the threads' interleavings, the inputs are the other sessions' job.
 settings.register_profile("tsan", deadline=None, print_blob=True, max_examples=20)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -15,7 +15,7 @@ from subproc import IN_A_CHILD, check, run_python
 pytestmark = pytest.mark.threaded
 
 # The promise is for the builds users run, which every other session tests. Under
-# ThreadSanitizer (nox -s tsan, #14) every memory access of the Rust code is instrumented
+# ThreadSanitizer (nox -s tsan) every memory access of the Rust code is instrumented
 # and a slice takes 5-15 times longer: there the test is for the interrupt's path, raced
 # against the pool, and its bound is 1 s (0.26 s was seen there with CI sharing the CPUs).
 TSAN = "--with-thread-sanitizer" in (sysconfig.get_config_var("CONFIG_ARGS") or "")
