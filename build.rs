@@ -1,7 +1,8 @@
 //! Gives this crate PyO3's cfgs (`Py_LIMITED_API`, `Py_3_14`, ...), so that the
 //! version-specific (free-threaded) build may read a `str`'s storage, which the stable
-//! ABI forbids (src/text.rs, `Contents`), as one cfg, `str_storage`. Also records which rustc and which PyO3 built
-//! the module: the benchmarks write both next to every result (#10).
+//! ABI forbids (src/text.rs, `Contents`), as one cfg, `str_storage`. Also records which
+//! rustc and which PyO3 built the module, for the build metadata the benchmarks write
+//! next to every result.
 use std::{env, fs, path::Path, process::Command};
 
 fn main() {

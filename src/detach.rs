@@ -4,7 +4,7 @@
 //! CPython up to 3.13, a thread that re-attaches after finalization has begun is ended
 //! with `pthread_exit()`; its forced unwind runs into PyO3's `catch_unwind` around every
 //! function, and Rust aborts the process ("FATAL: exception not rethrown", or a bare
-//! SIGABRT). CPython 3.14 parks such threads instead (python/cpython#87135). We do the
+//! SIGABRT). CPython 3.14 parks such threads instead (https://github.com/python/cpython/issues/87135). We do the
 //! same, one step earlier: an `atexit` hook -- which CPython runs after joining the
 //! non-daemon threads and before it starts to finalize -- records the exiting thread,
 //! and from then on any *other* thread that finishes detached work parks for ever instead
