@@ -1,7 +1,7 @@
 """nox sessions for word-count: one test session per interpreter, wheels, lint, Rust.
 
     nox -s tests-3.13t        # pip install the release wheel, run the suite (+ threads)
-    nox -t tests              # every interpreter in PYTHONS
+    nox -t tests              # every interpreter in PYTHONS, and tests-oldest
     nox -s build              # dist/: manylinux2014 wheels (abi3, AArch64, cp313t), sdist
     nox -s install-check      # pip install dist/ into fresh venvs of every interpreter
     nox -s rust lint          # cargo fmt/clippy/test; ruff, stub check
@@ -66,7 +66,7 @@ FREE_THREADED = [v for v in PYTHONS if v.endswith("t")]
 # be had (3.14, 3.15), ci/find-python takes Debian sid's binary packages
 # (ci/debian-python), whose configure flags differ from the project's own builds: their
 # benchmarks are labelled as Debian's and never compared with a free-threaded twin.
-# Where the tests of word_count.dask run (#13): the oldest GIL version, and 3.13 with the
+# Where the tests of word_count.dask run: the oldest GIL version, and 3.13 with the
 # GIL and without, where distributed's compiled dependencies build from source. Elsewhere
 # dask is not installed and tests/test_dask.py skips, saying so: the module is pure Python
 # over the functions those sessions test, and each session with it takes about a minute
@@ -79,8 +79,12 @@ OPTIONAL = {"3.14t"}
 ABI3_PYTHON = "3.11"
 # The kernels benchmark's interpreter: the GIL twin of 3.13t, built the same way.
 KERNELS_PYTHON = "3.13"
-# `nox` alone runs what CI runs (ci/test), but for the benchmark smoke.
+# What CI runs: `nox` alone runs these, and ci/test reads this very list (`nox --list
+# --json`), with its scheduling from the sessions' tags: WHEELS waits for `build`, ALONE
+# runs with nothing beside it, and `report` waits for the `bench` sessions. (ci/test
+# passes --quick to the benchmarks and leaves the wall-clock tests to `latency`.)
 nox.options.sessions = [
+    "build",
     "lint",
     "rust",
     "rust-aarch64",
@@ -88,9 +92,16 @@ nox.options.sessions = [
     *[f"tests-{v}" for v in PYTHONS],
     "tests-aarch64",
     "tests-oldest",
-    "build",
     "install-check",
+    "bench-3.13",
+    "bench-3.13t",
+    "report",
+    "latency",
 ]
+# Sessions that install the release wheels, so run after `build` made them.
+WHEELS = "wheels"
+# A session whose result depends on having the machine to itself (a wall-clock bound).
+ALONE = "alone"
 PARALLEL_THREADS = 8
 # The maturin pin, written once, in pyproject.toml's build-system (see the reason there).
 MATURIN = next(r for r in PYPROJECT["build-system"]["requires"] if r.startswith("maturin"))
@@ -304,7 +315,7 @@ def tests(session: nox.Session, version: str) -> None:
         session.run(str(python), "-m", "pytest", "test_panics.py", "-rs")
 
 
-@nox.session(python=False)
+@nox.session(python=False, tags=[WHEELS, ALONE])
 def latency(session: nox.Session) -> None:
     """The tests marked wall_clock (the Ctrl-C test's 0.2 s bound), on every interpreter
     of PYTHONS, each against its release wheel. ci/test leaves them out of the tests
@@ -344,7 +355,7 @@ assert word_count.word_count("deux mots\u3000deux") == 3
 """
 
 
-@nox.session(name="tests-oldest", python=False)
+@nox.session(name="tests-oldest", python=False, tags=["tests", WHEELS])
 def tests_oldest(session: nox.Session) -> None:
     """The release wheels on an older Linux: in a Debian 11 (bullseye, glibc 2.31) root
     (ci/oldest, needs root), CPython 3.11 and 3.13t are built from source, pip installs
@@ -416,7 +427,7 @@ def bench(
     python = fresh_venv(session, version)
     install_wheel(session, python, release)
     if module == "word_count.bench":
-        # The dask-threads and dask-processes workloads (#13): Dask's local schedulers only.
+        # The dask-threads and dask-processes workloads: Dask's local schedulers only.
         pip(session, python, "install", "-q", *nox.project.dependency_groups(PYPROJECT, "bench"))
     BENCH_RESULTS.mkdir(exist_ok=True)
     out = BENCH_RESULTS / f"{prefix}{version}.json"
@@ -450,7 +461,7 @@ def _per_python(kind: str, body: Callable[[nox.Session, str], None], doc: str) -
             body(session, version)
 
         session_func.__doc__ = doc.format(version=version)
-        nox.session(name=f"{kind}-{version}", python=False, tags=[kind])(session_func)
+        nox.session(name=f"{kind}-{version}", python=False, tags=[kind, WHEELS])(session_func)
 
 
 _per_python("tests", tests, "Install the release wheel and run the tests on {version}.")
@@ -472,7 +483,7 @@ def bench_kernels_ft(session: nox.Session) -> None:
     bench(session, "3.13t", module="word_count.bench.kernels", prefix="kernels-")
 
 
-@nox.session(python=False)
+@nox.session(python=False, tags=["report", WHEELS])
 def report(session: nox.Session) -> None:
     """Merge bench-results/*.json into bench-results/report.md and speedup charts,
     after checking every result file is complete."""
@@ -625,7 +636,7 @@ def check_dist(session: nox.Session, free_threaded: list[str]) -> None:
     session.log(f"ok  {sdists[0].name}")
 
 
-@nox.session(name="install-check", python=False)
+@nox.session(name="install-check", python=False, tags=[WHEELS])
 def install_check(session: nox.Session) -> None:
     """pip install the wheels in dist/ into fresh venvs, and the sdist on both builds."""
     if not list(DIST.glob("*.whl")):
@@ -674,7 +685,7 @@ def rust(session: nox.Session) -> None:
 AARCH64 = "aarch64-unknown-linux-gnu"
 # Every Debian package the AArch64 sessions need, named: apt's --no-install-recommends
 # leaves out libc6-dev-arm64-cross (only a Recommends of the cross gcc), and without it
-# the link fails with "cannot find Scrt1.o" -- on a new machine only (issue #10).
+# the link fails with "cannot find Scrt1.o" -- on a new machine only.
 AARCH64_PACKAGES = [
     "gcc-aarch64-linux-gnu",  # the cross linker cargo uses
     "libc6-dev-arm64-cross",  # crt1.o, crti.o, libc.so for the link
@@ -814,7 +825,7 @@ def tests_aarch64(session: nox.Session) -> None:
 
 # The core's tests that reach the AVX-512BW kernel: its own (every kernel against the
 # scalar model, 1000 cases each), and those of the word counts built on it (the only
-# caller, text.rs's count of word starts). The rest of the core has no AVX-512 code, and
+# caller, encoding.rs's count of word starts). The rest of the core has no AVX-512 code, and
 # under Bochs all of it took 8 of CI's minutes on an AMD machine.
 AVX512_TESTS = ["word_starts::", "words::", "text::", "chunks::", "stream::"]
 
@@ -890,7 +901,7 @@ def fuzz(session: nox.Session) -> None:
         )  # fmt: skip
 
 
-@nox.session(python=False)
+@nox.session(python=False, tags=[WHEELS])
 def lint(session: nox.Session) -> None:
     """ruff (lint and format), and the type stub checked against the built module."""
     python = fresh_venv(session, ABI3_PYTHON)
@@ -900,42 +911,28 @@ def lint(session: nox.Session) -> None:
     bindir = python.parent
     session.run(str(bindir / "ruff"), "check", str(ROOT))
     session.run(str(bindir / "ruff"), "format", "--check", str(ROOT))
+    # Every relative link and anchor in the docs, and every name ARCHITECTURE.md gives.
+    session.run(str(python), str(ROOT / "ci" / "check-docs"))
     install_wheel(session, python, release_wheel(session, "abi3"))
     with session.chdir(ROOT / "tests"):
         session.run(str(python), "-m", "mypy.stubtest", "word_count._word_count")
         session.run(str(python), "-m", "mypy", "--strict", str(ROOT / "python" / "word_count"))
 
 
-# --- ThreadSanitizer (#14) ---------------------------------------------------------
+# --- ThreadSanitizer --------------------------------------------------------------
 # The interpreter: free-threaded 3.13 configured --with-thread-sanitizer, built with the
 # clang whose TSAN runtime matches nightly Rust's LLVM (ci/find-python says why).
 TSAN_PYTHON = "3.13t-tsan"
 TSAN_SUPPRESSIONS = ROOT / "ci" / "tsan-suppressions.txt"
-# The tests that run threads, or run the module while the interpreter stops, forks,
-# exits or is interrupted (run once, plainly; TSAN_PARALLEL_TESTS are run again).
-# test_word_count, test_search and test_frequencies are there for their calls from many
-# threads on one shared text, and the frequencies' early strs made while a pool counts.
-TSAN_TESTS = [
-    "test_free_threading.py",
-    "test_counter.py",
-    "test_stop_the_world.py",
-    "test_fork.py",
-    "test_exit.py",
-    "test_interrupt.py",
-    "test_frequencies.py",
-    "test_word_count.py",
-    "test_search.py",
-    "test_panics.py",
-]
-# Again on PARALLEL_THREADS threads at once: the tests of threads sharing counters and
-# texts, and of the frequencies' strs made while the pool counts. The rest of
-# TSAN_TESTS takes over 10 minutes more that way (test_frequencies' threaded tests alone
-# 11 min 16 s here), and their threads are the pool's, which the plain run already has.
-TSAN_PARALLEL_TESTS = [
-    "test_free_threading.py",
-    "test_counter.py",
-    "test_frequencies.py::test_words_made_early_while_another_thread_counts",
-]
+# Which tests run under TSAN is said by markers in tests/ (registered in conftest.py), so
+# that a new threaded test joins by itself: `threaded`, the tests that run threads, or
+# run the module while the interpreter stops, forks, exits or is interrupted (run once,
+# plainly), and `threaded_stress`, run again on PARALLEL_THREADS threads at once: the
+# tests of threads sharing counters and texts, and of the frequencies' strs made while
+# the pool counts. The rest of `threaded` takes over 10 minutes more that way
+# (test_frequencies' threaded tests alone 11 min 16 s here), and their threads are the
+# pool's, which the plain run already has.
+TSAN_MARKERS = ["threaded", "threaded_stress"]
 
 
 def nightly_rustc(session: nox.Session) -> tuple[str, str]:
@@ -984,18 +981,18 @@ def tsan_reports(session: nox.Session, log_dir: Path, what: str) -> list[Path]:
 
 @nox.session(python=False)
 def tsan(session: nox.Session) -> None:
-    """The threaded tests under ThreadSanitizer (#14): the core's tests and the module,
+    """The threaded tests under ThreadSanitizer: the core's tests and the module,
     built with nightly Rust, -Zsanitizer=thread and a sanitized std (-Zbuild-std), on a
     TSAN-built free-threaded CPython 3.13. Any report not in ci/tsan-suppressions.txt
     fails the session. `-- --race` arms a deliberate data race in the module
     (WORD_COUNT_TEST_RACE=1, test-hooks builds only), which must make it fail; other
-    arguments after -- replace the test selection (TSAN_TESTS)."""
+    arguments after -- replace the test selection (the markers TSAN_MARKERS)."""
     parser = argparse.ArgumentParser(prog="nox -s tsan --")
     parser.add_argument("--race", action="store_true", help="arm the deliberate data race")
     args, selection = parser.parse_known_args(session.posargs)
     # Without the standard library's source, std stays uninstrumented and every hand-off
     # through its futex-based Mutex/Condvar shows up as a race: 773 false reports on the
-    # core's tests alone (#14). With it, zero. rustup skips it if installed.
+    # core's tests alone. With it, zero. rustup skips it if installed.
     session.run("rustup", "component", "add", "rust-src", "--toolchain", "nightly")
     host, llvm = nightly_rustc(session)
     apt_install(session, [f"llvm-{llvm}"], "llvm-symbolizer, for TSAN's reports")
@@ -1059,10 +1056,8 @@ def tsan(session: nox.Session) -> None:
         if not caught:
             session.error("the canary race was not reported: TSAN is not watching the module")
         session.log(f"canary: the deliberate race was reported ({caught[0].name})")
-        runs = [
-            ([], selection or TSAN_TESTS),
-            ([f"--parallel-threads={PARALLEL_THREADS}"], selection or TSAN_PARALLEL_TESTS),
-        ]
+        plain, stress = (selection or ["-m", marker] for marker in TSAN_MARKERS)
+        runs = [([], plain), ([f"--parallel-threads={PARALLEL_THREADS}"], stress)]
         for extra, tests in runs:
             session.log(f"pytest {' '.join(extra + tests)} (under TSAN)")
             result = subprocess.run(
