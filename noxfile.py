@@ -80,7 +80,7 @@ ABI3_PYTHON = "3.11"
 # The kernels benchmark's interpreter: the GIL twin of 3.13t, built the same way.
 KERNELS_PYTHON = "3.13"
 # What CI runs: `nox` alone runs these, and ci/test reads this very list (`nox --list
-# --json`), with its scheduling from the sessions' tags: WHEELS waits for `build`, ALONE
+# --json`), with its scheduling from the sessions' tags: NEEDS_WHEELS waits for `build`, ALONE
 # runs with nothing beside it, and `report` waits for the `bench` sessions. (ci/test
 # passes --quick to the benchmarks and leaves the wall-clock tests to `latency`.)
 nox.options.sessions = [
@@ -99,7 +99,7 @@ nox.options.sessions = [
     "latency",
 ]
 # Sessions that install the release wheels, so run after `build` made them.
-WHEELS = "wheels"
+NEEDS_WHEELS = "wheels"
 # A session whose result depends on having the machine to itself (a wall-clock bound).
 ALONE = "alone"
 PARALLEL_THREADS = 8
@@ -321,7 +321,7 @@ def tests(session: nox.Session, version: str) -> None:
         session.run(str(python), "-m", "pytest", "test_panics.py", "-rs")
 
 
-@nox.session(python=False, tags=[WHEELS, ALONE])
+@nox.session(python=False, tags=[NEEDS_WHEELS, ALONE])
 def latency(session: nox.Session) -> None:
     """The tests marked wall_clock (the Ctrl-C test's 0.2 s bound), on every interpreter
     of PYTHONS, each against its release wheel. ci/test leaves them out of the tests
@@ -361,7 +361,7 @@ assert word_count.word_count("deux mots\u3000deux") == 3
 """
 
 
-@nox.session(name="tests-oldest", python=False, tags=["tests", WHEELS])
+@nox.session(name="tests-oldest", python=False, tags=["tests", NEEDS_WHEELS])
 def tests_oldest(session: nox.Session) -> None:
     """The release wheels on an older Linux: in a Debian 11 (bullseye, glibc 2.31) root
     (ci/oldest, needs root), CPython 3.11 and 3.13t are built from source, pip installs
@@ -467,7 +467,7 @@ def _per_python(kind: str, body: Callable[[nox.Session, str], None], doc: str) -
             body(session, version)
 
         session_func.__doc__ = doc.format(version=version)
-        nox.session(name=f"{kind}-{version}", python=False, tags=[kind, WHEELS])(session_func)
+        nox.session(name=f"{kind}-{version}", python=False, tags=[kind, NEEDS_WHEELS])(session_func)
 
 
 _per_python("tests", tests, "Install the release wheel and run the tests on {version}.")
@@ -489,7 +489,7 @@ def bench_kernels_ft(session: nox.Session) -> None:
     bench(session, "3.13t", module="word_count.bench.kernels", prefix="kernels-")
 
 
-@nox.session(python=False, tags=["report", WHEELS])
+@nox.session(python=False, tags=["report", NEEDS_WHEELS])
 def report(session: nox.Session) -> None:
     """Merge bench-results/*.json into bench-results/report.md and speedup charts,
     after checking every result file is complete."""
@@ -642,7 +642,7 @@ def check_dist(session: nox.Session, free_threaded: list[str]) -> None:
     session.log(f"ok  {sdists[0].name}")
 
 
-@nox.session(name="install-check", python=False, tags=[WHEELS])
+@nox.session(name="install-check", python=False, tags=[NEEDS_WHEELS])
 def install_check(session: nox.Session) -> None:
     """pip install the wheels in dist/ into fresh venvs, and the sdist on both builds."""
     if not list(DIST.glob("*.whl")):
@@ -907,7 +907,7 @@ def fuzz(session: nox.Session) -> None:
         )  # fmt: skip
 
 
-@nox.session(python=False, tags=[WHEELS])
+@nox.session(python=False, tags=[NEEDS_WHEELS])
 def lint(session: nox.Session) -> None:
     """ruff (lint and format), and the type stub checked against the built module."""
     python = fresh_venv(session, ABI3_PYTHON)
