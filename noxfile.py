@@ -894,17 +894,42 @@ def rust_avx512(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def fuzz(session: nox.Session) -> None:
-    """Fuzz the core's kernels against simple models: `nox -s fuzz -- SECONDS` (default
-    60). Installs cargo-fuzz if missing. RUSTC_BOOTSTRAP lets the stable toolchain take
-    the sanitizer flags cargo-fuzz passes, as no nightly can be installed here."""
-    seconds = session.posargs[0] if session.posargs else "60"
+    """Fuzz the core against simple models, every target of fuzz/fuzz_targets (the
+    kernels, the word frequencies, the file stream) for SECONDS each (default 60), and
+    fail on the first crash or mismatch: `nox -s fuzz -- [SECONDS] [TARGET...]`.
+
+    One build (ASan) of all targets, then each target in turn on its corpus,
+    fuzz/corpus/TARGET (kept between runs, not committed), the committed seeds of
+    fuzz/seeds/TARGET and the dictionary fuzz/text.dict. Installs cargo-fuzz if missing,
+    and g++ for libFuzzer's sources. RUSTC_BOOTSTRAP lets the stable toolchain take the
+    sanitizer flags cargo-fuzz passes, so no nightly toolchain is needed."""
+    fuzz_dir = ROOT / "fuzz"
+    known = sorted(p.stem for p in (fuzz_dir / "fuzz_targets").glob("*.rs"))
+    args = list(session.posargs)
+    seconds = args.pop(0) if args and args[0].isdigit() else "60"
+    unknown = sorted(set(args) - set(known))
+    if unknown:
+        session.error(f"no fuzz target {', '.join(unknown)}; there are {', '.join(known)}")
     if shutil.which("cargo-fuzz") is None:
         session.run("cargo", "install", "--locked", CARGO_FUZZ)
-    with session.chdir(ROOT / "fuzz"):
-        session.run(
-            "cargo", "fuzz", "run", "kernels", "--", f"-max_total_time={seconds}",
-            env={"RUSTC_BOOTSTRAP": "1"},
-        )  # fmt: skip
+    apt_install(session, ["g++"], "libfuzzer-sys compiles libFuzzer's C++")
+    env = {"RUSTC_BOOTSTRAP": "1"}
+    with session.chdir(fuzz_dir):
+        session.run("cargo", "fuzz", "build", env=env)
+        for target in args or known:
+            corpus = fuzz_dir / "corpus" / target
+            corpus.mkdir(parents=True, exist_ok=True)
+            seeds = fuzz_dir / "seeds" / target
+            dirs = [str(corpus), *([str(seeds)] if seeds.is_dir() else [])]
+            # -len_control=0: inputs up to the full length (4096 bytes) at once, not
+            # grown over minutes from a few bytes, which a short run would never outlive.
+            # -dict: Python's whitespace, surrogates and bad UTF-8, which mutation seldom
+            # builds byte by byte. -timeout: an input this slow is a hang, and fails.
+            session.run(
+                "cargo", "fuzz", "run", target, *dirs, "--", f"-max_total_time={seconds}",
+                "-len_control=0", f"-dict={fuzz_dir / 'text.dict'}", "-timeout=30",
+                env=env,
+            )  # fmt: skip
 
 
 @nox.session(python=False, tags=[NEEDS_WHEELS])

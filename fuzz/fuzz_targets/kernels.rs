@@ -5,7 +5,7 @@
 //!   `str`'s own storage (Latin-1, UCS-2, UCS-4 units, SIMD where there is a kernel)
 //!   agree with both, as do the streamed (file) counts and UTF-8 validation with std.
 //!
-//! Run: `nox -s fuzz -- 600` (seconds), or `cargo fuzz run kernels` in this folder.
+//! Run: `nox -s fuzz -- 600 kernels` (seconds), or `cargo fuzz run kernels` in this folder.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
