@@ -96,6 +96,7 @@ nox.options.sessions = [
     "bench-3.13",
     "bench-3.13t",
     "report",
+    "fuzz",
     "latency",
 ]
 # Sessions that install the release wheels, so run after `build` made them.
