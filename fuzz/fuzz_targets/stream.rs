@@ -45,19 +45,40 @@ fn is_space(c: char) -> bool {
     PY_WHITESPACE.contains(&u32::from(c))
 }
 
+/// The stream's error for bytes that are not UTF-8 is `expected`, `utf8::validate`'s on
+/// the whole input, and comes before any region past it (`at`: the bytes given so far).
+fn check_error(error: StreamError, expected: &utf8::Utf8Error, input: &[u8], at: usize) {
+    let StreamError::Utf8 {
+        offset,
+        window,
+        start,
+        end,
+        reason,
+    } = error
+    else {
+        panic!("{error}")
+    };
+    assert_eq!((offset, reason), (expected.start as u64, expected.reason));
+    assert_eq!(&window[start..end], &input[expected.start..expected.end]);
+    assert!(input[expected.start - start..].starts_with(&window));
+    assert!(at <= expected.start, "a region past the error");
+}
+
 /// The model: `Counter(text.split())`, each word with its count, in the order of first
 /// occurrence.
 fn model(text: &str) -> Vec<(Vec<u8>, u64)> {
-    let mut order: Vec<(Vec<u8>, u64)> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    for word in text.split(is_space).filter(|w| !w.is_empty()) {
-        let i = *index.entry(word).or_insert_with(|| {
-            order.push((word.as_bytes().to_vec(), 0));
-            order.len() - 1
-        });
-        order[i].1 += 1;
+    // Each word's count and the position of its first occurrence, then sorted by that.
+    let mut seen: HashMap<&str, (usize, u64)> = HashMap::new();
+    let words = text.split(is_space).filter(|w| !w.is_empty());
+    for (position, word) in words.enumerate() {
+        seen.entry(word).or_insert((position, 0)).1 += 1;
     }
+    let mut order: Vec<_> = seen.into_iter().collect();
+    order.sort_unstable_by_key(|&(_, (first, _))| first);
     order
+        .into_iter()
+        .map(|(word, (_, count))| (word.as_bytes().to_vec(), count))
+        .collect()
 }
 
 /// A reader that hands out `data` in reads of `sizes` bytes (cycled; all of what is
@@ -139,21 +160,11 @@ fuzz_target!(|data: &[u8]| {
         let b = match stream.next_block() {
             Ok(Some(b)) => b,
             Ok(None) => break,
-            Err(StreamError::Utf8 {
-                offset,
-                window,
-                start,
-                end,
-                reason,
-            }) => {
+            Err(error) => {
                 let e = expected_error.expect("an error in valid UTF-8");
-                assert_eq!((offset, reason), (e.start as u64, e.reason));
-                assert_eq!(&window[start..end], &input[e.start..e.end]);
-                assert!(input[e.start - start..].starts_with(&window));
-                assert!(at <= e.start, "a region past the error");
+                check_error(error, &e, input, at);
                 return;
             }
-            Err(StreamError::Io(e)) => panic!("{e}"),
         };
         blocks += 1;
         assert!(blocks <= input.len() + 1, "no progress");
