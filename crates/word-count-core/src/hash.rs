@@ -72,7 +72,11 @@ impl Seed {
     #[inline(always)]
     pub(crate) fn short_key_at(&self, text: &[u8], a: usize, b: usize) -> Option<Key> {
         let len = b.wrapping_sub(a);
-        if len.wrapping_sub(1) >= 16 || a + 16 > text.len() {
+        // `a + 16 <= text.len()`, without overflow: a span from safe code may start
+        // anywhere, and one within 16 of `usize::MAX` wrapped a plain `a + 16` round, so
+        // the loads below read outside `text` (word_table's test
+        // `a_span_outside_the_text_panics_before_any_read`).
+        if len.wrapping_sub(1) >= 16 || a.checked_add(16).is_none_or(|end| end > text.len()) {
             return None;
         }
         // SAFETY: `a + 16 <= text.len()`, so both 8-byte reads are inside `text`;

@@ -135,7 +135,9 @@ impl<'t> WordTable<&'t [u8]> {
     pub(crate) fn from_spare(spare: SpareTable, seed: Seed) -> Self {
         let mut table = spare.0;
         // Zeroed here, by the thread that will use it (`reused` runs there), not by the
-        // one that gave it back (the caller, merging, while the others wait).
+        // one that gave it back (the caller, merging, while the others wait): a table
+        // given back full still names its entries. (`merge_out` zeroes the tables it
+        // empties, as they stay in the caller's hands.)
         table.slots.fill(0);
         table.seed = seed;
         table
@@ -413,6 +415,10 @@ impl<W: Word> WordTable<W> {
                 Err(slot) => self.insert(slot, key, into(cold.word), count),
             }
         }
+        // Every non-empty slot must name an entry (`find` and the `Adder` read it
+        // unchecked), and `other` has none left. One memset, next to a probe of this
+        // table for each entry merged.
+        other.slots.fill(0);
     }
 }
 
@@ -451,6 +457,31 @@ mod tests {
         assert_eq!(order, expected);
         assert_eq!(a.get(b"w5000"), Some(2));
         assert_eq!(a.get(b"w9999"), Some(1));
+    }
+
+    /// `merge_out` leaves `other` empty, and an empty table takes words like a new one.
+    /// Its index once kept naming the entries the merge took out, so a lookup read past
+    /// the end of `hot` (`get_unchecked`: undefined behaviour, reached from safe code)
+    /// and the `Adder` counted into entries that were gone.
+    #[test]
+    fn a_table_merged_out_is_empty_and_takes_words_again() {
+        let seed = Seed::random();
+        let mut into: WordTable<&[u8]> = WordTable::new(seed);
+        let mut other: WordTable<&[u8]> = WordTable::new(seed);
+        for w in ["a", "b", "a"] {
+            other.add(w.as_bytes());
+        }
+        into.merge_out(&mut other, |w| w);
+        assert_eq!((other.len(), other.total()), (0, 0));
+        assert_eq!((other.get(b"a"), other.get(b"b")), (None, None));
+        other.add(b"b");
+        // "a", on the Adder's path (16 bytes of text after the word's start).
+        let text = b"a               ";
+        other.adder(text).add(0, 1);
+        let got: Vec<(&[u8], u64)> = other.iter().map(|(w, n)| (*w, n)).collect();
+        assert_eq!(got, [(&b"b"[..], 1), (b"a", 1)]);
+        let got: Vec<(&[u8], u64)> = into.iter().map(|(w, n)| (*w, n)).collect();
+        assert_eq!(got, [(&b"a"[..], 2), (b"b", 1)]);
     }
 
     /// Words of up to 16 bytes that differ only by trailing NULs share a hash (the
