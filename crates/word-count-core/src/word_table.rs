@@ -484,6 +484,18 @@ mod tests {
         assert_eq!(got, [(&b"a"[..], 2), (b"b", 1)]);
     }
 
+    /// A span from safe code may be anything. One starting within 16 of `usize::MAX`
+    /// wrapped the check `a + 16 <= text.len()` round (where overflow is not checked, as
+    /// in release builds) and the key's two loads read outside the text: undefined
+    /// behaviour. It must end in the slice's own panic, having read nothing.
+    #[test]
+    #[should_panic(expected = "out of range for slice")]
+    fn a_span_outside_the_text_panics_before_any_read() {
+        let text = [b'a'; 64];
+        let mut table = WordTable::new(Seed::random());
+        table.adder(&text).add(usize::MAX - 4, usize::MAX);
+    }
+
     /// Words of up to 16 bytes that differ only by trailing NULs share a hash (the
     /// length is in the slot's check instead, see `Seed::short`): they must still be
     /// counted apart, on the kernel's path (`Adder`) and the general one alike.
