@@ -87,3 +87,24 @@ impl std::fmt::Display for CoreError {
 }
 
 impl std::error::Error for CoreError {}
+
+/// The tests' proptest settings: proptest's own (256 cases, or `PROPTEST_CASES`), but
+/// under Miri (`cargo miri test`, `nox -s miri`), where each case runs thousands of
+/// times slower: `miri_cases` cases; the XorShift generator, as ChaCha's rounds took
+/// most of a case's time there; and no regression files, which proptest looks for
+/// through the working directory, which Miri's isolation refuses (ending the run).
+#[cfg(test)]
+pub(crate) fn proptest_config(miri_cases: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, RngAlgorithm};
+    let config = Config::default();
+    if cfg!(miri) {
+        Config {
+            cases: miri_cases,
+            rng_algorithm: RngAlgorithm::XorShift,
+            failure_persistence: None,
+            ..config
+        }
+    } else {
+        config
+    }
+}

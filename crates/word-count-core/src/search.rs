@@ -251,6 +251,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::proptest_config(4))]
+
         #[test]
         fn count_matches_model((text, needle) in text_and_needle()) {
             prop_assert_eq!(count_token(text.as_bytes(), needle.as_bytes()).unwrap(), model(&text, &needle));

@@ -142,6 +142,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::proptest_config(16))]
+
         #[test]
         fn agrees_with_std(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
             match (std::str::from_utf8(&bytes), validate(&bytes)) {
