@@ -28,6 +28,7 @@ pub fn word_count(
     text: Contents<'_>,
     n_threads: Option<&Bound<'_, PyAny>>,
 ) -> Result<usize, Error> {
+    crate::testing::maybe_read_past_end();
     let threads = thread_count(n_threads)?;
     sum_sliced(py, &text, false, |text, start, end| {
         text.count_words(start, end, threads)

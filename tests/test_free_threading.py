@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import subprocess
 import sys
 import sysconfig
@@ -43,8 +44,10 @@ def test_import_leaves_the_gil_as_the_build_has_it():
 
 
 def test_works_with_the_gil_forced_on():
-    # PYTHON_GIL=1 (free-threaded builds only) is a user's choice; everything still works.
-    env = {"PYTHON_GIL": "1"} if FREE_THREADED else {}
+    # PYTHON_GIL=1 is a user's choice on a free-threaded build; everything still works.
+    # A GIL build accepts it and has the GIL anyway. The rest of the environment is
+    # inherited: a sanitizer's options (nox -s asan) must reach the child too.
+    env = {**os.environ, "PYTHON_GIL": "1"}
     out = subprocess.run(
         [
             sys.executable,
