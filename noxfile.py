@@ -549,14 +549,39 @@ def glibc_needs(library: Path) -> list[tuple[tuple[int, ...], str]]:
     return needs
 
 
+# The x86_64 kernels count mask bits (`count_ones`), and `#[target_feature(enable =
+# "avx2")]` does not imply POPCNT: without asking for it too, each count compiled to a
+# software bit count of a dozen instructions, and the module held no `popcnt` at all.
+# Now it holds six (the AVX2 and AVX-512BW word starts, the word spans twice, the
+# Latin-1 and UCS-2 storage kernels). The release wheels are stripped, so no kernel can
+# be found by name: this is the fewest `popcnt` instructions an x86_64 module may hold,
+# one for each kind of kernel that counts bits.
+POPCNT_AT_LEAST = 4
+
+
+def popcnt_count(library: Path) -> int:
+    """How many `popcnt` instructions ``library``'s code holds (objdump -d)."""
+    out = subprocess.run(
+        ["objdump", "-d", "--no-show-raw-insn", str(library)],
+        stdout=subprocess.PIPE, text=True, check=True,
+    ).stdout  # fmt: skip
+    return sum(1 for line in out.splitlines() if "\tpopcnt" in line)
+
+
 def audit_wheel(session: nox.Session, wheel: Path, tools: Path) -> None:
     """Fail, in one line naming the wheel, unless: no symbol of its extension is
     versioned above GLIBC_MAX (read here, so that a wrong tag cannot hide one),
     `auditwheel show` finds it manylinux_2_17 compatible, and, for an abi3 wheel,
-    abi3audit finds no call outside the limited API."""
+    abi3audit finds no call outside the limited API; and, on x86_64, its module holds
+    at least POPCNT_AT_LEAST `popcnt` instructions."""
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(wheel) as zf:
         for member in (n for n in zf.namelist() if n.endswith(".so")):
             library = Path(zf.extract(member, tmp))
+            if "x86_64" in wheel.name and (n := popcnt_count(library)) < POPCNT_AT_LEAST:
+                session.error(
+                    f"{wheel.name}: {Path(member).name} holds {n} popcnt instructions, "
+                    f"fewer than POPCNT_AT_LEAST ({POPCNT_AT_LEAST}): a kernel lost POPCNT"
+                )
             too_new = [(v, sym) for v, sym in glibc_needs(library) if v[:2] > GLIBC_MAX]
             if too_new:
                 version, symbol = max(too_new)
@@ -581,7 +606,8 @@ def audit_wheel(session: nox.Session, wheel: Path, tools: Path) -> None:
         if audit.returncode != 0:
             said = " ".join(audit.stdout.split())[:300]
             session.error(f"{wheel.name}: abi3audit finds calls outside the limited API: {said}")
-    session.log(f"audited  {wheel.name}: glibc <= {'.'.join(map(str, GLIBC_MAX))}, {tag}*")
+    popcnt = f", >= {POPCNT_AT_LEAST} popcnt" if "x86_64" in wheel.name else ""
+    session.log(f"audited  {wheel.name}: glibc <= {'.'.join(map(str, GLIBC_MAX))}, {tag}*{popcnt}")
 
 
 def wheel_tags(wheel: Path) -> list[str]:

@@ -40,8 +40,11 @@ macro_rules! simd_or_scalar {
     ($units:expr, $after_space:expr, $avx2:path, $neon:path) => {{
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU has just been checked to support AVX2.
+            // With POPCNT for the kernels' `count_ones` (see word_starts).
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("popcnt")
+            {
+                // SAFETY: the CPU has just been checked to support AVX2 and POPCNT.
                 return unsafe { $avx2($units, $after_space) };
             }
         }
@@ -144,7 +147,7 @@ mod avx2 {
     use crate::simd_x86_64::{eq16, in_range16, in_range8};
 
     /// Latin-1: 09..0D, 1C..20, 85 and A0.
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,popcnt")]
     pub(super) fn latin1_word_starts(units: &[u8], after_space: bool) -> usize {
         let mut count = 0;
         let mut in_space = after_space;
@@ -168,7 +171,7 @@ mod avx2 {
     }
 
     /// UCS-2: the Latin-1 set and 1680, 2000..200A, 2028, 2029, 202F, 205F, 3000.
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,popcnt")]
     pub(super) fn ucs2_word_starts(units: &[u16], after_space: bool) -> usize {
         let mut count = 0;
         let mut in_space = after_space;

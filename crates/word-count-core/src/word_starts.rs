@@ -19,13 +19,19 @@ pub fn count_word_starts(bytes: &[u8], after_space: bool) -> usize {
     #[cfg(target_arch = "x86_64")]
     {
         // The macro also checks that the OS saves the 512-bit registers (XCR0).
-        if std::arch::is_x86_feature_detected!("avx512bw") {
+        // POPCNT is asked for with each: `target_feature(enable = "avx2")` does not imply
+        // it, and without it `count_ones` compiled to a dozen-instruction bit count.
+        if std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("popcnt")
+        {
             // SAFETY: the CPU has just been checked to support AVX-512BW (and with it
-            // AVX-512F, which the macro's check of avx512bw implies).
+            // AVX-512F, which the macro's check of avx512bw implies) and POPCNT.
             return unsafe { avx512::count_word_starts(bytes, after_space) };
         }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has just been checked to support AVX2.
+        if std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("popcnt")
+        {
+            // SAFETY: the CPU has just been checked to support AVX2 and POPCNT.
             return unsafe { avx2::count_word_starts(bytes, after_space) };
         }
     }
@@ -78,7 +84,7 @@ mod avx2 {
     use super::scalar;
     use crate::simd_x86_64::in_range8;
 
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,popcnt")]
     pub(super) fn count_word_starts(bytes: &[u8], after_space: bool) -> usize {
         const BLOCK: usize = 32;
         let mut count = 0;
@@ -123,7 +129,7 @@ mod avx512 {
     use super::scalar;
     use crate::simd_x86_64::in_range8_mask;
 
-    #[target_feature(enable = "avx512bw")]
+    #[target_feature(enable = "avx512bw,popcnt")]
     pub(super) fn count_word_starts(bytes: &[u8], after_space: bool) -> usize {
         const BLOCK: usize = 64;
         let mut count = 0;
@@ -256,15 +262,19 @@ mod tests {
     fn kernels() -> Vec<(&'static str, Kernel)> {
         let mut all: Vec<(&'static str, Kernel)> = vec![("dispatch", count_word_starts)];
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512bw") {
-            // SAFETY: the CPU has just been checked to support AVX-512BW.
+        if std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("popcnt")
+        {
+            // SAFETY: the CPU has just been checked to support AVX-512BW and POPCNT.
             all.push(("avx512bw", |b, a| unsafe {
                 avx512::count_word_starts(b, a)
             }));
         }
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has just been checked to support AVX2.
+        if std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("popcnt")
+        {
+            // SAFETY: the CPU has just been checked to support AVX2 and POPCNT.
             all.push(("avx2", |b, a| unsafe { avx2::count_word_starts(b, a) }));
         }
         #[cfg(target_arch = "aarch64")]
