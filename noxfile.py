@@ -1090,9 +1090,14 @@ def empty_dir(session: nox.Session, name: str) -> Path:
 
 def session_env(session: nox.Session) -> dict[str, str]:
     """The environment session.run gives a command, for subprocess.run: the process's
-    with the session's settings (nox's None unsets a variable)."""
-    env = {**os.environ, **session.env}
-    return {key: value for key, value in env.items() if value is not None}
+    with the session's settings, where nox's None unsets a variable."""
+    env = dict(os.environ)
+    for key, value in session.env.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
 
 
 def sanitized_python(
