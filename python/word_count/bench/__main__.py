@@ -62,6 +62,14 @@ def summarize(
             "runs": len(ts),
             "gb_per_s": n_bytes / med / 1e9,
         }
+        if cell.lossy:
+            # Counts lost per call, each sample's: the measurement of a lossy workload.
+            l1, lost, l3 = quantiles(cell.lost)
+            row.update(
+                expected=cell.expected, lost=lost, lost_q1=l1, lost_q3=l3,
+                lost_min=min(cell.lost), lost_max=max(cell.lost),
+                lost_share=lost / cell.expected,
+            )  # fmt: skip
         one = times.get((cell.workload, cell.variant, 1))
         if one is not None and WORKLOADS[cell.workload].scales:
             s1, s, s3 = paired(one, ts)
@@ -84,7 +92,8 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             f"{r['workload']:{w}} {r['variant']:18} {r['threads']:>3} "
             f"{r['median_s'] * 1e3:10.2f} "
             f"{r['q1_s'] * 1e3:8.2f}-{r['q3_s'] * 1e3:<8.2f} {r['runs']:>4} "
-            f"{r['gb_per_s']:6.3f} {sp:>16}",
+            f"{r['gb_per_s']:6.3f} {sp:>16}"
+            + (f"  lost {r['lost_share']:.2%} (max {r['lost_max']:,.0f})" if "lost" in r else ""),
             flush=True,
         )
 
@@ -164,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             "text": "ASCII English-like prose, generated (word_count.bench.text)",
         },
         # The workloads this run timed (--workload), which report --check holds it to.
+        "workload_filter": args.workload,
         "workloads": {
             w.name: w.description
             for w in WORKLOADS.values()

@@ -46,6 +46,9 @@ PY_FREQUENCIES, RUST_FREQUENCIES = (
 # The same per-block Python count on Dask's threaded and processes schedulers: the Dask
 # workloads.
 DASK_THREADS, DASK_PROCESSES = (WORKLOADS[name] for name in ("dask-threads", "dask-processes"))
+# Threads adding words to one Counter with no lock, and the remedies set against them.
+UNGUARDED = WORKLOADS["counter-unguarded"]
+REMEDIES = [WORKLOADS[n] for n in ("counter-locked", "counter-per-thread", "shared-counter")]
 # The claims, each checked against the numbers at 2 threads.
 GIL_BOUND = [PYTHON_THREADS, ATTACHED]
 FT_AT_LEAST, GIL_AT_MOST, RUST_AT_LEAST = 1.5, 1.25, 1.3
@@ -363,6 +366,71 @@ def dask_findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
     )  # fmt: skip
 
 
+def lost(r: Row) -> str:
+    """The counts a lossy result lost: its median share and its worst call, or none."""
+    if r["lost_max"] == 0:
+        return "none"
+    return f"{r['lost_share']:.2%} (up to {r['lost_max']:,.0f} in one call)"
+
+
+def lost_updates(docs: list[Doc], n_bytes: int) -> list[str]:
+    """The counts lost when N Python threads add words to one Counter with no lock, on each
+    interpreter and at each thread count, and what each remedy costs against that code:
+    a table, then a line for each pair of twins at 2 threads. Nothing here is a claim: how
+    many updates are lost depends on the scheduling, and is reported as measured."""
+    have = [d for d in docs if row(d, UNGUARDED.name, 1, n_bytes)]
+    if not have:
+        return []
+    threads = sorted(
+        {r["threads"] for d in have for r in d["results"]
+         if r["workload"] == UNGUARDED.name and r["bytes"] == n_bytes}
+    )  # fmt: skip
+    out = [
+        f"**{size_name(n_bytes)} text: counts lost by N threads running "
+        "`counter[word] += 1` on one shared `collections.Counter`, and what each remedy "
+        "costs** (its time over the unguarded code's at the same threads; each remedy is "
+        "checked exact, or the run stops):",
+        "",
+        "| interpreter | threads | counts lost a call: median (worst) | of | unguarded ms | "
+        + " | ".join(w.label for w in REMEDIES)
+        + " |",
+        "|---|---:|---:|---:|---:|" + "---:|" * len(REMEDIES),
+    ]
+    for d in have:
+        for t in threads:
+            u = row(d, UNGUARDED.name, t, n_bytes)
+            if u is None:
+                continue
+            costs = []
+            for w in REMEDIES:
+                r = row(d, w.name, t, n_bytes)
+                costs.append(f"{r['median_s'] / u['median_s']:.2f}×" if r else "n/a")
+            out.append(
+                f"| {d['label']} | {t} | {u['lost_share']:.2%} ({u['lost_max']:,.0f}) "
+                f"| {u['expected']:,} | {u['median_s'] * 1e3:.1f} | {' | '.join(costs)} |"
+            )
+    out.append("")
+    gil = [d for d in have if not d["interpreter"]["free_threaded"]]
+    ft = [d for d in have if d["interpreter"]["free_threaded"]]
+    for g, f in same_version_pairs(gil, ft):
+        ug, uf = row(g, UNGUARDED.name, 2, n_bytes), row(f, UNGUARDED.name, 2, n_bytes)
+        if ug is None or uf is None:
+            continue
+        costs = [
+            f"{w.label} {r['median_s'] / uf['median_s']:.2f}×"
+            for w in REMEDIES
+            if (r := row(f, w.name, 2, n_bytes))
+        ]
+        out.append(
+            f"- At 2 threads, the unguarded Counter lost {lost(uf)} of its "
+            f"{uf['expected']:,} counts a call on {f['label']}, and {lost(ug)} on "
+            f"{g['label']}."
+            + (f" The remedies, exact, against its time on {f['label']}: {', '.join(costs)}."
+               if costs else "")
+        )  # fmt: skip
+    return [*out, ""]
+
+
 def size_findings(docs: list[Doc], sizes: list[int]) -> list[str]:
     """How scaling changes from the smallest text to each larger one, from the numbers:
     whether memory bandwidth caps the Rust kernels is measured here, not assumed."""
@@ -430,8 +498,8 @@ def results_table(doc: Doc) -> list[str]:
         f"### {doc['label']}",
         "",
         "| size | workload | variant | threads | median ms | q1–q3 ms | min–max ms | runs "
-        "| GB/s | speedup (q1–q3) |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| GB/s | speedup (q1–q3) | counts lost a call (q1–q3, worst) |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in doc["results"]:
         sp = ""
@@ -441,9 +509,15 @@ def results_table(doc: Doc) -> list[str]:
             f"| {size_name(r['bytes'])} | {r['workload']} | {r['variant']} | {r['threads']} "
             f"| {r['median_s'] * 1e3:.2f} | {r['q1_s'] * 1e3:.2f}–{r['q3_s'] * 1e3:.2f} "
             f"| {r['min_s'] * 1e3:.2f}–{r['max_s'] * 1e3:.2f} | {r['runs']} "
-            f"| {r['gb_per_s']:.3f} | {sp} |"
+            f"| {r['gb_per_s']:.3f} | {sp} | {lost_cell(r)} |"
         )
     return [*lines, ""]
+
+
+def lost_cell(r: Row) -> str:
+    if "lost" not in r:
+        return ""
+    return f"{r['lost']:,.0f} ({r['lost_q1']:,.0f}–{r['lost_q3']:,.0f}, {r['lost_max']:,.0f})"
 
 
 def interpreters_table(docs: list[Doc]) -> list[str]:
@@ -549,6 +623,9 @@ def write_report(folder: Path) -> Path:
     if warnings:
         lines += [f"> {w}" for w in warnings] + [""]
     lines += ["## Summary", "", *summary(docs, sizes)]
+    lost_lines = [line for n_bytes in sizes for line in lost_updates(docs, n_bytes)]
+    if lost_lines:
+        lines += ["## Counts lost without the GIL", "", *lost_lines]
     lines += size_findings(docs, sizes) + gil_cache_note(docs, sizes)
     lines += [f"![speedup chart]({c.name})" for c in charts] + [""]
     lines += [
@@ -581,6 +658,8 @@ def write_report(folder: Path) -> Path:
 
 
 REQUIRED_FIELDS = ("workload", "threads", "bytes", "median_s", "min_s", "max_s", "runs")
+# What a lossy workload's result holds besides: the counts lost per call.
+LOST_FIELDS = ("expected", "lost", "lost_q1", "lost_q3", "lost_max", "lost_share")
 
 
 def check_complete(doc: Doc) -> list[str]:
@@ -603,9 +682,16 @@ def check_complete(doc: Doc) -> list[str]:
     have = {
         (r.get("workload"), r.get("variant", ""), r.get("threads"), r.get("bytes")) for r in results
     }
+    for r in results:
+        w = WORKLOADS.get(r.get("workload", ""))
+        if w is not None and w.lossy:
+            missing = [f for f in LOST_FIELDS if f not in r]
+            if missing:
+                problems.append(f"a {w.name} result lacks {missing}: counts lost not recorded")
     settings = doc.get("settings", {})
-    # The workloads the run was asked for (all, unless it was given --workload).
-    promised = doc.get("workloads") or WORKLOADS
+    # The workloads the run was asked for: those it names if it was given --workload, else
+    # every workload declared now, so that a file written before a workload existed fails.
+    promised = (doc.get("workloads") or {}) if doc.get("workload_filter") else WORKLOADS
     for n_bytes in {r.get("bytes") for r in results} or {None}:
         if n_bytes is None:
             problems.append("no results at all")

@@ -1,6 +1,8 @@
 """The benchmark's workloads: the same counting done by Python threads, Rust threads
 attached or detached, one multi-threaded Rust call, processes, and a shared counter;
-and word frequencies (a Counter of the words) built by Python threads or Rust threads.
+word frequencies (a Counter of the words) built by Python threads or Rust threads; and
+the lost updates: Python threads adding words to one shared ``collections.Counter``
+unguarded, where the counts lost are the measurement, and with each remedy.
 
 Each is declared once, in ``WORKLOADS``: its name, its label, what it runs and the count
 it must return (for word frequencies, the number of distinct words, the whole Counter
@@ -83,6 +85,9 @@ class Workload:
     description: str  # what it runs, recorded in every result file
     work: dict[str, Work]  # by variant: "" alone for a workload that scales
     scales: bool = True
+    # A short count is this workload's measurement, recorded as counts lost, not a
+    # failure of the run (measure.Cell.lossy).
+    lossy: bool = False
 
 
 def _words(t: Inputs) -> int:
@@ -123,6 +128,98 @@ class Frequencies:
 
     def verify(self) -> str | None:
         return frequency_mismatch(self.last, self.reference)
+
+
+class Tally:
+    """``run(reps)`` for the lost-updates workloads: one call is N Python threads adding
+    the words of their chunks to a Counter, and it counts as the Counter's total, the sum
+    of its counts, which falls short of the text's words by the updates lost. ``verify``
+    checks the sample's last Counter after its timer has stopped: a guarded variant's in
+    full (``frequency_mismatch``; in the order of first occurrence if ``ordered``); the
+    unguarded one's for the only damage a lost update can do, a count too low: the same
+    words as the text, each counted at least once and never more often than it occurs."""
+
+    def __init__(
+        self, call: Callable[[], Counter[str]], reference: Counter[str], lossy: bool, ordered: bool
+    ) -> None:
+        self.call, self.reference, self.lossy, self.ordered = call, reference, lossy, ordered
+        self.last: Counter[str] | None = None
+
+    def __call__(self, reps: int) -> int:
+        got = 0
+        for _ in range(reps):
+            self.last = self.call()
+            got += self.last.total()
+        return got
+
+    def verify(self) -> str | None:
+        if not self.lossy:
+            return frequency_mismatch(self.last, self.reference, self.ordered)
+        got, want = self.last, self.reference
+        assert got is not None
+        if got.keys() != want.keys():
+            extra, missing = sorted(got.keys() - want.keys()), sorted(want.keys() - got.keys())
+            return (
+                f"{len(got)} distinct words, expected {len(want)}; not in the text: "
+                f"{extra[:3]}, missing: {missing[:3]}"
+            )
+        wrong = next((w for w, n in got.items() if not 1 <= n <= want[w]), None)
+        if wrong is not None:
+            return f"{wrong!r} counted {got[wrong]} times; the text has it {want[wrong]} times"
+        return None
+
+
+def _add_words(counter: Counter[str], chunk: str) -> int:
+    """The commonest way word counting is written in Python. On a shared Counter without a
+    lock, ``counter[word] += 1`` is a read, an addition and a write: two threads updating
+    one word at once can both write the same new count, and one addition is lost. Under
+    the GIL a thread switch seldom falls between them; without it, nothing stops it."""
+    for word in chunk.split():
+        counter[word] += 1
+    return 0
+
+
+def _add_words_locked(counter: Counter[str], lock: threading.Lock, chunk: str) -> int:
+    """The first remedy anyone writes: one Lock, taken for each update."""
+    for word in chunk.split():
+        with lock:
+            counter[word] += 1
+    return 0
+
+
+def _one_counter(locked: bool) -> Callable[[Inputs, int], Run]:
+    """N Python threads add their chunks' words to one shared Counter, unguarded or
+    under one Lock; a new Counter every call."""
+
+    def work(t: Inputs, n: int) -> Run:
+        def call() -> Counter[str]:
+            counter: Counter[str] = Counter()
+            if locked:
+                lock = threading.Lock()
+                in_threads(_add_words_locked, [(counter, lock, c) for c in t.chunks(n)])
+            else:
+                in_threads(_add_words, [(counter, c) for c in t.chunks(n)])
+            return counter
+
+        return Tally(call, t.frequencies, lossy=not locked, ordered=False)
+
+    return work
+
+
+def _counter_per_thread(t: Inputs, n: int) -> Run:
+    """Each thread adds its chunk's words to a Counter of its own, as the unguarded code
+    does; the Counters are merged on the calling thread, in the chunks' order, which keeps
+    the words in the order of their first occurrence."""
+
+    def call() -> Counter[str]:
+        counters: list[Counter[str]] = [Counter() for _ in range(n)]
+        in_threads(_add_words, list(zip(counters, t.chunks(n), strict=True)))
+        merged = counters[0]
+        for counter in counters[1:]:
+            merged.update(counter)
+        return merged
+
+    return Tally(call, t.frequencies, lossy=False, ordered=True)
 
 
 def _frequencies(fn: Callable[[str, int], Counter[str]]) -> Callable[[Inputs, int], Run]:
@@ -276,6 +373,28 @@ _DECLARED = [
         {"": Work(_shared_counter, _words)},
     ),
     Workload(
+        "counter-unguarded",
+        "threads sharing one Counter, unguarded",
+        "N Python threads add the words of their chunks to one collections.Counter, "
+        "`counter[word] += 1` with no lock; its total falls short by the updates lost, "
+        "which are recorded, not a failure",
+        {"": Work(_one_counter(locked=False), _words)},
+        lossy=True,
+    ),
+    Workload(
+        "counter-locked",
+        "threads sharing one Counter under a Lock",
+        "the same, each update under one threading.Lock; must be exact",
+        {"": Work(_one_counter(locked=True), _words)},
+    ),
+    Workload(
+        "counter-per-thread",
+        "a Counter per thread, merged",
+        "the same loop, each thread on a Counter of its own, merged on the calling thread "
+        "at the end; must be exact",
+        {"": Work(_counter_per_thread, _words)},
+    ),
+    Workload(
         "python-threads-frequencies",
         "pure-Python threads building word frequencies",
         "N Python threads each build a Counter of a chunk's words, merged in order on one "
@@ -329,8 +448,8 @@ WORKLOADS = {w.name: w for w in _DECLARED}
 
 def _cell(w: Workload, n: int, variant: str, work: Work, t: Inputs) -> Cell:
     run = work.run(t, n)
-    verify = run.verify if isinstance(run, Frequencies) else None
-    return Cell(w.name, n, run, work.count(t), variant, verify)
+    verify = run.verify if isinstance(run, Frequencies | Tally) else None
+    return Cell(w.name, n, run, work.count(t), variant, verify, lossy=w.lossy)
 
 
 @contextmanager
