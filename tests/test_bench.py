@@ -96,6 +96,14 @@ def test_a_tiny_run_writes_a_complete_result_and_report(tmp_path):
     assert {r["threads"] for r in doc["results"]} == {1, 2}
     assert_build_recorded(doc)
     assert all("speedup" in r for r in doc["results"] if r["workload"] != "single-thread")
+    # Subinterpreters where the interpreter has them, else skipped with the reason.
+    ran = {r["threads"] for r in doc["results"] if r["workload"] == "python-interpreters"}
+    if sys.version_info >= (3, 14):
+        assert ran == {1, 2}
+        assert doc["skipped"] == {}
+    else:
+        assert ran == set()
+        assert "before Python 3.14" in doc["skipped"]["python-interpreters"]
     lossy = [r for r in doc["results"] if r["workload"] == "counter-unguarded"]
     assert {r["threads"] for r in lossy} == {1, 2}
     assert all(0 <= r["lost"] <= r["lost_max"] < r["expected"] for r in lossy)

@@ -23,20 +23,36 @@ Every implementation of a function gives the same answer for every ``str``:
   line of ``contents.splitlines()``.
 """
 
-from word_count._reference import search_py, word_count_py, word_frequencies_py
-from word_count._word_count import (
-    MAX_THREADS,
-    WordCounter,
-    __version__,
-    search,
-    search_file,
-    search_sequential,
-    search_sequential_detached,
-    word_count,
-    word_count_file,
-    word_frequencies,
-    word_frequencies_file,
-)
+try:
+    from word_count._reference import search_py, word_count_py, word_frequencies_py
+    from word_count._word_count import (
+        MAX_THREADS,
+        WordCounter,
+        __version__,
+        search,
+        search_file,
+        search_sequential,
+        search_sequential_detached,
+        word_count,
+        word_count_file,
+        word_frequencies,
+        word_frequencies_file,
+    )
+except ImportError as error:
+    # CPython refuses, in a subinterpreter, an extension module that does not declare
+    # support for them, and PyO3 0.28, which builds this one, declares none
+    # (https://github.com/PyO3/pyo3/issues/576). CPython's message names the module, not
+    # why, nor what to do instead.
+    if "subinterpreters" not in str(error):
+        raise
+    raise ImportError(
+        "word_count cannot be imported in a subinterpreter: its Rust extension is built "
+        "with PyO3, which does not support subinterpreters yet "
+        "(https://github.com/PyO3/pyo3/issues/576). Import it in the main interpreter, "
+        "and run in parallel with threads (on a free-threaded build, or with its Rust "
+        "functions, which detach on any build) or with processes.",
+        name="word_count._word_count",
+    ) from error
 
 __all__ = [
     "MAX_THREADS",

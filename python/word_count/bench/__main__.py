@@ -147,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
         f"GIL {'on' if info['gil_enabled'] else 'off'}), {os.cpu_count()} CPUs; "
         f"threads {threads}, sizes {[f'{s / 2**20:.0f} MiB' for s in sizes]}"
     )
+    for w in WORKLOADS.values():
+        if (not args.workload or w.name in args.workload) and (why := w.unavailable()):
+            progress(f"skipping {w.name}: {why}")
     results = []
     for n_bytes in sizes:
         progress(f"making a {n_bytes / 2**20:.0f} MiB text ...")
@@ -177,7 +180,14 @@ def main(argv: list[str] | None = None) -> int:
         "workloads": {
             w.name: w.description
             for w in WORKLOADS.values()
-            if not args.workload or w.name in args.workload
+            if (not args.workload or w.name in args.workload) and w.unavailable() is None
+        },
+        # What this interpreter cannot run, and why (report --check accepts these gaps).
+        "skipped": {
+            w.name: reason
+            for w in WORKLOADS.values()
+            if (not args.workload or w.name in args.workload)
+            and (reason := w.unavailable()) is not None
         },
         "results": results,
     }

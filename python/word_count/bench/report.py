@@ -46,6 +46,8 @@ PY_FREQUENCIES, RUST_FREQUENCIES = (
 # The same per-block Python count on Dask's threaded and processes schedulers: the Dask
 # workloads.
 DASK_THREADS, DASK_PROCESSES = (WORKLOADS[name] for name in ("dask-threads", "dask-processes"))
+# The three ways to run Python in parallel, compared within one interpreter.
+INTERPRETERS, PROCESSES = WORKLOADS["python-interpreters"], WORKLOADS["processes"]
 # Threads adding words to one Counter with no lock, and the remedies set against them.
 UNGUARDED = WORKLOADS["counter-unguarded"]
 REMEDIES = [WORKLOADS[n] for n in ("counter-locked", "counter-per-thread", "shared-counter")]
@@ -166,8 +168,33 @@ def summary(docs: list[Doc], sizes: list[int]) -> list[str]:
         lines.append("")
         for g, f in same_version_pairs(gil, ft):
             lines.extend(findings(g, f, n_bytes))
+        for d in docs:
+            lines.extend(interpreter_findings(d, n_bytes))
         lines.append("")
+    for d in docs:
+        for name, why in d.get("skipped", {}).items():
+            lines.append(f"- Not measured on {d['label']}: `{name}`, {why}.")
     return lines
+
+
+def interpreter_findings(d: Doc, n_bytes: int) -> list[str]:
+    """Subinterpreters against threads and processes, within the one interpreter ``d``
+    (another version's build is no twin of it), at 2 workers; and what an extension
+    needs to be imported there, which this one lacks."""
+    si, st, sp = (speedup(d, w.name, 2, n_bytes) for w in (INTERPRETERS, PYTHON_THREADS, PROCESSES))
+    ri, rp = row(d, INTERPRETERS.name, 2, n_bytes), row(d, PROCESSES.name, 2, n_bytes)
+    if si is None or st is None or sp is None or ri is None or rp is None:
+        return []
+    return [
+        f"- On {d['label']}, at 2 workers over 1: subinterpreters running Python {fmt(si)}, "
+        f"pure-Python threads {fmt(st)}, processes {fmt(sp)}; the subinterpreters take "
+        f"{ri['median_s'] / rp['median_s']:.2f}× the processes' time. Each subinterpreter "
+        "has a GIL of its own, and every call sends each chunk to its interpreter, as to a "
+        "process. word_count itself cannot be imported in one: CPython loads there only an "
+        "extension that declares support for subinterpreters (Py_mod_multiple_interpreters) "
+        "and keeps no state across them, and PyO3 declares none yet "
+        "(https://github.com/PyO3/pyo3/issues/576)."
+    ]
 
 
 def minor_version(doc: Doc) -> str:
@@ -697,7 +724,7 @@ def check_complete(doc: Doc) -> list[str]:
             problems.append("no results at all")
             break
         for w in WORKLOADS.values():
-            if w.name not in promised:
+            if w.name not in promised or w.name in doc.get("skipped", {}):
                 continue
             threads = settings.get("threads", []) if w.scales else [1]
             for variant, t in itertools.product(w.work, threads):

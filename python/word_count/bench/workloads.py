@@ -13,8 +13,10 @@ is measured, checked and reported with no other change.
 
 from __future__ import annotations
 
+import concurrent.futures
 import itertools
 import multiprocessing
+import platform
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -88,6 +90,9 @@ class Workload:
     # A short count is this workload's measurement, recorded as counts lost, not a
     # failure of the run (measure.Cell.lossy).
     lossy: bool = False
+    # Why it cannot run on this interpreter, or None where it can: a result file names
+    # each workload skipped with its reason, and report --check accepts no other gap.
+    unavailable: Callable[[], str | None] = lambda: None
 
 
 def _words(t: Inputs) -> int:
@@ -309,6 +314,36 @@ def _dask(scheduler: str) -> Callable[[Inputs, int], Run]:
     return work
 
 
+# What each subinterpreter runs: the pure-Python count of word_count_py's chunks, as
+# source evaluated by the builtin eval. InterpreterPoolExecutor pickles a task's function
+# by name, to be imported in the worker interpreter, where no function of this package
+# can be: word_count cannot be imported in a subinterpreter (its __init__ says why).
+COUNT_IN_AN_INTERPRETER = "len(chunk.split())"
+
+
+def _no_interpreter_pool() -> str | None:
+    if hasattr(concurrent.futures, "InterpreterPoolExecutor"):
+        return None
+    return (
+        "no concurrent.futures.InterpreterPoolExecutor before Python 3.14: "
+        f"this is {platform.python_version()}"
+    )
+
+
+def _interpreters(t: Inputs, n: int) -> Run:
+    """N subinterpreters, each with its own GIL (Python 3.14's InterpreterPoolExecutor),
+    count the text's N chunks in pure Python; every call sends each chunk to its
+    interpreter (pickled), as the processes workload sends it to its process."""
+    # Only where _no_interpreter_pool found it (3.14 and later).
+    from concurrent.futures import InterpreterPoolExecutor  # type: ignore[attr-defined,unused-ignore]
+
+    pool = InterpreterPoolExecutor(n)
+    t.resources.callback(pool.shutdown)
+    tasks = [COUNT_IN_AN_INTERPRETER] * n
+    scopes = [{"chunk": c} for c in t.chunks(n)]
+    return repeat(lambda: sum(pool.map(eval, tasks, scopes)))
+
+
 def _add_all(lines: list[str], reps: int) -> int:
     counter = word_count.WordCounter()
     for _ in range(reps):
@@ -365,6 +400,14 @@ _DECLARED = [
         "processes",
         "multiprocessing with N processes counting words, sending the text included",
         {"": Work(_processes, _words)},
+    ),
+    Workload(
+        "python-interpreters",
+        "subinterpreters running Python",
+        "N subinterpreters, one GIL each (InterpreterPoolExecutor, Python 3.14+), count "
+        "the words of N chunks in pure Python, sending each chunk to its interpreter",
+        {"": Work(_interpreters, _words)},
+        unavailable=_no_interpreter_pool,
     ),
     Workload(
         "shared-counter",
@@ -459,7 +502,11 @@ def cells(
     """Every cell for ``text``, each with the count it must return: the workloads that
     scale at each thread count, then the others' variants. What the cells hold (a process
     pool) is released on leaving the context."""
-    wanted = [w for w in WORKLOADS.values() if not workloads or w.name in workloads]
+    wanted = [
+        w
+        for w in WORKLOADS.values()
+        if (not workloads or w.name in workloads) and w.unavailable() is None
+    ]
     plan = [(n, w) for n in threads for w in wanted if w.scales]
     plan += [(1, w) for w in wanted if not w.scales]
     with ExitStack() as resources:
