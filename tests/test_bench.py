@@ -104,6 +104,13 @@ def test_a_tiny_run_writes_a_complete_result_and_report(tmp_path):
     else:
         assert ran == set()
         assert "before Python 3.14" in doc["skipped"]["python-interpreters"]
+    # Memory of every cell, each in a fresh process; the processes' workers included.
+    for r in doc["results"]:
+        m = r["memory"]
+        assert m["baseline_bytes"] is None or m["baseline_bytes"] > len(TEXT_64K)
+        assert m["traced_peak_bytes"] >= 0
+        workers = 1 if r["workload"] not in ("processes", "dask-processes") else r["threads"]
+        assert m["processes"] >= 1 + (workers > 1) * workers, r
     lossy = [r for r in doc["results"] if r["workload"] == "counter-unguarded"]
     assert {r["threads"] for r in lossy} == {1, 2}
     assert all(0 <= r["lost"] <= r["lost_max"] < r["expected"] for r in lossy)
@@ -121,6 +128,7 @@ def test_a_tiny_run_writes_a_complete_result_and_report(tmp_path):
     assert "- Rust threads building word frequencies: " in text
     assert "## Counts lost without the GIL" in text
     assert "| tiny | 2 | " in text.split("## Counts lost without the GIL")[1]
+    assert "| processes |  | 2 | " in text.split("## Memory")[1]
     if HAS_DASK:
         assert "- Dask's threaded scheduler running Python tasks: " in text
     # As nox's report session runs it.
@@ -231,7 +239,11 @@ def test_check_complete_names_what_is_missing():
     assert "build.rustc is missing" in problems
     assert "no results at all" in problems
     # A run given --workload promises only those workloads, and is held to them.
-    one = [{**r, "runs": 1, "min_s": 1.0, "max_s": 1.0} for r in results(["rust-threads"])]
+    memory = dict.fromkeys(report.MEMORY_FIELDS, 1)
+    one = [
+        {**r, "runs": 1, "min_s": 1.0, "max_s": 1.0, "memory": memory}
+        for r in results(["rust-threads"])
+    ]
     doc = {"settings": {"threads": [1, 2]}, "workload_filter": ["rust-threads"],
            "workloads": {"rust-threads": ""}, "results": one}  # fmt: skip
     assert not [p for p in report.check_complete(doc) if p.startswith("no ")]
@@ -249,6 +261,10 @@ def test_check_complete_names_what_is_missing():
     # A lossy result must say what it lost.
     doc["results"].append({**one[0], "workload": "counter-unguarded"})
     assert any("counter-unguarded result lacks" in p for p in report.check_complete(doc))
+    # Every result must say what memory its work took.
+    doc["results"].append({**one[0], "memory": {"peak_bytes": 1}})
+    assert any(p.startswith("memory missing for rust-threads  at 1 threads") for p in
+               report.check_complete(doc))  # fmt: skip
 
 
 TEXT_64K = make_text(65536)
@@ -313,6 +329,30 @@ def lost_doc(label, free_threaded, lost_at_2):
             rows.append(r)
     return {"label": label, "interpreter": {"version": "3.13.15", "free_threaded": free_threaded},
             "results": rows}  # fmt: skip
+
+
+def test_the_report_says_what_the_free_threaded_build_costs_in_memory():
+    def doc(label, free_threaded, peaks):
+        return {
+            "label": label,
+            "interpreter": {"version": "3.13.15", "free_threaded": free_threaded},
+            "results": [
+                {"workload": w, "variant": "", "threads": 2, "bytes": 65530,
+                 "memory": {"peak_bytes": p, "baseline_bytes": 20e6 if free_threaded else 10e6}}
+                for w, p in peaks.items()
+            ],
+        }  # fmt: skip
+
+    g = doc("3.13", False, {"python-threads": 10e6, "processes": 100e6, "rust-threads": 0.2e6})
+    f = doc("3.13t", True, {"python-threads": 15e6, "processes": 120e6, "rust-threads": 0.4e6})
+    text = "\n".join(report.memory_section([g, f], 65530))
+    assert "| python-threads |  | 2 | 10.0 | 15.0 | 1.50× |" in text
+    assert "| rust-threads |  | 2 | 0.2 | 0.4 | – |" in text  # under 1 MB: no ratio
+    assert (
+        "- For the same work, 3.13t peaks at 1.35× the memory of 3.13 (the median over the 2 "
+        "cells of 1 MB or more on 3.13; from 1.20× to 1.50×), over a baseline of 20.0 MB "
+        "against 10.0 MB"
+    ) in text
 
 
 def test_the_report_says_what_was_lost_and_what_each_remedy_costs():

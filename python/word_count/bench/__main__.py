@@ -5,7 +5,8 @@ of ``measure`` (warm-up, calibration, interleaved rounds, every count checked). 
 speedup is the median over rounds of t(1 thread) / t(N threads), both timed in the same
 round, with its quartiles. In the workloads where Python threads call Rust, each thread
 repeats its call, so a sample measures threads working side by side, not thread
-start-up (measure.Cell).
+start-up (measure.Cell). Then the memory of every cell, untimed, each in a fresh process
+(word_count.bench.memory).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import argparse
 import json
 import os
 import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,7 @@ from word_count.bench.measure import (
     progress,
     quantiles,
 )
+from word_count.bench.memory import memory_in_child, write_text
 from word_count.bench.text import NEEDLE, make_text
 from word_count.bench.workloads import WORKLOADS, cells
 
@@ -78,11 +82,16 @@ def summarize(
     return rows
 
 
+def peak_mb(r: dict[str, Any]) -> str:
+    peak = r.get("memory", {}).get("peak_bytes")
+    return "" if peak is None else f"{peak / 1e6:.1f}"
+
+
 def print_table(rows: list[dict[str, Any]]) -> None:
     w = max(len(name) for name in WORKLOADS)
     print(
         f"{'workload':{w}} {'variant':18} {'thr':>3} {'median ms':>10} {'q1-q3 ms':>17} "
-        f"{'runs':>4} {'GB/s':>6} {'speedup':>16}"
+        f"{'runs':>4} {'GB/s':>6} {'speedup':>16} {'peak MB':>8}"
     )
     for r in rows:
         sp = ""
@@ -92,7 +101,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             f"{r['workload']:{w}} {r['variant']:18} {r['threads']:>3} "
             f"{r['median_s'] * 1e3:10.2f} "
             f"{r['q1_s'] * 1e3:8.2f}-{r['q3_s'] * 1e3:<8.2f} {r['runs']:>4} "
-            f"{r['gb_per_s']:6.3f} {sp:>16}"
+            f"{r['gb_per_s']:6.3f} {sp:>16} {peak_mb(r):>8}"
             + (f"  lost {r['lost_share']:.2%} (max {r['lost_max']:,.0f})" if "lost" in r else ""),
             flush=True,
         )
@@ -158,6 +167,20 @@ def main(argv: list[str] | None = None) -> int:
             progress(f"{len(cell_list)} cells: warming up, then interleaved rounds")
             times = measure(cell_list, rounds)
         rows = summarize(cell_list, times, len(text.encode()))
+        progress(f"memory: each of the {len(cell_list)} cells in a fresh process, untimed")
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "text.txt"
+            write_text(text, path)
+            # As many probes at once as CPUs: each reads only its own processes' peaks.
+            with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+                probes = pool.map(
+                    lambda c, text_path=str(path): memory_in_child(
+                        c.workload, c.variant, c.threads, text_path, args.start_method
+                    ),
+                    cell_list,
+                )
+                for row, probe in zip(rows, probes, strict=True):
+                    row["memory"] = probe
         print(f"\n{args.label}, {len(text.encode()) / 2**20:.1f} MiB text:")
         print_table(rows)
         results.extend(rows)

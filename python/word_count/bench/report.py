@@ -18,6 +18,7 @@ import itertools
 import json
 import math
 import shlex
+import statistics
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -458,6 +459,72 @@ def lost_updates(docs: list[Doc], n_bytes: int) -> list[str]:
     return [*out, ""]
 
 
+def mb(x: float | None) -> str:
+    return "n/a" if x is None else f"{x / 1e6:.1f}"
+
+
+def peak(r: Row | None) -> float | None:
+    if r is None:
+        return None
+    value = r.get("memory", {}).get("peak_bytes")
+    return None if value is None else float(value)
+
+
+def memory_section(docs: list[Doc], n_bytes: int) -> list[str]:
+    """The memory of every cell on every interpreter (word_count.bench.memory), a table
+    with the free-threaded twin's ratio to its GIL build, and a line per twin pair: what
+    the free-threaded build costs in memory for the same work."""
+    keys = []
+    for d in docs:
+        for r in d["results"]:
+            key = (r["workload"], r["variant"], r["threads"])
+            if r["bytes"] == n_bytes and "memory" in r and key not in keys:
+                keys.append(key)
+    if not keys:
+        return []
+    gil = [d for d in docs if not d["interpreter"]["free_threaded"]]
+    ft = [d for d in docs if d["interpreter"]["free_threaded"]]
+    pairs = same_version_pairs(gil, ft)
+    out = [
+        f"**{size_name(n_bytes)} text: peak memory of one call, MB** (each cell in a fresh "
+        "process: the peak RSS of the process and its workers over the interpreter with the "
+        "package and the text; see the Method):",
+        "",
+        "| workload | variant | threads | "
+        + " | ".join(d["label"] for d in docs)
+        + "".join(f" | {f['label']} / {g['label']}" for g, f in pairs)
+        + " |",
+        "|---|---|---:|" + "---:|" * (len(docs) + len(pairs)),
+    ]
+    for workload, variant, t in keys:
+        cells = [mb(peak(row(d, workload, t, n_bytes, variant))) for d in docs]
+        for g, f in pairs:
+            pg = peak(row(g, workload, t, n_bytes, variant))
+            pf = peak(row(f, workload, t, n_bytes, variant))
+            cells.append(f"{pf / pg:.2f}×" if pg and pf is not None and pg >= 1e6 else "–")
+        out.append(f"| {workload} | {variant} | {t} | {' | '.join(cells)} |")
+    out.append("")
+    for g, f in pairs:
+        ratios = []
+        for workload, variant, t in keys:
+            pg = peak(row(g, workload, t, n_bytes, variant))
+            pf = peak(row(f, workload, t, n_bytes, variant))
+            # Under 1 MB, a ratio says more about page granularity than about the work.
+            if pg is not None and pf is not None and pg >= 1e6:
+                ratios.append(pf / pg)
+        bases = [d["results"][0].get("memory", {}).get("baseline_bytes") for d in (g, f)]
+        if ratios:
+            ratios.sort()
+            out.append(
+                f"- For the same work, {f['label']} peaks at {statistics.median(ratios):.2f}× "
+                f"the memory of {g['label']} (the median over the {len(ratios)} cells of 1 MB "
+                f"or more on {g['label']}; from {ratios[0]:.2f}× to {ratios[-1]:.2f}×), over "
+                f"a baseline of {mb(bases[1])} MB against {mb(bases[0])} MB (the interpreter, "
+                "the package and the text)."
+            )
+    return [*out, ""]
+
+
 def size_findings(docs: list[Doc], sizes: list[int]) -> list[str]:
     """How scaling changes from the smallest text to each larger one, from the numbers:
     whether memory bandwidth caps the Rust kernels is measured here, not assumed."""
@@ -525,8 +592,9 @@ def results_table(doc: Doc) -> list[str]:
         f"### {doc['label']}",
         "",
         "| size | workload | variant | threads | median ms | q1–q3 ms | min–max ms | runs "
-        "| GB/s | speedup (q1–q3) | counts lost a call (q1–q3, worst) |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| GB/s | speedup (q1–q3) | counts lost a call (q1–q3, worst) | peak MB "
+        "| traced peak MB |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in doc["results"]:
         sp = ""
@@ -536,7 +604,8 @@ def results_table(doc: Doc) -> list[str]:
             f"| {size_name(r['bytes'])} | {r['workload']} | {r['variant']} | {r['threads']} "
             f"| {r['median_s'] * 1e3:.2f} | {r['q1_s'] * 1e3:.2f}–{r['q3_s'] * 1e3:.2f} "
             f"| {r['min_s'] * 1e3:.2f}–{r['max_s'] * 1e3:.2f} | {r['runs']} "
-            f"| {r['gb_per_s']:.3f} | {sp} | {lost_cell(r)} |"
+            f"| {r['gb_per_s']:.3f} | {sp} | {lost_cell(r)} | {mb(peak(r))} "
+            f"| {mb(r.get('memory', {}).get('traced_peak_bytes'))} |"
         )
     return [*lines, ""]
 
@@ -625,6 +694,42 @@ def chart(docs: list[Doc], n_bytes: int, path: Path) -> bool:
     return True
 
 
+def memory_chart(docs: list[Doc], n_bytes: int, path: Path) -> bool:
+    """Peak memory of one call at 2 threads, a bar per interpreter for each workload that
+    scales; False without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    names = [w.name for w in SCALING if any(row(d, w.name, 2, n_bytes) for d in docs)]
+    if not names:
+        return False
+    fig, ax = plt.subplots(figsize=(13, 4.5))
+    width = 0.8 / len(docs)
+    for i, d in enumerate(docs):
+        values = [(peak(row(d, name, 2, n_bytes)) or 0) / 1e6 for name in names]
+        hatch = "" if d["interpreter"]["free_threaded"] else "//"
+        ax.bar([k + i * width for k in range(len(names))], values, width, label=d["label"],
+               hatch=hatch)  # fmt: skip
+    ax.set_xticks([k + 0.4 - width / 2 for k in range(len(names))])
+    ax.set_xticklabels([WORKLOADS[n].label for n in names], rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("peak MB over the baseline")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=9)
+    ax.set_title(
+        f"word-count: peak memory of one call at 2 threads ({size_name(n_bytes)} text; "
+        "each cell in a fresh process, its workers included)",
+        fontsize=11,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
 def write_report(folder: Path) -> Path:
     docs = load(folder)
     if not docs:
@@ -653,6 +758,13 @@ def write_report(folder: Path) -> Path:
     lost_lines = [line for n_bytes in sizes for line in lost_updates(docs, n_bytes)]
     if lost_lines:
         lines += ["## Counts lost without the GIL", "", *lost_lines]
+    memory_lines = [line for n_bytes in sizes for line in memory_section(docs, n_bytes)]
+    if memory_lines:
+        lines += ["## Memory", "", *memory_lines]
+        for n_bytes in sizes:
+            path = folder / f"memory-{size_name(n_bytes)}.png"
+            if memory_chart(docs, n_bytes, path):
+                lines += [f"![peak memory chart]({path.name})", ""]
     lines += size_findings(docs, sizes) + gil_cache_note(docs, sizes)
     lines += [f"![speedup chart]({c.name})" for c in charts] + [""]
     lines += [
@@ -667,7 +779,15 @@ def write_report(folder: Path) -> Path:
         "sample, in full (every word, its count and their order) against "
         "`Counter(text.split())`. Where Python "
         "threads call Rust, each thread repeats its call (about 50 ms of work per sample), "
-        "so the numbers measure threads working side by side, not thread start-up.",
+        "so the numbers measure threads working side by side, not thread start-up. "
+        "Memory is measured apart, untimed, each cell in a fresh process: the text is read "
+        "(the baseline), the cell set up and called once to warm up, then the peak RSS "
+        "(VmHWM) of the process and of every process it started is reset and the cell "
+        "called again; the peak is the sum of those peaks over the baseline, its pools and "
+        "workers included, and a third call under tracemalloc gives the peak of the Python "
+        "objects the calling process allocates. Where threads share one Counter with no "
+        "lock, the counts lost are recorded with each sample, and every remedy is checked "
+        "exact.",
         "",
         "Workloads:",
         "",
@@ -685,6 +805,8 @@ def write_report(folder: Path) -> Path:
 
 
 REQUIRED_FIELDS = ("workload", "threads", "bytes", "median_s", "min_s", "max_s", "runs")
+# What every result's "memory" holds (word_count.bench.memory).
+MEMORY_FIELDS = ("baseline_bytes", "peak_bytes", "call_growth_bytes", "traced_peak_bytes")
 # What a lossy workload's result holds besides: the counts lost per call.
 LOST_FIELDS = ("expected", "lost", "lost_q1", "lost_q3", "lost_max", "lost_share")
 
@@ -710,6 +832,12 @@ def check_complete(doc: Doc) -> list[str]:
         (r.get("workload"), r.get("variant", ""), r.get("threads"), r.get("bytes")) for r in results
     }
     for r in results:
+        memory = r.get("memory")
+        if not isinstance(memory, dict) or not set(MEMORY_FIELDS) <= set(memory):
+            problems.append(
+                f"memory missing for {r.get('workload')} {r.get('variant', '')} at "
+                f"{r.get('threads')} threads: {MEMORY_FIELDS} expected"
+            )
         w = WORKLOADS.get(r.get("workload", ""))
         if w is not None and w.lossy:
             missing = [f for f in LOST_FIELDS if f not in r]

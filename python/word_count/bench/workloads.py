@@ -25,6 +25,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from multiprocessing.pool import Pool
+from typing import Any
 
 import word_count
 from word_count.bench.measure import Cell, Run, frequency_mismatch, repeat
@@ -495,13 +496,25 @@ def _cell(w: Workload, n: int, variant: str, work: Work, t: Inputs) -> Cell:
     return Cell(w.name, n, run, work.count(t), variant, verify, lossy=w.lossy)
 
 
+def references(text: str) -> dict[str, Any]:
+    """What ``Inputs`` would compute to check the cells of ``text``, as JSON can carry it
+    to another process (``cells(..., known=...)``)."""
+    t = Inputs(text, "", ExitStack())
+    return {"words": t.words, "needle": t.needle, "frequencies": list(t.frequencies.items())}
+
+
 @contextmanager
 def cells(
-    text: str, threads: list[int], start_method: str, workloads: list[str] | None = None
+    text: str,
+    threads: list[int],
+    start_method: str,
+    workloads: list[str] | None = None,
+    known: dict[str, Any] | None = None,
 ) -> Iterator[list[Cell]]:
     """Every cell for ``text``, each with the count it must return: the workloads that
     scale at each thread count, then the others' variants. What the cells hold (a process
-    pool) is released on leaving the context."""
+    pool) is released on leaving the context. ``known``: the text's ``references``, given
+    rather than computed (splitting the whole text), as the memory probes need."""
     wanted = [
         w
         for w in WORKLOADS.values()
@@ -511,4 +524,8 @@ def cells(
     plan += [(1, w) for w in wanted if not w.scales]
     with ExitStack() as resources:
         t = Inputs(text, start_method, resources)
+        if known is not None:
+            # Into the cached properties' places.
+            t.words, t.needle = known["words"], known["needle"]
+            t.frequencies = Counter(dict(known["frequencies"]))
         yield [_cell(w, n, variant, work, t) for n, w in plan for variant, work in w.work.items()]
