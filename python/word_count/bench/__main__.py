@@ -156,9 +156,11 @@ def main(argv: list[str] | None = None) -> int:
         f"GIL {'on' if info['gil_enabled'] else 'off'}), {os.cpu_count()} CPUs; "
         f"threads {threads}, sizes {[f'{s / 2**20:.0f} MiB' for s in sizes]}"
     )
-    for w in WORKLOADS.values():
-        if (not args.workload or w.name in args.workload) and (why := w.unavailable()):
-            progress(f"skipping {w.name}: {why}")
+    asked = [w for w in WORKLOADS.values() if not args.workload or w.name in args.workload]
+    # What this interpreter cannot run, and why (report --check accepts these gaps).
+    skipped = {w.name: why for w in asked if (why := w.unavailable()) is not None}
+    for name, why in skipped.items():
+        progress(f"skipping {name}: {why}")
     results = []
     for n_bytes in sizes:
         progress(f"making a {n_bytes / 2**20:.0f} MiB text ...")
@@ -200,18 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         },
         # The workloads this run timed (--workload), which report --check holds it to.
         "workload_filter": args.workload,
-        "workloads": {
-            w.name: w.description
-            for w in WORKLOADS.values()
-            if (not args.workload or w.name in args.workload) and w.unavailable() is None
-        },
-        # What this interpreter cannot run, and why (report --check accepts these gaps).
-        "skipped": {
-            w.name: reason
-            for w in WORKLOADS.values()
-            if (not args.workload or w.name in args.workload)
-            and (reason := w.unavailable()) is not None
-        },
+        "workloads": {w.name: w.description for w in asked if w.name not in skipped},
+        "skipped": skipped,
         "results": results,
     }
     out.parent.mkdir(parents=True, exist_ok=True)

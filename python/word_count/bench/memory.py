@@ -36,7 +36,7 @@ from word_count.bench.measure import timed
 from word_count.bench.workloads import cells, references
 
 
-def _status_kib(pid: int, field_name: str) -> int | None:
+def status_kib(pid: int, field_name: str) -> int | None:
     """A field of /proc/PID/status in KiB (VmRSS, VmHWM), or None (no /proc, or gone)."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
@@ -48,7 +48,7 @@ def _status_kib(pid: int, field_name: str) -> int | None:
     return None
 
 
-def _reset_peak_rss(pid: int) -> bool:
+def reset_peak_rss(pid: int) -> bool:
     """Reset a process's peak RSS (VmHWM) to its current RSS: clear_refs "5"."""
     try:
         Path(f"/proc/{pid}/clear_refs").write_text("5")
@@ -91,16 +91,16 @@ def cell_memory(
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
         text = str(mapped, "utf-8")
     gc.collect()
-    baseline = _status_kib(os.getpid(), "VmRSS")
+    baseline = status_kib(os.getpid(), "VmRSS")
     with cells(text, [threads], start_method, [workload], known) as cell_list:
         (cell,) = (c for c in cell_list if c.key == (workload, variant, threads))
         timed(cell, 1)  # warm-up: pools and their workers, caches, page faults
         gc.collect()
         pids = [os.getpid(), *_descendants(os.getpid())]
-        reset = all([_reset_peak_rss(p) for p in pids])
-        before = {p: _status_kib(p, "VmRSS") for p in pids}
+        reset = all([reset_peak_rss(p) for p in pids])
+        before = {p: status_kib(p, "VmRSS") for p in pids}
         timed(cell, 1)
-        peak = {p: _status_kib(p, "VmHWM") for p in pids}
+        peak = {p: status_kib(p, "VmHWM") for p in pids}
         gc.collect()
         tracemalloc.start()
         timed(cell, 1)

@@ -639,13 +639,21 @@ def grid(panels: int) -> tuple[int, int]:
     return math.ceil(panels / 3), min(panels, 3)
 
 
-def chart(docs: list[Doc], n_bytes: int, path: Path) -> bool:
+def pyplot() -> Any:
+    """matplotlib's pyplot, drawing to files (Agg), or None without matplotlib."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
+        return None
+    return plt
+
+
+def chart(docs: list[Doc], n_bytes: int, path: Path) -> bool:
+    plt = pyplot()
+    if plt is None:
         return False
     n_rows, n_cols = grid(len(SCALING))
     fig, axes = plt.subplots(
@@ -697,12 +705,8 @@ def chart(docs: list[Doc], n_bytes: int, path: Path) -> bool:
 def memory_chart(docs: list[Doc], n_bytes: int, path: Path) -> bool:
     """Peak memory of one call at 2 threads, a bar per interpreter for each workload that
     scales; False without matplotlib."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if plt is None:
         return False
     names = [w.name for w in SCALING if any(row(d, w.name, 2, n_bytes) for d in docs)]
     if not names:

@@ -6,16 +6,17 @@ from __future__ import annotations
 import gc
 import json
 import mmap
+import os
 import subprocess
 import sys
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import word_count
 from word_count.bench.kernels.frequencies import counter_split
+from word_count.bench.memory import reset_peak_rss, status_kib
 
 # A Counter's values up to this are CPython's cached small ints: no object of their own.
 SMALL_INT_MAX = 256
@@ -28,27 +29,6 @@ def counter_bytes(counter: Counter[str]) -> int:
         + sum(map(sys.getsizeof, counter))
         + sum(sys.getsizeof(v) for v in counter.values() if v > SMALL_INT_MAX)
     )
-
-
-def _status_kib(field_name: str) -> int | None:
-    """A field of /proc/self/status in KiB (VmRSS, VmHWM), or None without /proc."""
-    try:
-        status = Path("/proc/self/status").read_text()
-    except OSError:
-        return None
-    for line in status.splitlines():
-        if line.startswith(field_name + ":"):
-            return int(line.split()[1])
-    return None
-
-
-def _reset_peak_rss() -> bool:
-    """Reset the peak RSS (VmHWM) to the current RSS: Linux's clear_refs "5"."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
 
 
 # What a memory probe runs, in a child process of its own, and whether under tracemalloc
@@ -79,11 +59,11 @@ def memory_probe(kind: str, path: str) -> dict[str, Any]:
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
         text = str(mapped, "utf-8")
     gc.collect()
-    reset = _reset_peak_rss()
-    before = _status_kib("VmRSS")
+    reset = reset_peak_rss(os.getpid())
+    before = status_kib(os.getpid(), "VmRSS")
     result = fn(text)
-    peak = _status_kib("VmHWM")
-    after = _status_kib("VmRSS")
+    peak = status_kib(os.getpid(), "VmHWM")
+    after = status_kib(os.getpid(), "VmRSS")
     held = counter_bytes(result)
     distinct, words = len(result), result.total()
     del result
