@@ -76,7 +76,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let n_chunks = usize::from(chunks % 8) + 1;
-    let (needle, text) = rest.split_at(usize::from(needle_len % 5).min(rest.len()));
+    let (needle, text) = rest.split_at(usize::from(needle_len % 17).min(rest.len()));
 
     let count = words::count_words(text);
     assert_eq!(

@@ -18,7 +18,7 @@ use crate::pychars::{
     starts_with_token_boundary,
 };
 use crate::str_storage::{is_space, CodeUnit};
-use crate::{utf8, word_spans, word_starts};
+use crate::{token_masks, utf8, word_spans, word_starts};
 
 /// What the operations need to know of a kind of text. Positions are code units.
 pub trait Encoding: 'static {
@@ -52,6 +52,18 @@ pub trait Encoding: 'static {
     /// Calls `f(a, b)` for each word `units[a..b]` that starts in `start..end`, in order
     /// ([`crate::word_spans`]).
     fn words(units: &[Self::Unit], start: usize, end: usize, f: impl FnMut(usize, usize));
+
+    /// The tokens equal to `needle` (the bytes of its units) that start in a range
+    /// `lo..hi` of `start..end`, counted by a SIMD kernel, as `(count, lo, hi)`; `lo ==
+    /// hi` where there is no kernel ([`crate::token_masks`]). The search counts the rest.
+    fn count_tokens_masked(
+        _units: &[Self::Unit],
+        _needle: &[u8],
+        start: usize,
+        _end: usize,
+    ) -> (usize, usize, usize) {
+        (0, start, start)
+    }
 }
 
 /// Generalised UTF-8 (see the crate docs).
@@ -79,6 +91,15 @@ impl Encoding for Utf8 {
 
     fn ends_with_boundary(before: &[u8]) -> bool {
         ends_with_token_boundary(before)
+    }
+
+    fn count_tokens_masked(
+        units: &[u8],
+        needle: &[u8],
+        start: usize,
+        end: usize,
+    ) -> (usize, usize, usize) {
+        token_masks::count_utf8(units, needle, start, end)
     }
 
     fn starts_with_boundary(after: &[u8]) -> bool {

@@ -32,6 +32,8 @@ mod simd_x86_64;
 mod simd_aarch64;
 // Word starts in UTF-8: the scalar loop, and the AVX2, AVX-512BW and NEON kernels.
 pub mod word_starts;
+// Whole-token matches of a short needle in UTF-8, counted from SIMD byte masks.
+pub mod token_masks;
 // `CodeUnit`: word starts in a `str`'s Latin-1, UCS-2 or UCS-4 storage, SIMD too.
 pub mod str_storage;
 // Where the words are (their spans), on UTF-8 and on a `str`'s storage.

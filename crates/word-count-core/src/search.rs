@@ -83,8 +83,21 @@ pub fn count_tokens_in<E: Encoding>(
 }
 
 /// The tokens equal to the needle of `finder` (the bytes of its units) that start in
-/// `text[start..end]`.
+/// `text[start..end]`: a SIMD kernel counts what it can from byte masks (a short needle
+/// in UTF-8: [`crate::token_masks`]), the substring search the rest.
 fn count_starting_in<E: Encoding>(
+    text: &[E::Unit],
+    finder: &memmem::Finder<'_>,
+    start: usize,
+    end: usize,
+) -> usize {
+    let (masked, lo, hi) = E::count_tokens_masked(text, finder.needle(), start, end);
+    masked + count_found::<E>(text, finder, start, lo) + count_found::<E>(text, finder, hi, end)
+}
+
+/// The tokens equal to the needle of `finder` that start in `text[start..end]`, each
+/// match found by the substring search and its two sides tested.
+fn count_found<E: Encoding>(
     text: &[E::Unit],
     finder: &memmem::Finder<'_>,
     start: usize,

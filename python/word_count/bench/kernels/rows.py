@@ -24,6 +24,10 @@ RARE_COUNT = 5
 # Non-ASCII text: " water " becomes " water<c> " (a word stays a word), and <c> starts
 # the text. "é" keeps the str at one byte a character (Latin-1); "—" makes it two.
 NON_ASCII = {"latin1": "é", "ucs2": "—"}
+# Texts of the same size as `text` where a needle matches at every other token: the
+# densest matches a token search meets, with a one-byte needle and a 16-byte one.
+DENSE = ("a", "a b ")
+LONG = ("abcdefghijklmnop", "abcdefghijklmnop b ")
 
 
 @dataclass
@@ -117,6 +121,11 @@ def make_rows(
     every = usable_cpus()
     size = size_name(len(big_data))
     n = len(data)
+    # Each the size of `text`; the needle matches once per unit.
+    dense_texts = [
+        (name, (needle, unit), unit * (n // len(unit)), n // len(unit))
+        for name, (needle, unit) in (("dense", DENSE), ("long", LONG))
+    ]
     wc, ws, sf = word_count.word_count, word_count.search_sequential, word_count.search_file
     spec: list[tuple[str, str, str, int, Callable[[], int], int, int, str]] = [
         # id, group, what, threads, call, n_bytes, count, versus
@@ -132,6 +141,10 @@ def make_rows(
          partial(ws, text, RARE_NEEDLE), n, n_rare, ""),
         ("search_sequential_the", "kernel", f'search_sequential(text, "{NEEDLE}")', 1,
          partial(ws, text, NEEDLE), n, n_the, "grep"),
+        *[(f"search_sequential_{name}", "kernel",
+           f'search_sequential("{unit.strip()} ..." * n, "{needle}")', 1,
+           partial(ws, dense, needle), n, count, "")
+          for name, (needle, unit), dense, count in dense_texts],
         ("search_the", "kernel", f'search(text, "{NEEDLE}") [{every} threads]', every,
          partial(word_count.search, text, NEEDLE), n, n_the, "grep"),
         ("py_split", "python", "len(text.split())", 1, lambda: len(text.split()), n, n_words,

@@ -1,0 +1,389 @@
+//! Whole-token matches of a short needle in UTF-8, counted from byte masks (AVX-512BW or
+//! AVX2, chosen at run time) instead of stepping from match to match.
+//!
+//! [`crate::search`] finds each match with a substring search and then tests its two
+//! sides; for a frequent needle ("the" in English prose, a match every 50 bytes or so)
+//! that costs several nanoseconds a match whatever the search. Here, for every position
+//! `p` of a vector of positions at once, three masks are made from unaligned loads at
+//! fixed offsets from `p`:
+//! - the needle: `text[p + i] == needle[i]` for every `i` (first and last byte first,
+//!   and a vector with no candidate stops there, so rare needles stay cheap);
+//! - a token boundary *ends* at `p - 1` (bytes `p - 3 .. p`);
+//! - a token boundary *starts* at `p + m` (bytes `p + m .. p + m + 3`);
+//!
+//! and their AND is counted with `popcnt`. The boundary tests are the byte rules of
+//! [`crate::pychars::ends_with_token_boundary`] and
+//! [`crate::pychars::starts_with_token_boundary`], lane by lane, so every position gets
+//! the same answer as the substring search and its filter, on any bytes. Positions too
+//! near either end of the text for the loads are left to the caller.
+
+/// The longest needle counted here. Each byte of the needle costs an unaligned load and
+/// a comparison a vector; past 16 bytes memchr's substring search is kept as it was.
+pub const MAX_NEEDLE: usize = 16;
+
+/// How many bytes the loads read before a position: a boundary ends in 3 bytes at most.
+const BEFORE: usize = 3;
+
+/// How many bytes past a match's end the loads read: a boundary starts in 3 at most.
+const AFTER: usize = 3;
+
+/// Counts the tokens of the UTF-8 `text` equal to `needle` that start in a range
+/// `lo..hi` within `start..end`, with SIMD masks; returns `(count, lo, hi)`. The caller
+/// counts the positions of `start..lo` and `hi..end` another way. `lo == hi` when there
+/// is no kernel for this CPU or needle (empty, or longer than [`MAX_NEEDLE`]).
+/// `needle` must hold no token boundary (a caller checks: see `search::Needle`); were it
+/// to, the answer would still be that of the byte rules.
+pub fn count_utf8(text: &[u8], needle: &[u8], start: usize, end: usize) -> (usize, usize, usize) {
+    let end = end.min(text.len());
+    if needle.is_empty() || needle.len() > MAX_NEEDLE || start >= end {
+        return (0, start, start);
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        // POPCNT is asked for with each, as for the word-start kernels: AVX2 does not
+        // imply it.
+        if std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("popcnt")
+        {
+            // SAFETY: the CPU has just been checked to support AVX-512BW and POPCNT.
+            return unsafe { avx512::count(text, needle, start, end) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("popcnt")
+        {
+            // SAFETY: the CPU has just been checked to support AVX2 and POPCNT.
+            return unsafe { avx2::count(text, needle, start, end) };
+        }
+    }
+    (0, start, start)
+}
+
+/// The range of positions a kernel of `width`-byte vectors counts: from `lo`, whole
+/// vectors of positions whose loads stay inside `text` and that start before `end`.
+/// Returns `lo` and the number of vectors.
+#[cfg(target_arch = "x86_64")]
+fn vectors(len: usize, m: usize, start: usize, end: usize, width: usize) -> (usize, usize) {
+    let lo = start.max(BEFORE).min(end);
+    // Positions lo .. lo + k * width, with every load inside the text:
+    // lo + k * width + m + AFTER <= len, and every position before `end`.
+    let limit = end.min(len.saturating_sub(m + AFTER));
+    (lo, limit.saturating_sub(lo) / width)
+}
+
+/// Calls `$f::<M>` with `M` the needle's length, 1 to [`MAX_NEEDLE`].
+#[cfg(target_arch = "x86_64")]
+macro_rules! by_length {
+    ($f:ident, $text:expr, $needle:expr, $start:expr, $end:expr) => {
+        match $needle.len() {
+            1 => $f::<1>($text, $needle, $start, $end),
+            2 => $f::<2>($text, $needle, $start, $end),
+            3 => $f::<3>($text, $needle, $start, $end),
+            4 => $f::<4>($text, $needle, $start, $end),
+            5 => $f::<5>($text, $needle, $start, $end),
+            6 => $f::<6>($text, $needle, $start, $end),
+            7 => $f::<7>($text, $needle, $start, $end),
+            8 => $f::<8>($text, $needle, $start, $end),
+            9 => $f::<9>($text, $needle, $start, $end),
+            10 => $f::<10>($text, $needle, $start, $end),
+            11 => $f::<11>($text, $needle, $start, $end),
+            12 => $f::<12>($text, $needle, $start, $end),
+            13 => $f::<13>($text, $needle, $start, $end),
+            14 => $f::<14>($text, $needle, $start, $end),
+            15 => $f::<15>($text, $needle, $start, $end),
+            16 => $f::<16>($text, $needle, $start, $end),
+            _ => (0, $start, $start),
+        }
+    };
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2 {
+    use std::arch::x86_64::*;
+
+    use super::{vectors, BEFORE};
+    use crate::simd_x86_64::in_range8;
+
+    /// Bytes equal to `x`, as 0xFF lanes.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn eq(v: __m256i, x: u8) -> __m256i {
+        _mm256_cmpeq_epi8(v, _mm256_set1_epi8(x as i8))
+    }
+
+    /// The one-byte token boundaries: a space, 0A..0D and 1C..1E.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn ascii_boundary(v: __m256i) -> __m256i {
+        _mm256_or_si256(
+            eq(v, b' '),
+            _mm256_or_si256(in_range8(v, 0x0A, 4), in_range8(v, 0x1C, 3)),
+        )
+    }
+
+    #[target_feature(enable = "avx2,popcnt")]
+    pub(crate) fn count(
+        text: &[u8],
+        needle: &[u8],
+        start: usize,
+        end: usize,
+    ) -> (usize, usize, usize) {
+        by_length!(count_m, text, needle, start, end)
+    }
+
+    /// [`count`] for needles of `M` bytes: its comparisons unrolled, the needle's bytes
+    /// broadcast once, into registers.
+    #[target_feature(enable = "avx2,popcnt")]
+    fn count_m<const M: usize>(
+        text: &[u8],
+        needle: &[u8],
+        start: usize,
+        end: usize,
+    ) -> (usize, usize, usize) {
+        const W: usize = 32;
+        let m = M;
+        let (lo, n_vectors) = vectors(text.len(), m, start, end, W);
+        let (first, last) = (needle[0], needle[m - 1]);
+        let mut count = 0;
+        for k in 0..n_vectors {
+            let p = lo + k * W;
+            // SAFETY: `vectors` keeps BEFORE <= p and p + W + m + AFTER <= text.len(),
+            // and every load reads 32 bytes from p - BEFORE ..= p + m + 2, so inside
+            // `text`.
+            let load = |at: usize| unsafe { _mm256_loadu_si256(text.as_ptr().add(at).cast()) };
+            let mut hit = _mm256_and_si256(eq(load(p), first), eq(load(p + m - 1), last));
+            if _mm256_testz_si256(hit, hit) != 0 {
+                continue;
+            }
+            // An index loop (unrolled, as M is a constant): an iterator's adapters here
+            // were left as calls.
+            #[allow(clippy::needless_range_loop)]
+            for i in 1..m - 1 {
+                hit = _mm256_and_si256(hit, eq(load(p + i), needle[i]));
+            }
+            let (b1, a0) = (load(p - 1), load(p + m));
+            let mut before = ascii_boundary(b1);
+            let mut after = ascii_boundary(a0);
+            // The three-byte boundaries need a byte >= 0x80 right next to the token.
+            if _mm256_movemask_epi8(_mm256_or_si256(b1, a0)) != 0 {
+                let (b2, b3) = (load(p - 2), load(p - BEFORE));
+                let (a1, a2) = (load(p + m + 1), load(p + m + 2));
+                // U+0085 is C2 85; U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+                let nel_before = _mm256_and_si256(eq(b1, 0x85), eq(b2, 0xC2));
+                let sep_before = _mm256_and_si256(
+                    in_range8(b1, 0xA8, 2),
+                    _mm256_and_si256(eq(b2, 0x80), eq(b3, 0xE2)),
+                );
+                before = _mm256_or_si256(before, _mm256_or_si256(nel_before, sep_before));
+                let nel_after = _mm256_and_si256(eq(a0, 0xC2), eq(a1, 0x85));
+                let sep_after = _mm256_and_si256(
+                    _mm256_and_si256(eq(a0, 0xE2), eq(a1, 0x80)),
+                    in_range8(a2, 0xA8, 2),
+                );
+                after = _mm256_or_si256(after, _mm256_or_si256(nel_after, sep_after));
+            }
+            let tokens = _mm256_and_si256(hit, _mm256_and_si256(before, after));
+            count += (_mm256_movemask_epi8(tokens) as u32).count_ones() as usize;
+        }
+        (count, lo, lo + n_vectors * W)
+    }
+}
+
+/// The AVX-512BW kernel: the AVX2 one on 64 positions at a time, with comparisons that
+/// give a 64-bit mask directly.
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512 {
+    use std::arch::x86_64::*;
+
+    use super::{vectors, BEFORE};
+    use crate::simd_x86_64::in_range8_mask;
+
+    /// Bytes equal to `x`, as mask bits.
+    #[inline]
+    #[target_feature(enable = "avx512bw")]
+    fn eq(v: __m512i, x: u8) -> __mmask64 {
+        _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(x as i8))
+    }
+
+    #[target_feature(enable = "avx512bw,popcnt")]
+    pub(crate) fn count(
+        text: &[u8],
+        needle: &[u8],
+        start: usize,
+        end: usize,
+    ) -> (usize, usize, usize) {
+        by_length!(count_m, text, needle, start, end)
+    }
+
+    /// [`count`] for needles of `M` bytes: its comparisons unrolled, the needle's bytes
+    /// broadcast once, into registers.
+    #[target_feature(enable = "avx512bw,popcnt")]
+    fn count_m<const M: usize>(
+        text: &[u8],
+        needle: &[u8],
+        start: usize,
+        end: usize,
+    ) -> (usize, usize, usize) {
+        const W: usize = 64;
+        let m = M;
+        let (lo, n_vectors) = vectors(text.len(), m, start, end, W);
+        let (first, last) = (needle[0], needle[m - 1]);
+        let mut count = 0;
+        for k in 0..n_vectors {
+            let p = lo + k * W;
+            // SAFETY: as in the AVX2 kernel, with 64-byte loads: `vectors` keeps
+            // BEFORE <= p and p + W + m + AFTER <= text.len().
+            let load = |at: usize| unsafe { _mm512_loadu_si512(text.as_ptr().add(at).cast()) };
+            let mut hit = eq(load(p), first) & eq(load(p + m - 1), last);
+            if hit == 0 {
+                continue;
+            }
+            #[allow(clippy::needless_range_loop)]
+            for i in 1..m - 1 {
+                hit &= eq(load(p + i), needle[i]);
+            }
+            let (b1, a0) = (load(p - 1), load(p + m));
+            // The one-byte boundaries: a space, 0A..0D and 1C..1E.
+            let ascii = |v| eq(v, b' ') | in_range8_mask(v, 0x0A, 4) | in_range8_mask(v, 0x1C, 3);
+            let mut before = ascii(b1);
+            let mut after = ascii(a0);
+            if _mm512_movepi8_mask(_mm512_or_si512(b1, a0)) != 0 {
+                let (b2, b3) = (load(p - 2), load(p - BEFORE));
+                let (a1, a2) = (load(p + m + 1), load(p + m + 2));
+                // U+0085 is C2 85; U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+                before |= eq(b1, 0x85) & eq(b2, 0xC2)
+                    | in_range8_mask(b1, 0xA8, 2) & eq(b2, 0x80) & eq(b3, 0xE2);
+                after |= eq(a0, 0xC2) & eq(a1, 0x85)
+                    | eq(a0, 0xE2) & eq(a1, 0x80) & in_range8_mask(a2, 0xA8, 2);
+            }
+            count += (hit & before & after).count_ones() as usize;
+        }
+        (count, lo, lo + n_vectors * W)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pychars::{ends_with_token_boundary, starts_with_token_boundary};
+    use proptest::prelude::*;
+
+    /// The rule every position is held to, one position at a time.
+    fn model(text: &[u8], needle: &[u8], start: usize, end: usize) -> usize {
+        let m = needle.len();
+        (start..end)
+            .filter(|&p| {
+                p + m <= text.len()
+                    && text[p..p + m] == *needle
+                    && (p == 0 || ends_with_token_boundary(&text[..p]))
+                    && (p + m == text.len() || starts_with_token_boundary(&text[p + m..]))
+            })
+            .count()
+    }
+
+    type Kernel = fn(&[u8], &[u8], usize, usize) -> (usize, usize, usize);
+
+    /// Every kernel this CPU has, and the dispatcher: each counts what it claims right,
+    /// within `start..end`.
+    fn check(text: &[u8], needle: &[u8], start: usize, end: usize) -> Result<(), TestCaseError> {
+        let mut kernels: Vec<Kernel> = vec![count_utf8];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("popcnt")
+            {
+                // SAFETY: the CPU has just been checked to support AVX2 and POPCNT.
+                kernels.push(|t, n, s, e| unsafe { avx2::count(t, n, s, e) });
+            }
+            if std::arch::is_x86_feature_detected!("avx512bw")
+                && std::arch::is_x86_feature_detected!("popcnt")
+            {
+                // SAFETY: the CPU has just been checked to support AVX-512BW and POPCNT.
+                kernels.push(|t, n, s, e| unsafe { avx512::count(t, n, s, e) });
+            }
+        }
+        if needle.is_empty() || needle.len() > MAX_NEEDLE {
+            prop_assert_eq!(count_utf8(text, needle, start, end), (0, start, start));
+            return Ok(());
+        }
+        for kernel in kernels {
+            let (count, lo, hi) = kernel(text, needle, start, end);
+            prop_assert!(
+                start <= lo && lo <= hi && hi <= end.max(start),
+                "{start} {lo} {hi} {end}"
+            );
+            prop_assert_eq!(count, model(text, needle, lo, hi));
+        }
+        Ok(())
+    }
+
+    /// Pieces that put every boundary and its near misses next to tokens: the one-byte
+    /// boundaries and the bytes beside them, U+0085 and what shares its bytes (Å is C3
+    /// 85, U+0080 is C2 80), U+2028/9 and their neighbours.
+    fn pieces() -> Vec<&'static str> {
+        vec![
+            "a", "b", "ab", "the", " ", "\n", "\r", "\r\n", "\u{0B}", "\u{0C}", "\t", "\u{1B}",
+            "\u{1C}", "\u{1D}", "\u{1E}", "\u{1F}", "\u{85}", "Å", "\u{80}", "\u{2027}",
+            "\u{2028}", "\u{2029}", "\u{202A}", "€", "é", "😀",
+        ]
+    }
+
+    fn text() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            prop::collection::vec(prop::sample::select(pieces()), 0..200)
+                .prop_map(|v| v.concat().into_bytes()),
+            prop::collection::vec(any::<u8>(), 0..300),
+        ]
+    }
+
+    fn needle() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            prop::collection::vec(
+                prop::sample::select(vec!["a", "b", "ab", "é", "Å", "😀"]),
+                1..9
+            )
+            .prop_map(|v| v.concat().into_bytes()),
+            prop::collection::vec(any::<u8>(), 0..20),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::proptest_config(4))]
+
+        #[test]
+        fn kernels_match_the_model(text in text(), needle in needle(), a in 0usize..400, b in 0usize..400) {
+            let (start, end) = (a.min(b).min(text.len()), a.max(b).min(text.len()));
+            check(&text, &needle, start, end)?;
+            check(&text, &needle, 0, text.len())?;
+        }
+    }
+
+    #[test]
+    fn dense_and_edge_matches() {
+        // A match at every other token, at every offset from a vector's start, and
+        // tokens touching both ends of the text.
+        for pad in 0..70 {
+            let text = format!("{}{}", "x".repeat(pad), " a b".repeat(300)).into_bytes();
+            check(&text, b"a", 0, text.len()).unwrap();
+            check(&text, b"a", pad, text.len() - pad).unwrap();
+        }
+        let text = "the ".repeat(100) + "the";
+        check(text.as_bytes(), b"the", 0, text.len()).unwrap();
+        let text = "a\u{2028}a\u{85}a\u{2029}a Åa a€".repeat(40);
+        check(text.as_bytes(), b"a", 0, text.len()).unwrap();
+        check(text.as_bytes(), "aÅ".as_bytes(), 0, text.len()).unwrap();
+        // Where the CPU has a kernel, it counts all but the text's ends.
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("popcnt")
+        {
+            let (_, lo, hi) = count_utf8(text.as_bytes(), b"a", 0, text.len());
+            assert!(
+                lo == BEFORE && hi + 64 + 1 + AFTER > text.len(),
+                "{lo} {hi}"
+            );
+        }
+        let needle = "abcdefghijklmnop";
+        let text = format!(" {needle}").repeat(30);
+        check(text.as_bytes(), needle.as_bytes(), 0, text.len()).unwrap();
+    }
+}
