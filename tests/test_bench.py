@@ -403,7 +403,8 @@ FREQUENCY_ROWS = {
 }  # fmt: skip
 KERNEL_ROWS = {
     "sum_text", "sum_big", "word_count_1", "word_count_all", "search_sequential_rare",
-    "search_sequential_the", "search_the", "py_split", "search_py", "wc_w", "grep_cw",
+    "search_sequential_the", "search_sequential_dense", "search_sequential_long",
+    "search_the", "py_split", "search_py", "wc_w", "grep_cw",
     "word_count_file_1", "word_count_file_all", "search_file", "call_noop",
     "call_word_count", "call_word_count_1", "call_search",
     *(f"utf8_{kind}_{part}" for kind in ("latin1", "ucs2")
@@ -438,6 +439,10 @@ def test_a_tiny_kernels_run_has_every_row_and_the_counts_agree(tmp_path):
     the = ["search_sequential_the", "search_the", "search_py", "search_file"]
     assert {rows[i]["count"] for i in the} == {refs["the"]} != {0}
     assert rows["search_sequential_rare"]["count"] == refs["rare"] == 5
+    # A match at every other token: one a unit ("a b ", "abcdefghijklmnop b ").
+    n = doc["settings"]["text_bytes"]
+    assert rows["search_sequential_dense"]["count"] == n // 4
+    assert rows["search_sequential_long"]["count"] == n // 19
     # grep -c -w counts lines holding the word (also as "the,"): its own reference.
     assert 0 < rows["grep_cw"]["count"] == refs["the_lines"]
     # Word frequencies: each row's count is its text's number of distinct words, the
@@ -466,9 +471,9 @@ def test_a_tiny_kernels_run_has_every_row_and_the_counts_agree(tmp_path):
         >= memory["word_frequencies"]["result_bytes"] * 0.9
     )
     assert memory["counter_split"]["traced_peak_bytes"] is None
-    # The targets: the five kernel targets may gate (with --check), the word-frequency
-    # targets never do.
-    assert [c["gates"] for c in doc["checks"]] == [True] * 5 + [False] * 5
+    # The targets: the five kernel targets may gate (with --check); the token-search
+    # goals and the word-frequency targets never do.
+    assert [c["gates"] for c in doc["checks"]] == [True] * 5 + [False] * 8
     assert all(c["pass"] in (True, False) for c in doc["checks"])
     assert proc.stdout.count("PASS  ") + proc.stdout.count("FAIL  ") + proc.stdout.count(
         "MISS  "
