@@ -132,8 +132,7 @@ pub(crate) mod avx2 {
         by_length!(count_m, text, needle, start, end)
     }
 
-    /// [`count`] for needles of `M` bytes: its comparisons unrolled, the needle's bytes
-    /// broadcast once, into registers.
+    /// [`count`] for needles of `M` bytes, its comparisons unrolled.
     #[target_feature(enable = "avx2,popcnt")]
     fn count_m<const M: usize>(
         text: &[u8],
@@ -243,8 +242,7 @@ pub(crate) mod avx512 {
         by_length!(count_m, text, needle, start, end)
     }
 
-    /// [`count`] for needles of `M` bytes: its comparisons unrolled, the needle's bytes
-    /// broadcast once, into registers.
+    /// [`count`] for needles of `M` bytes, its comparisons unrolled.
     #[target_feature(enable = "avx512bw,popcnt")]
     fn count_m<const M: usize>(
         text: &[u8],
@@ -253,31 +251,30 @@ pub(crate) mod avx512 {
         end: usize,
     ) -> (usize, usize, usize) {
         const W: usize = 64;
-        let m = M;
-        let (lo, n_vectors) = vectors(text.len(), m, start, end, W);
-        let (first, last) = (needle[0], needle[m - 1]);
+        let (lo, n_vectors) = vectors(text.len(), M, start, end, W);
+        let (first, last) = (needle[0], needle[M - 1]);
         let mut count = 0;
         for k in 0..n_vectors {
             let p = lo + k * W;
             // SAFETY: as in the AVX2 kernel, with 64-byte loads: `vectors` keeps
-            // BEFORE <= p and p + W + m + AFTER <= text.len().
+            // BEFORE <= p and p + W + M + AFTER <= text.len().
             let load = |at: usize| unsafe { _mm512_loadu_si512(text.as_ptr().add(at).cast()) };
-            let mut hit = eq(load(p), first) & eq(load(p + m - 1), last);
+            let mut hit = eq(load(p), first) & eq(load(p + M - 1), last);
             if hit == 0 {
                 continue;
             }
             #[allow(clippy::needless_range_loop)]
-            for i in 1..m - 1 {
+            for i in 1..M - 1 {
                 hit &= eq(load(p + i), needle[i]);
             }
-            let (b1, a0) = (load(p - 1), load(p + m));
+            let (b1, a0) = (load(p - 1), load(p + M));
             // The one-byte boundaries: a space, 0A..0D and 1C..1E.
             let ascii = |v| eq(v, b' ') | in_range8_mask(v, 0x0A, 4) | in_range8_mask(v, 0x1C, 3);
             let mut before = ascii(b1);
             let mut after = ascii(a0);
             if _mm512_movepi8_mask(_mm512_or_si512(b1, a0)) != 0 {
                 let (b2, b3) = (load(p - 2), load(p - BEFORE));
-                let (a1, a2) = (load(p + m + 1), load(p + m + 2));
+                let (a1, a2) = (load(p + M + 1), load(p + M + 2));
                 // U+0085 is C2 85; U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
                 before |= eq(b1, 0x85) & eq(b2, 0xC2)
                     | in_range8_mask(b1, 0xA8, 2) & eq(b2, 0x80) & eq(b3, 0xE2);
