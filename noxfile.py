@@ -928,7 +928,8 @@ def rust_avx512(session: nox.Session) -> None:
 @nox.session(python=False)
 def fuzz(session: nox.Session) -> None:
     """Fuzz the core against simple models, every target of fuzz/fuzz_targets (the
-    kernels, the word frequencies, the file stream) for SECONDS each (default 60), and
+    kernels, the word frequencies, the file stream, the parallel file reader) for SECONDS
+    each (default 60), and
     fail on the first crash or mismatch: `nox -s fuzz -- [SECONDS] [TARGET...]`.
 
     One build (ASan) of all targets, then each target in turn on its corpus,
@@ -1364,6 +1365,7 @@ def miri(session: nox.Session) -> None:
     pool_tests = [
         "chunks::tests::sum_parallel_sums_every_chunk_once",
         "frequencies::",
+        "parallel_read::",
         "search::tests::garbage_bytes_never_panic",
         "search::tests::parallel_matches_sequential",
         "search::tests::ranges_sum_to_the_whole",

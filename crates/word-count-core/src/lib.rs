@@ -61,6 +61,9 @@ pub mod spare_tables;
 pub mod frequencies;
 // A file or any reader, block by block, as validated UTF-8.
 pub mod stream;
+// A regular file read on every thread: positional reads of blocks, each validated and
+// counted where it was read.
+pub mod parallel_read;
 // `Text`, the facade: a text of any kind, each operation dispatched once per call.
 pub mod text;
 

@@ -63,6 +63,8 @@ pub struct Block<'a> {
     pub bytes: &'a [u8],
     pub start: usize,
     pub end: usize,
+    /// The stream position of `bytes[start]`.
+    pub at: u64,
 }
 
 /// A reader, read as a sequence of [`Block`]s.
@@ -165,6 +167,7 @@ impl<R: Read> Stream<R> {
             bytes: &self.buf[..self.filled],
             start: self.start,
             end,
+            at: self.offset + self.start as u64,
         }))
     }
 
@@ -197,14 +200,22 @@ impl<R: Read> Stream<R> {
     }
 
     fn utf8_error(&self, e: utf8::Utf8Error) -> StreamError {
-        let (start, end) = (self.start + e.start, self.start + e.end);
-        let from = start.saturating_sub(16);
-        let to = (end + 16).min(self.filled);
+        StreamError::utf8(&self.buf[..self.filled], self.offset, self.start, e)
+    }
+}
+
+impl StreamError {
+    /// The error `e`, found by validating `buf[from..]`, where `buf[0]` is at stream
+    /// position `offset`: with up to 16 bytes of `buf` either side as its window.
+    pub(crate) fn utf8(buf: &[u8], offset: u64, from: usize, e: utf8::Utf8Error) -> Self {
+        let (start, end) = (from + e.start, from + e.end);
+        let window_from = start.saturating_sub(16);
+        let window_to = (end + 16).min(buf.len());
         StreamError::Utf8 {
-            offset: self.offset + start as u64,
-            window: self.buf[from..to].to_vec(),
-            start: start - from,
-            end: end - from,
+            offset: offset + start as u64,
+            window: buf[window_from..window_to].to_vec(),
+            start: start - window_from,
+            end: end - window_from,
             reason: e.reason,
         }
     }
