@@ -6,8 +6,10 @@ use std::path::PathBuf;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
+use word_count_core::parallel_read::ParallelRead;
 use word_count_core::stream::{Block, Stream, StreamError, BLOCK_BYTES};
 use word_count_core::text::Text;
+use word_count_core::{chunks, pool};
 
 use crate::detach::detach;
 use crate::errors::Error;
@@ -19,9 +21,9 @@ use crate::threads::thread_count;
 /// Count the words of the file at `path` as `len(text.split())` would for its text,
 /// decoded as UTF-8, splitting the work over `n_threads` Rust threads.
 ///
-/// The file is read in blocks of 16 MiB into one buffer, so memory stays about 16 MiB
-/// whatever the file's size: files larger than memory work, and so do pipes and
-/// character devices. `progress`, if given, is called as `progress(done, total)` after
+/// A regular file is read by every thread at once, each its own blocks of up to 2 MiB; a
+/// pipe or character device in blocks of 16 MiB into one buffer. Memory stays a few
+/// blocks whatever the file's size, so files larger than memory work. `progress`, if given, is called as `progress(done, total)` after
 /// each block, with the bytes read so far and the file's size (None if it has none, as
 /// for a pipe); an exception it raises stops the count.
 ///
@@ -38,15 +40,13 @@ pub fn word_count_file(
     progress: Option<&Bound<'_, PyAny>>,
 ) -> Result<usize, Error> {
     let threads = thread_count(n_threads)?;
-    let mut total = 0;
-    scan_file(py, path, Blocks::Lookahead(0), progress, |b| {
-        total += Text::Utf8(b.bytes).count_words(b.start, b.end, threads)
-    })?;
-    Ok(total)
+    count_file(py, path, 0, threads, progress, |b, threads| {
+        Text::Utf8(b.bytes).count_words(b.start, b.end, threads)
+    })
 }
 
 /// Count the tokens equal to `needle` in the file at `path`, as `search` would for its
-/// text decoded as UTF-8, in parallel on rayon's pool.
+/// text decoded as UTF-8, on every thread of the pool.
 ///
 /// Reads the file as `word_count_file` does, in bounded memory, with the same
 /// `progress` callback and the same errors; `needle` is a str or UTF-8 bytes.
@@ -59,15 +59,14 @@ pub fn search_file(
     progress: Option<&Bound<'_, PyAny>>,
 ) -> Result<usize, Error> {
     let needle = needle_of(py, &needle)?;
-    let mut total = 0;
-    scan_file(
+    count_file(
         py,
         path,
-        Blocks::Lookahead(needle.lookahead()),
+        needle.lookahead(),
+        None,
         progress,
-        |b| total += Text::Utf8(b.bytes).count_tokens(&needle, b.start, b.end, None),
-    )?;
-    Ok(total)
+        |b, threads| Text::Utf8(b.bytes).count_tokens(&needle, b.start, b.end, threads),
+    )
 }
 
 /// `path` as `open()` takes it: `os.fspath(path)` (kept for error messages) and the
@@ -98,6 +97,112 @@ pub enum Blocks {
     WholeWords,
 }
 
+/// The file at `path`, opened detached, with its size if it is a regular file; the name
+/// `open()` would give in errors.
+struct Opened<'py> {
+    file: File,
+    size: Option<u64>,
+    fspath: Bound<'py, PyAny>,
+}
+
+impl<'py> Opened<'py> {
+    fn new(py: Python<'py>, path: &Bound<'py, PyAny>) -> Result<Self, Error> {
+        let (fspath, name) = fs_path(path)?;
+        let file =
+            detach(py, || File::open(&name)).map_err(|e| Error::Io(e, fspath.clone().unbind()))?;
+        let size = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        Ok(Opened { file, size, fspath })
+    }
+
+    /// The Python exception for `e`, naming this file.
+    fn error(&self, e: StreamError) -> Error {
+        match e {
+            StreamError::Io(e) => Error::Io(e, self.fspath.clone().unbind()),
+            StreamError::Utf8 {
+                offset,
+                window,
+                start,
+                end,
+                reason,
+            } => match self.fspath.repr() {
+                Ok(name) => Error::Decode {
+                    object: PyBytes::new(self.fspath.py(), &window).into_any().unbind(),
+                    start,
+                    end,
+                    reason: format!("{reason} (at byte {offset} of {name})"),
+                },
+                Err(e) => e.into(),
+            },
+        }
+    }
+
+    /// A block of at most `max_block` bytes, no larger than the file needs (many small
+    /// files are the CLI's common case); one that grows while it is read is still read
+    /// whole, a block at a time.
+    fn block(&self, max_block: usize) -> usize {
+        self.size.map_or(max_block, |n| {
+            usize::try_from(n).map_or(max_block, |n| n.saturating_add(1).clamp(4096, max_block))
+        })
+    }
+}
+
+/// The nominal size of each thread's block when a regular file is read by several
+/// threads: small enough that the block is still in the core's caches when it is
+/// validated and counted after the copy from the page cache.
+const PARALLEL_BLOCK_BYTES: usize = 1 << 20;
+
+/// The sum of `count(block, threads)` over the blocks of the file at `path`, each with
+/// `lookahead` bytes after it. A regular file is read on `threads` threads at once (None:
+/// every thread of the pool), each reading, checking and counting its own blocks (the
+/// core's `parallel_read`), so each block is counted on one thread; anything else (a
+/// pipe, a character device) is read block by block through one buffer, and each block
+/// is counted on `threads` threads. Between batches of blocks, Ctrl-C is answered and
+/// `progress` told.
+pub fn count_file(
+    py: Python<'_>,
+    path: &Bound<'_, PyAny>,
+    lookahead: usize,
+    threads: Option<usize>,
+    progress: Option<&Bound<'_, PyAny>>,
+    count: impl Fn(Block<'_>, Option<usize>) -> usize + Sync,
+) -> Result<usize, Error> {
+    let opened = Opened::new(py, path)?;
+    let Some(size) = opened.size else {
+        let mut total = 0;
+        scan_opened(py, opened, Blocks::Lookahead(lookahead), progress, |b| {
+            total += count(b, threads)
+        })?;
+        return Ok(total);
+    };
+    let mut n = chunks::chunks_for(usize::try_from(size).unwrap_or(usize::MAX), threads);
+    if n > 1 {
+        // More readers than the pool has threads would only wait, each holding a block.
+        n = n.min(pool::threads());
+    }
+    let per_thread = usize::try_from(size / n as u64).unwrap_or(usize::MAX);
+    let block = per_thread
+        .saturating_add(1)
+        .clamp(4096, PARALLEL_BLOCK_BYTES);
+    let mut reader = ParallelRead::new(&opened.file, block, lookahead, n);
+    let mut total = 0;
+    loop {
+        let batch = detach(py, || no_panic(|| reader.next_batch(|b| count(b, Some(1)))))?;
+        match batch {
+            Ok(Some(n)) => total += n,
+            Ok(None) => return Ok(total),
+            Err(e) => return Err(opened.error(e)),
+        }
+        py.check_signals()?;
+        if let Some(progress) = progress {
+            progress.call1((reader.position(), size))?;
+        }
+    }
+}
+
 /// `step` on each block of the file at `path`, in order. Each block is read, checked and
 /// stepped detached; between blocks, Ctrl-C is answered and `progress` told.
 pub fn scan_file(
@@ -105,25 +210,23 @@ pub fn scan_file(
     path: &Bound<'_, PyAny>,
     blocks: Blocks,
     progress: Option<&Bound<'_, PyAny>>,
+    step: impl FnMut(Block<'_>) + Send,
+) -> Result<(), Error> {
+    scan_opened(py, Opened::new(py, path)?, blocks, progress, step)
+}
+
+fn scan_opened(
+    py: Python<'_>,
+    opened: Opened<'_>,
+    blocks: Blocks,
+    progress: Option<&Bound<'_, PyAny>>,
     mut step: impl FnMut(Block<'_>) + Send,
 ) -> Result<(), Error> {
-    let (fspath, name) = fs_path(path)?;
-    let io_error = |e| Error::Io(e, fspath.clone().unbind());
-    let file = detach(py, || File::open(&name)).map_err(io_error)?;
-    let size = file
-        .metadata()
-        .ok()
-        .filter(|m| m.is_file())
-        .map(|m| m.len());
-    // A small file needs no 16 MiB buffer (many small files are the CLI's common case);
-    // one that grows while it is read is still read whole, a buffer at a time.
-    let max_block = match blocks {
+    let block = opened.block(match blocks {
         Blocks::Lookahead(_) => BLOCK_BYTES,
         Blocks::WholeWords => FREQUENCY_SLICE_BYTES,
-    };
-    let block = size.map_or(max_block, |n| {
-        usize::try_from(n).map_or(max_block, |n| n.saturating_add(1).clamp(4096, max_block))
     });
+    let file = &opened.file;
     let mut stream = match blocks {
         Blocks::Lookahead(lookahead) => Stream::new(file, block, lookahead),
         Blocks::WholeWords => Stream::whole_words(file, block),
@@ -135,25 +238,11 @@ pub fn scan_file(
         match read {
             Ok(Some(())) => {}
             Ok(None) => return Ok(()),
-            Err(StreamError::Io(e)) => return Err(io_error(e)),
-            Err(StreamError::Utf8 {
-                offset,
-                window,
-                start,
-                end,
-                reason,
-            }) => {
-                return Err(Error::Decode {
-                    object: PyBytes::new(py, &window).into_any().unbind(),
-                    start,
-                    end,
-                    reason: format!("{reason} (at byte {offset} of {})", fspath.repr()?),
-                })
-            }
+            Err(e) => return Err(opened.error(e)),
         }
         py.check_signals()?;
         if let Some(progress) = progress {
-            progress.call1((stream.bytes_read(), size))?;
+            progress.call1((stream.bytes_read(), opened.size))?;
         }
     }
 }

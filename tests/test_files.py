@@ -22,7 +22,9 @@ import word_count as w
 
 from strategies import valid_text
 
-BLOCK = 16 << 20  # the block size of the core's stream module
+# The block of the core's stream module (a pipe's), and the batch of the core's
+# parallel_read (a regular file's), whose blocks are 1 MiB: a multiple of those.
+BLOCK = 16 << 20
 # Tests that write files of 16 MiB or more (a block must be crossed) or read gigabytes:
 # they are thread-safe, but eight copies at once, three times over, would measure the
 # disk and take most of CI's time. Two threads at once still exercise concurrency.
@@ -71,6 +73,26 @@ def test_large_files_mean_their_text(text, repeat, n_threads):
     try:
         assert w.word_count_file(path, n_threads) == w.word_count(big)
         assert w.search_file(path, "x") == w.search(big, "x")
+    finally:
+        os.unlink(path)
+
+
+@settings(max_examples=20)
+@given(
+    text=valid_text,
+    size=st.integers(64 << 10, 300 << 10),
+    n_threads=st.integers(2, 4),
+    needle=st.sampled_from(["x", "é", "😀 x"]),
+)
+def test_files_split_between_threads_mean_their_text(text, size, n_threads, needle):
+    # A file of 64-300 KiB is cut into one block per thread: the cuts fall anywhere in
+    # the text, inside characters, words and tokens.
+    unit = text + " x😀 x\u3000"
+    big = unit * (size // len(unit.encode()) + 1)
+    path = write(big.encode())
+    try:
+        assert w.word_count_file(path, n_threads) == w.word_count(big)
+        assert w.search_file(path, needle) == w.search(big, needle)
     finally:
         os.unlink(path)
 
@@ -256,5 +278,6 @@ print(json.dumps({"counts": counts, "expected": expected, "growth_kib": peak1 - 
 """
     seen = json.loads(check(run_python(PEAK_RSS + code, timeout=300)))
     assert seen["counts"] == seen["expected"]
-    # One 16 MiB block, and what the threads touch; a copy of the file would be 1 GiB.
+    # A 1 MiB block per thread, and what the threads touch; a copy of the file would be
+    # 1 GiB.
     assert seen["growth_kib"] < 4 * (BLOCK >> 10), seen

@@ -35,7 +35,7 @@ _PYO3_VERSION: Final[str]
 _Text: TypeAlias = str | Buffer
 # What open() accepts as a file name.
 _StrOrBytesPath: TypeAlias = str | bytes | os.PathLike[str] | os.PathLike[bytes]
-# Called after each block read with (bytes read so far, file size or None).
+# Called after each block or batch of blocks with (bytes read so far, file size or None).
 _Progress: TypeAlias = Callable[[int, int | None], object]
 
 def search(contents: _Text, needle: _Text) -> int: ...

@@ -78,7 +78,8 @@ def markdown(doc: dict[str, Any]) -> list[str]:
         "of distinct words and total; the first call's words, counts and order in full).",
         "",
         "Checks (the issues' targets; ratios from this one run). FAIL counts with --check; "
-        "the word-frequency targets never change the exit status: MISS.",
+        "the goals (frequent tokens, word frequencies, files) never change the exit status: "
+        "MISS.",
         "",
     ]
     for c in doc["checks"]:

@@ -157,11 +157,13 @@ def make_rows(
         ("word_count_file_1", "file", "word_count_file(FILE, 1)", 1,
          partial(word_count.word_count_file, path, 1), n, n_words, "wc"),
         ("word_count_file_all", "file", f"word_count_file(FILE) [{every} threads]", every,
-         partial(word_count.word_count_file, path), n, n_words, "wc"),
+         partial(word_count.word_count_file, path), n, n_words, "file"),
         ("search_file", "file", f'search_file(FILE, "{NEEDLE}")', every,
          partial(sf, path, NEEDLE), n, n_the, "grep"),
     ]  # fmt: skip
-    tools = {"wc": ("wc_w",), "grep": ("grep_cw",), "": ()}
+    # The rows each row is also compared with (its `x_<id>` ratios).
+    tools = {"wc": ("wc_w",), "grep": ("grep_cw",), "": (),
+             "file": ("wc_w", "word_count_file_1", "word_count_all")}  # fmt: skip
     rows = [
         Row(id_, what, Cell(group, threads, repeat(fn), count, variant=what), n_bytes, count,
             tools[versus])
