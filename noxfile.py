@@ -1383,7 +1383,7 @@ def miri(session: nox.Session) -> None:
     # which then take memchr's and simdutf8's AVX2 code.
     simd_features = "+avx2,+bmi1,+bmi2,+popcnt,+avx512f,+avx512bw"
     simd_tests = ["word_starts::", "str_storage::", "word_spans::", "utf8::", "search::tests::sub",
-                  "token_masks::"]  # fmt: skip
+                  "token_masks::", "storage_tokens::"]  # fmt: skip
     # -Zmiri-strict-provenance: no integer-to-pointer casts in the code these tests reach;
     # -Zmiri-symbolic-alignment-check: alignment from the types, never from where an
     # allocation happened to land.

@@ -18,7 +18,8 @@ use crate::pychars::{
     starts_with_token_boundary,
 };
 use crate::str_storage::{is_space, CodeUnit};
-use crate::{token_masks, utf8, word_spans, word_starts};
+use crate::token_masks::MAX_NEEDLE;
+use crate::{storage_tokens, token_masks, utf8, word_spans, word_starts};
 
 /// What the operations need to know of a kind of text. Positions are code units.
 pub trait Encoding: 'static {
@@ -148,6 +149,36 @@ impl<T: CodeUnit> Encoding for Storage<T> {
 
     fn starts_with_boundary(after: &[T]) -> bool {
         after.first().is_some_and(|u| is_boundary(u.code_point()))
+    }
+
+    fn count_tokens_masked(
+        units: &[T],
+        needle: &[u8],
+        start: usize,
+        end: usize,
+    ) -> (usize, usize, usize) {
+        // `needle` holds the bytes of whole units (see `needle_bytes`).
+        let size = std::mem::size_of::<T>();
+        let m = needle.len() / size;
+        // Too short a text for a vector (or a needle too long for the kernels): not
+        // worth decoding the needle.
+        if m == 0 || m > MAX_NEEDLE || units.len() < m + 32 / size + 1 {
+            return (0, start, start);
+        }
+        let mut own = [units[0]; MAX_NEEDLE];
+        for (unit, bytes) in own.iter_mut().zip(needle.chunks_exact(size)) {
+            let value = match *bytes {
+                [b] => u32::from(b),
+                [a, b] => u32::from(u16::from_ne_bytes([a, b])),
+                [a, b, c, d] => u32::from_ne_bytes([a, b, c, d]),
+                _ => return (0, start, start),
+            };
+            match T::try_from(value) {
+                Ok(u) => *unit = u,
+                Err(_) => return (0, start, start),
+            }
+        }
+        storage_tokens::count(units, &own[..m], start, end)
     }
 
     fn needle_bytes(needle: &[u8]) -> Option<Cow<'_, [u8]>> {

@@ -36,6 +36,8 @@ pub mod word_starts;
 pub mod token_masks;
 // `CodeUnit`: word starts in a `str`'s Latin-1, UCS-2 or UCS-4 storage, SIMD too.
 pub mod str_storage;
+// Whole-token matches of a short needle in a `str`'s storage, counted from SIMD masks.
+pub mod storage_tokens;
 // Where the words are (their spans), on UTF-8 and on a `str`'s storage.
 pub mod word_spans;
 // `Encoding`, what differs between kinds of text: `Utf8` and `Storage<T>`.

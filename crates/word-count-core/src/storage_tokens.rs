@@ -1,0 +1,298 @@
+//! Whole-token matches of a short needle in a `str`'s storage (Latin-1, UCS-2 or UCS-4
+//! units), counted from SIMD masks (AVX2, chosen at run time), as
+//! [`crate::token_masks`] counts them in UTF-8.
+//!
+//! Every unit is a whole character here, so each test is one unit wide: at every
+//! position `p` of a vector, the needle's units compared at `p + i` (first and last
+//! first, and a vector with no candidate stops there), a token boundary at `p - 1` and
+//! one at `p + m` (a space or a Python line break: U+000A..000D, U+001C..001E, U+0085,
+//! U+2028, U+2029), all ANDed. A lane of 1, 2 or 4 bytes sets as many bits of the byte
+//! mask, so `popcnt` of the mask over the unit's size is the count. The free-threaded
+//! build reads a non-ASCII `str` in this storage, without a UTF-8 copy; there the
+//! substring search stepped from match to match, a few nanoseconds each.
+
+use crate::str_storage::CodeUnit;
+use crate::token_masks::MAX_NEEDLE;
+
+/// Counts the tokens of `units` equal to `needle` that start in a range `lo..hi` within
+/// `start..end`, with SIMD masks; returns `(count, lo, hi)`. The caller counts the
+/// positions of `start..lo` and `hi..end` another way. `lo == hi` when there is no
+/// kernel for this CPU or needle (empty, or longer than [`MAX_NEEDLE`] units).
+pub fn count<T: CodeUnit>(
+    units: &[T],
+    needle: &[T],
+    start: usize,
+    end: usize,
+) -> (usize, usize, usize) {
+    let end = end.min(units.len());
+    if needle.is_empty() || needle.len() > MAX_NEEDLE || start >= end {
+        return (0, start, start);
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        // POPCNT is asked for with AVX2, which does not imply it.
+        if std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("popcnt")
+        {
+            // SAFETY: the CPU has just been checked to support AVX2 and POPCNT.
+            return unsafe { avx2::count(units, needle, start, end) };
+        }
+    }
+    (0, start, start)
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2 {
+    use std::arch::x86_64::*;
+    use std::mem::size_of;
+
+    use crate::str_storage::CodeUnit;
+
+    /// Every lane set to `x`, in lanes of `T`'s width.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn splat<T>(x: u32) -> __m256i {
+        // Truncation is meant: `x` is a unit of `T` or a boundary that fits it.
+        match size_of::<T>() {
+            1 => _mm256_set1_epi8(x as u8 as i8),
+            2 => _mm256_set1_epi16(x as u16 as i16),
+            _ => _mm256_set1_epi32(x as i32),
+        }
+    }
+
+    /// Lanes of `a` equal to those of `b`, as all-ones lanes.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn eq<T>(a: __m256i, b: __m256i) -> __m256i {
+        match size_of::<T>() {
+            1 => _mm256_cmpeq_epi8(a, b),
+            2 => _mm256_cmpeq_epi16(a, b),
+            _ => _mm256_cmpeq_epi32(a, b),
+        }
+    }
+
+    /// Lanes `u` with `lo <= u < lo + n` (unsigned), as all-ones lanes.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn in_range<T>(v: __m256i, lo: u32, n: u32) -> __m256i {
+        let (t, top) = match size_of::<T>() {
+            1 => {
+                let t = _mm256_sub_epi8(v, splat::<T>(lo));
+                (t, _mm256_min_epu8(t, splat::<T>(n - 1)))
+            }
+            2 => {
+                let t = _mm256_sub_epi16(v, splat::<T>(lo));
+                (t, _mm256_min_epu16(t, splat::<T>(n - 1)))
+            }
+            _ => {
+                let t = _mm256_sub_epi32(v, splat::<T>(lo));
+                (t, _mm256_min_epu32(t, splat::<T>(n - 1)))
+            }
+        };
+        eq::<T>(top, t)
+    }
+
+    /// The token boundaries: a space, U+000A..000D, U+001C..001E, U+0085, and (in units
+    /// wide enough to hold them) U+2028 and U+2029.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn boundary<T>(v: __m256i) -> __m256i {
+        let ascii = _mm256_or_si256(
+            eq::<T>(v, splat::<T>(0x20)),
+            _mm256_or_si256(in_range::<T>(v, 0x0A, 4), in_range::<T>(v, 0x1C, 3)),
+        );
+        let b = _mm256_or_si256(ascii, eq::<T>(v, splat::<T>(0x85)));
+        if size_of::<T>() > 1 {
+            _mm256_or_si256(b, in_range::<T>(v, 0x2028, 2))
+        } else {
+            b
+        }
+    }
+
+    #[target_feature(enable = "avx2,popcnt")]
+    pub(crate) fn count<T: CodeUnit>(
+        units: &[T],
+        needle: &[T],
+        start: usize,
+        end: usize,
+    ) -> (usize, usize, usize) {
+        match needle.len() {
+            1 => count_m::<T, 1>(units, needle, start, end),
+            2 => count_m::<T, 2>(units, needle, start, end),
+            3 => count_m::<T, 3>(units, needle, start, end),
+            4 => count_m::<T, 4>(units, needle, start, end),
+            5 => count_m::<T, 5>(units, needle, start, end),
+            6 => count_m::<T, 6>(units, needle, start, end),
+            7 => count_m::<T, 7>(units, needle, start, end),
+            8 => count_m::<T, 8>(units, needle, start, end),
+            9 => count_m::<T, 9>(units, needle, start, end),
+            10 => count_m::<T, 10>(units, needle, start, end),
+            11 => count_m::<T, 11>(units, needle, start, end),
+            12 => count_m::<T, 12>(units, needle, start, end),
+            13 => count_m::<T, 13>(units, needle, start, end),
+            14 => count_m::<T, 14>(units, needle, start, end),
+            15 => count_m::<T, 15>(units, needle, start, end),
+            16 => count_m::<T, 16>(units, needle, start, end),
+            _ => (0, start, start),
+        }
+    }
+
+    /// [`count`] for needles of `M` units, its comparisons unrolled.
+    #[target_feature(enable = "avx2,popcnt")]
+    fn count_m<T: CodeUnit, const M: usize>(
+        units: &[T],
+        needle: &[T],
+        start: usize,
+        end: usize,
+    ) -> (usize, usize, usize) {
+        let w = 32 / size_of::<T>();
+        // Positions lo .. lo + k * w, each with its unit before (lo >= 1) and the w units
+        // after the needle inside `units` (p + w + M <= len), and before `end`.
+        let lo = start.max(1).min(end);
+        let limit = end.min(units.len().saturating_sub(M));
+        let n_vectors = limit.saturating_sub(lo) / w;
+        // SAFETY: called only with `p - 1 <= at <= p + M` for a position `p` above, so the
+        // 32 bytes from `at` lie inside `units`.
+        let load = |at: usize| unsafe { _mm256_loadu_si256(units.as_ptr().add(at).cast()) };
+        let first = splat::<T>(needle[0].code_point());
+        let last = splat::<T>(needle[M - 1].code_point());
+        let candidates =
+            |p: usize| _mm256_and_si256(eq::<T>(load(p), first), eq::<T>(load(p + M - 1), last));
+        let tokens = |p: usize, candidates: __m256i| {
+            let mut hit = candidates;
+            // An index loop (unrolled, as M is a constant).
+            #[allow(clippy::needless_range_loop)]
+            for i in 1..M.saturating_sub(1) {
+                let unit = splat::<T>(needle[i].code_point());
+                hit = _mm256_and_si256(hit, eq::<T>(load(p + i), unit));
+            }
+            hit = _mm256_and_si256(hit, boundary::<T>(load(p - 1)));
+            hit = _mm256_and_si256(hit, boundary::<T>(load(p + M)));
+            (_mm256_movemask_epi8(hit) as u32).count_ones() as usize / size_of::<T>()
+        };
+        // 64 positions a step (2, 4 or 8 vectors), with one test for candidates in any:
+        // for a needle such as "the", a vector alone has none about half the time in
+        // Latin-1, and a branch taken half the time at random costs more than the work
+        // it skips.
+        const GROUP: usize = 64;
+        let per_group = GROUP / w;
+        let mut count = 0;
+        let mut k = 0;
+        while k + per_group <= n_vectors {
+            let p = lo + k * w;
+            k += per_group;
+            let mut hits = [_mm256_setzero_si256(); GROUP / 8];
+            let mut any = _mm256_setzero_si256();
+            for (j, hit) in hits.iter_mut().take(per_group).enumerate() {
+                *hit = candidates(p + j * w);
+                any = _mm256_or_si256(any, *hit);
+            }
+            if _mm256_testz_si256(any, any) == 0 {
+                for (j, &hit) in hits.iter().take(per_group).enumerate() {
+                    count += tokens(p + j * w, hit);
+                }
+            }
+        }
+        for k in k..n_vectors {
+            let p = lo + k * w;
+            let hit = candidates(p);
+            if _mm256_testz_si256(hit, hit) == 0 {
+                count += tokens(p, hit);
+            }
+        }
+        (count, lo, lo + n_vectors * w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Is `c` a token boundary: a space or a Python line break.
+    fn is_boundary(c: u32) -> bool {
+        matches!(c, 0x20 | 0x0A..=0x0D | 0x1C..=0x1E | 0x85 | 0x2028 | 0x2029)
+    }
+
+    /// The model: every position of `start..end` where the needle is a whole token.
+    fn model<T: CodeUnit>(units: &[T], needle: &[T], start: usize, end: usize) -> usize {
+        let m = needle.len();
+        (start..end)
+            .filter(|&p| {
+                p + m <= units.len()
+                    && units[p..p + m] == *needle
+                    && (p == 0 || is_boundary(units[p - 1].code_point()))
+                    && (p + m == units.len() || is_boundary(units[p + m].code_point()))
+            })
+            .count()
+    }
+
+    /// Code points around every boundary, and near misses of their low bytes.
+    const ALPHABET: [u32; 24] = [
+        0x61, 0x62, 0x20, 0x0A, 0x0D, 0x0B, 0x0C, 0x1C, 0x1E, 0x1F, 0x09, 0x85, 0x84, 0x86, 0xE9,
+        0x2028, 0x2029, 0x2027, 0x202A, 0x0120, 0x2085, 0x0A0A, 0x12028, 0x10020,
+    ];
+
+    fn units<T: CodeUnit>(codes: &[u32]) -> Vec<T> {
+        codes.iter().filter_map(|&c| T::try_from(c).ok()).collect()
+    }
+
+    fn check<T: CodeUnit>(text: &[u32], needle: &[u32], start: usize, end: usize) {
+        let (text, needle) = (units::<T>(text), units::<T>(needle));
+        let end = end.min(text.len());
+        let start = start.min(end);
+        let (n, lo, hi) = count(&text, &needle, start, end);
+        assert!(start <= lo && lo <= hi && hi <= end);
+        assert_eq!(
+            n,
+            model(&text, &needle, lo, hi),
+            "{lo}..{hi} of {}",
+            text.len()
+        );
+    }
+
+    proptest! {
+        #![proptest_config(crate::proptest_config(4))]
+
+        // Under Miri, shorter texts (still several groups of vectors): a unit costs a
+        // thousand times more there.
+        #[test]
+        fn kernels_match_the_model(
+            text in prop::collection::vec(
+                prop::sample::select(&ALPHABET[..]),
+                if cfg!(miri) { 0..150 } else { 0..400 },
+            ),
+            needle in prop::collection::vec(prop::sample::select(&[0x61u32, 0x62, 0xE9, 0x2027, 0x12028][..]), 1..18),
+            start in 0usize..60,
+            end in 0usize..400,
+        ) {
+            check::<u8>(&text, &needle, start, end);
+            check::<u16>(&text, &needle, start, end);
+            check::<u32>(&text, &needle, start, end);
+        }
+    }
+
+    #[test]
+    fn dense_matches_are_all_counted() {
+        // "a b a b ...": a match at every other token, of needles of 1 and 16 units.
+        // Under Miri, 80 matches (still many groups of vectors), not 640.
+        let repeats = if cfg!(miri) { 80 } else { 640 };
+        for (unit, needle) in [("a ", "a"), ("abcdefghijklmnop\n", "abcdefghijklmnop")] {
+            let text: Vec<u32> = unit.repeat(repeats).chars().map(u32::from).collect();
+            let needle: Vec<u32> = needle.chars().map(u32::from).collect();
+            check::<u8>(&text, &needle, 0, text.len());
+            check::<u16>(&text, &needle, 0, text.len());
+            check::<u32>(&text, &needle, 0, text.len());
+            let ucs2 = units::<u16>(&text);
+            let (n, lo, hi) = count(&ucs2, &units::<u16>(&needle), 0, ucs2.len());
+            if cfg!(target_arch = "x86_64") && std::arch::is_x86_feature_detected!("avx2") {
+                // All but the ends are the kernel's.
+                assert!(
+                    lo <= 1 && hi + 16 + needle.len() >= ucs2.len(),
+                    "{lo}..{hi}"
+                );
+                assert!(n + 10 >= repeats, "{n} of {repeats}");
+            }
+        }
+    }
+}
