@@ -71,16 +71,31 @@ impl Seed {
     /// (ten instructions).
     #[inline(always)]
     pub(crate) fn short_key_at(&self, text: &[u8], a: usize, b: usize) -> Option<Key> {
+        self.short_key_below(text, loads_below(text), a, b)
+    }
+
+    /// [`Self::short_key_at`], given `limit = loads_below(text)`, which a loop over the
+    /// words of one text computes once.
+    #[inline(always)]
+    pub(crate) fn short_key_below(
+        &self,
+        text: &[u8],
+        limit: usize,
+        a: usize,
+        b: usize,
+    ) -> Option<Key> {
         let len = b.wrapping_sub(a);
-        // `a + 16 <= text.len()`, without overflow: a span from safe code may start
-        // anywhere, and one within 16 of `usize::MAX` wrapped a plain `a + 16` round, so
-        // the loads below read outside `text` (word_table's test
+        // Two tests, one branch: both are true for nearly every word. `a < limit` says
+        // `a + 16 <= text.len()` without computing `a + 16`, which a span from safe code
+        // may overflow: one within 16 of `usize::MAX` wrapped round, so the loads below
+        // read outside `text` (word_table's test
         // `a_span_outside_the_text_panics_before_any_read`).
-        if len.wrapping_sub(1) >= 16 || a.checked_add(16).is_none_or(|end| end > text.len()) {
+        if (len.wrapping_sub(1) >= 16) | (a >= limit) {
             return None;
         }
-        // SAFETY: `a + 16 <= text.len()`, so both 8-byte reads are inside `text`;
-        // unaligned reads.
+        debug_assert_eq!(limit, loads_below(text));
+        // SAFETY: `a < limit = loads_below(text)`, so `a + 16 <= text.len()` and both
+        // 8-byte reads are inside `text`; unaligned reads.
         let (x, y) = unsafe {
             let at = text.as_ptr().add(a);
             (
@@ -107,6 +122,13 @@ impl Seed {
             y,
         }
     }
+}
+
+/// The positions `a` of `text` with 16 bytes from `a` on: `a < loads_below(text)` exactly
+/// when `a + 16 <= text.len()`.
+#[inline(always)]
+pub(crate) fn loads_below(text: &[u8]) -> usize {
+    text.len().saturating_sub(15)
 }
 
 /// `KEEP_X[len]` and `KEEP_Y[len]` keep the first `len` bytes (1 to 16) of 16 read

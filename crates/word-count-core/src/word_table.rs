@@ -12,7 +12,7 @@
 //! share its [`Seed`]. A table's memory outlives it as a `SpareTable`, which
 //! [`crate::spare_tables`] keeps for the next call.
 
-use crate::hash::{Key, Seed};
+use crate::hash::{loads_below, Key, Seed};
 
 /// A word of a table: borrowed from a text (`&[u8]`) or owned (`Box<[u8]>`).
 pub trait Word {
@@ -149,6 +149,7 @@ impl<'t> WordTable<&'t [u8]> {
         Adder {
             table: self,
             text,
+            limit: loads_below(text),
             raw,
         }
     }
@@ -163,6 +164,8 @@ impl<'t> WordTable<&'t [u8]> {
 pub struct Adder<'a, 't> {
     table: &'a mut WordTable<&'t [u8]>,
     text: &'t [u8],
+    /// `loads_below(text)`.
+    limit: usize,
     raw: Raw,
 }
 
@@ -181,9 +184,11 @@ impl<'t> Adder<'_, 't> {
     #[inline(always)]
     pub fn add(&mut self, a: usize, b: usize) {
         let raw = self.raw;
-        if let Some(key) = raw.seed.short_key_at(self.text, a, b) {
-            // Never 0, the empty slot's: a word has at least one byte.
-            let check = check(key.hash, b - a);
+        if let Some(key) = raw.seed.short_key_below(self.text, self.limit, a, b) {
+            // `check(hash, len)`, without capping a length known to be at most 16. Never
+            // 0, the empty slot's: a word has at least one byte.
+            let check = (key.hash >> 40) << 8 | (b - a) as u64;
+            debug_assert_eq!(check, self::check(key.hash, b - a));
             let mut slot = key.hash as usize & raw.mask;
             loop {
                 // SAFETY: `raw` is the table's as of its last change (`WordTable::raw`
