@@ -21,11 +21,12 @@ use crate::threads::thread_count;
 /// Count the words of the file at `path` as `len(text.split())` would for its text,
 /// decoded as UTF-8, splitting the work over `n_threads` Rust threads.
 ///
-/// A regular file is read by every thread at once, each its own blocks of up to 2 MiB; a
+/// A regular file is read by every thread at once, each its own blocks of up to 1 MiB; a
 /// pipe or character device in blocks of 16 MiB into one buffer. Memory stays a few
-/// blocks whatever the file's size, so files larger than memory work. `progress`, if given, is called as `progress(done, total)` after
-/// each block, with the bytes read so far and the file's size (None if it has none, as
-/// for a pipe); an exception it raises stops the count.
+/// blocks whatever the file's size, so files larger than memory work. `progress`, if
+/// given, is called as `progress(done, total)` after each batch of blocks, with the bytes
+/// read so far and the file's size (None if it has none, as for a pipe); an exception it
+/// raises stops the count.
 ///
 /// `path` is a str, bytes or os.PathLike, as for `open()`. Raises the OSError `open()`
 /// would (FileNotFoundError, IsADirectoryError, PermissionError, with errno and
