@@ -399,7 +399,7 @@ def test_sizes_are_named_one_way():
 FREQUENCY_ROWS = {
     *(f"{text}freq_{what}" for text in ("", "hc_")
       for what in ("1", "all", "add", "counter", "pipeline")),
-    "small_freq_1", "small_freq_all",
+    "small_freq_1", "small_freq_all", "freq_file",
 }  # fmt: skip
 KERNEL_ROWS = {
     "sum_text", "sum_big", "word_count_1", "word_count_all", "search_sequential_rare",
@@ -473,7 +473,7 @@ def test_a_tiny_kernels_run_has_every_row_and_the_counts_agree(tmp_path):
     assert memory["counter_split"]["traced_peak_bytes"] is None
     # The targets: the five kernel targets may gate (with --check); the goals (token
     # search, word frequencies, files) never do.
-    assert [c["gates"] for c in doc["checks"]] == [True] * 5 + [False] * 10
+    assert [c["gates"] for c in doc["checks"]] == [True] * 5 + [False] * 11
     assert all(c["pass"] in (True, False) for c in doc["checks"])
     assert proc.stdout.count("PASS  ") + proc.stdout.count("FAIL  ") + proc.stdout.count(
         "MISS  "

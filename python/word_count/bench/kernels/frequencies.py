@@ -109,10 +109,19 @@ def frequency_rows(
                 ("freq_pipeline", f"{PIPELINE.replace('FILE', file_name)} [sort: {every} threads]",
                  every, pipeline(file), {"sizes": tuple}),
             ]  # fmt: skip
+        if file and not prefix:
+            # The file path, on the text only: on hc_text a call takes seconds, and the
+            # table, not the read, is what limits it.
+            spec.append(
+                ("freq_file", f"word_frequencies_file({file_name}) [{every} threads]", every,
+                 partial(word_count.word_frequencies_file, file), {"reference": ref}),
+            )  # fmt: skip
         ids = [id_ for id_, *_ in spec]
         versus = tuple(prefix + i for i in ("freq_counter", "freq_pipeline", "freq_1") if i in ids)
         for id_, what, threads, fn, check in spec:
             call = FrequencyCall(what, fn, words, **check)
             cell = Cell("frequencies", threads, repeat(call), len(ref), variant=what)
-            rows.append(Row(prefix + id_, what, cell, len(t.encode()), len(ref), versus))
+            # The file row against the same call on the text in memory, too.
+            also = (prefix + "freq_all",) if id_ == "freq_file" else ()
+            rows.append(Row(prefix + id_, what, cell, len(t.encode()), len(ref), versus + also))
     return rows, refs
