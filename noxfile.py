@@ -633,10 +633,10 @@ def check_dist(session: nox.Session, free_threaded: list[str]) -> None:
         nodot = version.rstrip("t").replace(".", "")
         expected[(f"cp{nodot}-cp{nodot}t", "x86_64")] = f"_word_count.cpython-{nodot}t-"
     found = {}
+    # cp311-abi3-manylinux2014_x86_64 -> ("cp311-abi3", "x86_64"), one per wheel.
+    platform = re.compile(r"^manylinux(?:2014|_2_17)_(\w+)$")
     for wheel in wheels:
         tags = wheel_tags(wheel)
-        # cp311-abi3-manylinux2014_x86_64 -> ("cp311-abi3", "x86_64"), one per wheel.
-        platform = re.compile(r"^manylinux(?:2014|_2_17)_(\w+)$")
         kinds = set()
         for tag in tags:
             interpreter, abi, plat = tag.split("-")

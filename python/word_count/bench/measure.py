@@ -40,6 +40,7 @@ from typing import Any
 
 import word_count
 from word_count import _word_count
+from word_count.bench.cpu import cpu_name
 
 # A cell's key: its workload, its variant ("" but for single-thread) and its threads.
 Key = tuple[str, str, int]
@@ -258,26 +259,6 @@ def build_info() -> dict[str, str]:
         "pyo3": _word_count._PYO3_VERSION,
         "maturin": maturin,
     }
-
-
-def cpu_name() -> str:
-    """The CPU's model and its widest x86 vector extension the kernels use, as every figure
-    needs beside it: the model name alone ("AMD EPYC") does not tell Zen 3 (AVX2 only)
-    from Zen 4 (AVX-512BW), and the kernel the module picks differs between them."""
-    info: dict[str, str] = {}
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                info.setdefault(key.strip(), value.strip())
-    except OSError:
-        return platform.processor() or platform.machine()
-    flags = set(info.get("flags", "").split())
-    simd = "AVX-512BW" if "avx512bw" in flags else "AVX2" if "avx2" in flags else ""
-    family = f"family {info['cpu family']}, model {info['model']}" if "model" in info else ""
-    name = info.get("model name") or info.get("CPU part") or platform.machine()
-    details = ", ".join(filter(None, [family, simd]))
-    return f"{name} ({details})" if details else name
 
 
 def machine_info() -> dict[str, object]:
