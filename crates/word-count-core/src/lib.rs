@@ -115,3 +115,19 @@ pub(crate) fn proptest_config(miri_cases: u32) -> proptest::test_runner::Config 
         config
     }
 }
+
+/// The texts the file readers' tests cut into blocks ([`stream`], [`parallel_read`]):
+/// words, ASCII and multibyte spaces and line breaks, the characters of 2, 3 and 4
+/// bytes, and near misses of a space (U+00A0 is not one to `str.split()`, U+2027 is one
+/// below U+2028), up to `units` of them (fewer under Miri, where a byte costs a thousand
+/// times more).
+#[cfg(test)]
+pub(crate) fn file_text(units: usize) -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let unit = prop::sample::select(vec![
+        "a", "ab", " ", "\n", "\r\n", "é", "€", "😀", "\u{3000}", "\u{2028}", "\u{85}", "\u{A0}",
+        "\u{2027}",
+    ]);
+    let units = if cfg!(miri) { 0..60 } else { 0..units };
+    prop::collection::vec(unit, units).prop_map(|v| v.concat())
+}

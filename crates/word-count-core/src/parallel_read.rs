@@ -338,13 +338,7 @@ mod tests {
     }
 
     fn text() -> impl Strategy<Value = String> {
-        let unit = prop::sample::select(vec![
-            "a", "ab", " ", "\n", "\r\n", "é", "€", "😀", "\u{3000}", "\u{2028}", "\u{85}",
-            "\u{A0}", "\u{2027}",
-        ]);
-        // Under Miri, fewer: a byte costs a thousand times more there.
-        let units = if cfg!(miri) { 0..60 } else { 0..300 };
-        prop::collection::vec(unit, units).prop_map(|v| v.concat())
+        crate::file_text(300)
     }
 
     proptest! {

@@ -297,20 +297,7 @@ mod tests {
         ) {
             let start = start.min(text.len());
             let end = (start + len).min(text.len());
-            fn check<T: CodeUnit>(text: &[u32], needle: &[u32], start: usize, end: usize) -> Result<(), TestCaseError> {
-                let (Ok(t), Ok(n)) = (
-                    text.iter().map(|&c| T::try_from(c)).collect::<Result<Vec<T>, _>>(),
-                    needle.iter().map(|&c| T::try_from(c)).collect::<Result<Vec<T>, _>>(),
-                ) else { return Ok(()) };
-                let finder = memmem::Finder::new(T::as_bytes(&n));
-                let fast: Vec<usize> = match_starts::<Storage<T>>(&t, &finder, start, end).collect();
-                let model: Vec<usize> = scalar_match_starts(&t, &n, start, end).collect();
-                prop_assert_eq!(fast, model);
-                Ok(())
-            }
-            check::<u8>(&text, &needle, start, end)?;
-            check::<u16>(&text, &needle, start, end)?;
-            check::<u32>(&text, &needle, start, end)?;
+            check_match_starts(&text, &needle, start, end)?;
         }
 
 
@@ -327,9 +314,50 @@ mod tests {
         }
     }
 
+    /// The substring search in each storage width where `text` and `needle` fit in it,
+    /// against the scalar model.
+    fn check_match_starts(
+        text: &[u32],
+        needle: &[u32],
+        start: usize,
+        end: usize,
+    ) -> Result<(), TestCaseError> {
+        fn check<T: CodeUnit>(
+            text: &[u32],
+            needle: &[u32],
+            start: usize,
+            end: usize,
+        ) -> Result<(), TestCaseError> {
+            let (Ok(t), Ok(n)) = (
+                text.iter()
+                    .map(|&c| T::try_from(c))
+                    .collect::<Result<Vec<T>, _>>(),
+                needle
+                    .iter()
+                    .map(|&c| T::try_from(c))
+                    .collect::<Result<Vec<T>, _>>(),
+            ) else {
+                return Ok(());
+            };
+            let finder = memmem::Finder::new(T::as_bytes(&n));
+            let fast: Vec<usize> = match_starts::<Storage<T>>(&t, &finder, start, end).collect();
+            let model: Vec<usize> = scalar_match_starts(&t, &n, start, end).collect();
+            prop_assert_eq!(fast, model);
+            Ok(())
+        }
+        check::<u8>(text, needle, start, end)?;
+        check::<u16>(text, needle, start, end)?;
+        check::<u32>(text, needle, start, end)
+    }
+
     #[test]
     fn storage_examples() {
         check_storage("a\u{85}b\u{A0}c\u{3000}d the\u{2028}the", "the", 3).unwrap();
         check_storage("aaa aa", "aa", 1).unwrap();
+        // Cases proptest once shrank to, kept as examples when the module they were
+        // found in became this one and `str_storage`.
+        check_storage("abaaa  aaaaaabaaaaaaab\u{3000}€aaaaaaa", "a", 2).unwrap();
+        let text = [0x61, 0x61, 0x61, 0x61, 0x61, 0x61, 0x10061, 0x100];
+        check_match_starts(&text, &[0x100], 0, 8).unwrap();
     }
 }

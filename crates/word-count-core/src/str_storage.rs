@@ -350,6 +350,20 @@ mod tests {
     }
 
     #[test]
+    fn a_shrunk_case_of_the_ucs2_kernel() {
+        // Found by proptest when this module was `units`: an ideographic space (U+3000)
+        // between a NUL and a control character, then NULs to fill the vector.
+        let mut units: Vec<u16> = vec![0, 14, 0x3000, 33];
+        units.resize(16, 0);
+        for after in [false, true] {
+            assert_eq!(
+                CodeUnit::word_starts(&units, after),
+                scalar_word_starts(&units, after)
+            );
+        }
+    }
+
+    #[test]
     fn every_code_point_between_two_words() {
         // Under Miri, where all 65,539 would take hours: a few of each storage width,
         // spaces and not (the kernels' memory accesses depend on the length alone).

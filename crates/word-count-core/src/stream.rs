@@ -279,13 +279,7 @@ mod tests {
     }
 
     fn text() -> impl Strategy<Value = String> {
-        let unit = prop::sample::select(vec![
-            "a", "ab", " ", "\n", "\r\n", "é", "€", "😀", "\u{3000}", "\u{2028}", "\u{85}",
-            "\u{A0}",
-        ]);
-        // Under Miri, fewer: a byte costs a thousand times more there.
-        let units = if cfg!(miri) { 0..60 } else { 0..200 };
-        prop::collection::vec(unit, units).prop_map(|v| v.concat())
+        crate::file_text(200)
     }
 
     proptest! {
