@@ -21,6 +21,37 @@
 /// a comparison a vector; past 16 bytes memchr's substring search is kept as it was.
 pub const MAX_NEEDLE: usize = 16;
 
+/// From this needle length on, a vector's candidates (first and last byte, and a token
+/// boundary on either side) are each compared whole with two 8-byte reads ([`verify`]),
+/// rather than every position of the vector with one load a byte of the needle. With a
+/// match at every other token, 8 bytes went from 7.6 to 9.1 GB/s and 16 from 4.3 to 10.6
+/// (AVX-512BW on Zen 4), while 5 and 6 bytes were slower (10.8 to 6.8, 9.6 to 7.4).
+#[cfg(target_arch = "x86_64")]
+const VERIFY_FROM: usize = 8;
+
+/// The words [`verify`] compares a candidate's with: the needle's first 8 bytes and its
+/// last 8, little-endian.
+#[cfg(target_arch = "x86_64")]
+fn verify_words(needle: &[u8]) -> (u64, u64) {
+    let word = |at: usize| u64::from_le_bytes(needle[at..at + 8].try_into().expect("8 bytes"));
+    (word(0), word(needle.len() - 8))
+}
+
+/// Whether the `M` bytes at `at` are the needle (given as [`verify_words`]): two 8-byte
+/// reads, overlapping where `M < 16`.
+///
+/// # Safety
+/// `8 <= M` and `at + M <= text.len()`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn verify<const M: usize>(text: &[u8], at: usize, head: u64, tail: u64) -> bool {
+    debug_assert!(M >= 8 && at + M <= text.len());
+    // SAFETY: the reads span `at .. at + 8` and `at + M - 8 .. at + M`, inside `text`
+    // (above); unaligned reads.
+    let read = |from: usize| unsafe { text.as_ptr().add(from).cast::<u64>().read_unaligned() };
+    u64::from_le(read(at)) == head && u64::from_le(read(at + M - 8)) == tail
+}
+
 /// How many bytes the loads read before a position: a boundary ends in 3 bytes at most.
 #[cfg(target_arch = "x86_64")]
 const BEFORE: usize = 3;
@@ -102,7 +133,7 @@ macro_rules! by_length {
 pub(crate) mod avx2 {
     use std::arch::x86_64::*;
 
-    use super::{vectors, BEFORE};
+    use super::{vectors, verify, verify_words, BEFORE, VERIFY_FROM};
     use crate::simd_x86_64::in_range8;
 
     /// Bytes equal to `x`, as 0xFF lanes.
@@ -150,7 +181,12 @@ pub(crate) mod avx2 {
             let load = |at: usize| _mm256_loadu_si256(text.as_ptr().add(at).cast());
             _mm256_and_si256(eq(load(p), first), eq(load(p + M - 1), last))
         };
-        let count_at = |p: usize, hit: __m256i| unsafe { tokens::<M>(text, needle, p, hit) };
+        let words = if M >= VERIFY_FROM {
+            verify_words(needle)
+        } else {
+            (0, 0)
+        };
+        let count_at = |p: usize, hit: __m256i| unsafe { tokens::<M>(text, needle, p, hit, words) };
         // Two vectors (64 positions) a step, with one test for both: a needle such as
         // "the" leaves one 32-byte vector in two without a candidate, and a branch taken
         // half the time at random costs more than the work it skips.
@@ -173,21 +209,28 @@ pub(crate) mod avx2 {
     }
 
     /// The tokens equal to the needle (of `M` bytes) at the 32 positions from `p`,
-    /// given `hit`, the lanes whose first and last byte match.
+    /// given `hit`, the lanes whose first and last byte match, and the needle's
+    /// `verify_words` where `M >= VERIFY_FROM`.
     ///
     /// # Safety
     /// `BEFORE <= p` and `p + 32 + M + AFTER <= text.len()`: the loads read 32 bytes
     /// from `p - BEFORE` up to `p + M + 2`.
     #[inline]
     #[target_feature(enable = "avx2,popcnt")]
-    unsafe fn tokens<const M: usize>(text: &[u8], needle: &[u8], p: usize, hit: __m256i) -> usize {
+    unsafe fn tokens<const M: usize>(
+        text: &[u8],
+        needle: &[u8],
+        p: usize,
+        hit: __m256i,
+        (head, tail): (u64, u64),
+    ) -> usize {
         // SAFETY: the caller keeps every load inside `text` (above).
         let load = |at: usize| unsafe { _mm256_loadu_si256(text.as_ptr().add(at).cast()) };
         let mut hit = hit;
         // An index loop (unrolled, as M is a constant): an iterator's adapters here
         // were left as calls.
         #[allow(clippy::needless_range_loop)]
-        for i in 1..M - 1 {
+        for i in 1..if M < VERIFY_FROM { M - 1 } else { 1 } {
             hit = _mm256_and_si256(hit, eq(load(p + i), needle[i]));
         }
         let (b1, a0) = (load(p - 1), load(p + M));
@@ -212,7 +255,19 @@ pub(crate) mod avx2 {
             after = _mm256_or_si256(after, _mm256_or_si256(nel_after, sep_after));
         }
         let tokens = _mm256_and_si256(hit, _mm256_and_si256(before, after));
-        (_mm256_movemask_epi8(tokens) as u32).count_ones() as usize
+        let mut tokens = _mm256_movemask_epi8(tokens) as u32;
+        if M < VERIFY_FROM {
+            return tokens.count_ones() as usize;
+        }
+        // The candidates left, each compared whole.
+        let mut count = 0;
+        while tokens != 0 {
+            let i = tokens.trailing_zeros() as usize;
+            tokens &= tokens - 1;
+            // SAFETY: `i < 32`, so `p + i + M <= text.len()` (above).
+            count += usize::from(unsafe { verify::<M>(text, p + i, head, tail) });
+        }
+        count
     }
 }
 
@@ -222,7 +277,7 @@ pub(crate) mod avx2 {
 pub(crate) mod avx512 {
     use std::arch::x86_64::*;
 
-    use super::{vectors, BEFORE};
+    use super::{vectors, verify, verify_words, BEFORE, VERIFY_FROM};
     use crate::simd_x86_64::in_range8_mask;
 
     /// Bytes equal to `x`, as mask bits.
@@ -253,6 +308,11 @@ pub(crate) mod avx512 {
         const W: usize = 64;
         let (lo, n_vectors) = vectors(text.len(), M, start, end, W);
         let (first, last) = (needle[0], needle[M - 1]);
+        let (head, tail) = if M >= VERIFY_FROM {
+            verify_words(needle)
+        } else {
+            (0, 0)
+        };
         let mut count = 0;
         for k in 0..n_vectors {
             let p = lo + k * W;
@@ -263,9 +323,11 @@ pub(crate) mod avx512 {
             if hit == 0 {
                 continue;
             }
-            #[allow(clippy::needless_range_loop)]
-            for i in 1..M - 1 {
-                hit &= eq(load(p + i), needle[i]);
+            if M < VERIFY_FROM {
+                #[allow(clippy::needless_range_loop)]
+                for i in 1..M - 1 {
+                    hit &= eq(load(p + i), needle[i]);
+                }
             }
             let (b1, a0) = (load(p - 1), load(p + M));
             // The one-byte boundaries: a space, 0A..0D and 1C..1E.
@@ -281,7 +343,19 @@ pub(crate) mod avx512 {
                 after |= eq(a0, 0xC2) & eq(a1, 0x85)
                     | eq(a0, 0xE2) & eq(a1, 0x80) & in_range8_mask(a2, 0xA8, 2);
             }
-            count += (hit & before & after).count_ones() as usize;
+            let mut tokens = hit & before & after;
+            if M >= VERIFY_FROM {
+                // The candidates left, each compared whole.
+                while tokens != 0 {
+                    let i = tokens.trailing_zeros() as usize;
+                    tokens &= tokens - 1;
+                    // SAFETY: `i < W`, and `vectors` keeps the reads of `p + i` inside
+                    // the text (see `verify`).
+                    count += usize::from(unsafe { verify::<M>(text, p + i, head, tail) });
+                }
+            } else {
+                count += tokens.count_ones() as usize;
+            }
         }
         (count, lo, lo + n_vectors * W)
     }
@@ -395,7 +469,7 @@ mod tests {
         } else {
             (0..70).collect()
         };
-        for pad in pads {
+        for &pad in &pads {
             let text = format!("{}{}", "x".repeat(pad), " a b".repeat(100)).into_bytes();
             check(&text, b"a", 0, text.len()).unwrap();
             check(&text, b"a", pad, text.len() - pad).unwrap();
@@ -419,5 +493,18 @@ mod tests {
         let needle = "abcdefghijklmnop";
         let text = format!(" {needle}").repeat(30);
         check(text.as_bytes(), needle.as_bytes(), 0, text.len()).unwrap();
+        // Needles compared whole (VERIFY_FROM bytes and more), at every offset from a
+        // vector's start, beside near misses with the same first and last bytes: one
+        // wrong in the first 8 bytes, one in the last 8, which overlap under 16.
+        for needle in ["abcdefgh", "abcdefghijklm", "abcdefghijklmnop"] {
+            let m = needle.len();
+            let miss = |i: usize| format!("{}X{}", &needle[..i], &needle[i + 1..]);
+            let tokens = format!(" {needle} {} {}\n{needle}", miss(1), miss(m - 2));
+            for &pad in &pads {
+                let text = format!("{}{}", "x".repeat(pad), tokens.repeat(8)).into_bytes();
+                check(&text, needle.as_bytes(), 0, text.len()).unwrap();
+                check(&text, needle.as_bytes(), pad, text.len() - pad).unwrap();
+            }
+        }
     }
 }
