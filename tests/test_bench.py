@@ -404,6 +404,7 @@ FREQUENCY_ROWS = {
 KERNEL_ROWS = {
     "sum_text", "sum_big", "word_count_1", "word_count_all", "search_sequential_rare",
     "search_sequential_the", "search_sequential_dense", "search_sequential_long",
+    "search_sequential_the_latin1", "search_sequential_the_ucs2",
     "search_the", "py_split", "search_py", "wc_w", "grep_cw",
     "word_count_file_1", "word_count_file_all", "search_file", "call_noop",
     "call_word_count", "call_word_count_1", "call_search",

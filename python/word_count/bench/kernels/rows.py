@@ -126,6 +126,12 @@ def make_rows(
     for name, (needle, unit) in (("dense", DENSE), ("long", LONG)):
         dense = unit * (n // len(unit))
         dense_texts.append((name, (needle, unit), dense, word_count.search_py(dense, needle)))
+    # The text made non-ASCII, each str made once: a free-threaded build searches its
+    # own storage (Latin-1, UCS-2), a GIL build the UTF-8 copy its first call makes.
+    non_ascii = []
+    for name, char in NON_ASCII.items():
+        s = text.replace(" water ", f" water{char} ")
+        non_ascii.append((name, char, s, word_count.search_py(s, NEEDLE)))
     wc, ws, sf = word_count.word_count, word_count.search_sequential, word_count.search_file
     spec: list[tuple[str, str, str, int, Callable[[], int], int, int, str]] = [
         # id, group, what, threads, call, n_bytes, count, versus
@@ -145,6 +151,10 @@ def make_rows(
            f'search_sequential("{unit.strip()} ..." * n, "{needle}")', 1,
            partial(ws, dense, needle), n, count, "")
           for name, (needle, unit), dense, count in dense_texts],
+        *[(f"search_sequential_the_{name}", "kernel",
+           f'search_sequential(s, "{NEEDLE}"), s non-ASCII ({char!r})', 1,
+           partial(ws, s, NEEDLE), len(s.encode()), count, "")
+          for name, char, s, count in non_ascii],
         ("search_the", "kernel", f'search(text, "{NEEDLE}") [{every} threads]', every,
          partial(word_count.search, text, NEEDLE), n, n_the, "grep"),
         ("py_split", "python", "len(text.split())", 1, lambda: len(text.split()), n, n_words,
