@@ -7,7 +7,9 @@
 //! `p` of a vector of positions at once, three masks are made from unaligned loads at
 //! fixed offsets from `p`:
 //! - the needle: `text[p + i] == needle[i]` for every `i` (first and last byte first,
-//!   and a vector with no candidate stops there, so rare needles stay cheap);
+//!   and a vector with no candidate stops there, so rare needles stay cheap; from
+//!   `VERIFY_FROM` bytes on, only the first and last, the candidates left after the
+//!   boundaries being compared whole one by one);
 //! - a token boundary *ends* at `p - 1` (bytes `p - 3 .. p`);
 //! - a token boundary *starts* at `p + m` (bytes `p + m .. p + m + 3`);
 //!
@@ -17,8 +19,8 @@
 //! the same answer as the substring search and its filter, on any bytes. Positions too
 //! near either end of the text for the loads are left to the caller.
 
-/// The longest needle counted here. Each byte of the needle costs an unaligned load and
-/// a comparison a vector; past 16 bytes memchr's substring search is kept as it was.
+/// The longest needle counted here: `verify` compares a candidate with two 8-byte
+/// reads. Past 16 bytes memchr's substring search is kept as it was.
 pub const MAX_NEEDLE: usize = 16;
 
 /// From this needle length on, a vector's candidates (first and last byte, and a token
