@@ -492,6 +492,28 @@ mod tests {
                 "{lo} {hi}"
             );
         }
+        // Needles of 1 to 7 bytes beside every kind of boundary and its near misses, at
+        // every offset from a vector's start, so that each boundary's bytes fall on both
+        // sides of a vector's edge.
+        for needle in ["a", "ab", "abcdefg"] {
+            let tokens = [
+                " ", "\n", "\r\n", "\u{0B}", "\u{1C}", "\u{1E}", "\u{1F}", "\t", "\u{85}", "Å",
+                "\u{80}", "\u{2028}", "\u{2029}", "\u{2027}", "\u{202A}", "€", "",
+            ]
+            .map(|sep| format!("{needle}{sep}"))
+            .concat();
+            for &pad in &pads {
+                let text = format!("{}{}", "x".repeat(pad), tokens.repeat(3)).into_bytes();
+                check(&text, needle.as_bytes(), 0, text.len()).unwrap();
+                check(&text, needle.as_bytes(), pad, text.len() - pad).unwrap();
+            }
+            // A range that starts right after a two- or three-byte boundary: the bytes
+            // before its first position hold all of it.
+            for sep in ["\u{85}", "\u{2028}", "\u{2029}"] {
+                let text = format!("xxx{sep}{}", tokens.repeat(3)).into_bytes();
+                check(&text, needle.as_bytes(), 3 + sep.len(), text.len()).unwrap();
+            }
+        }
         let needle = "abcdefghijklmnop";
         let text = format!(" {needle}").repeat(30);
         check(text.as_bytes(), needle.as_bytes(), 0, text.len()).unwrap();
