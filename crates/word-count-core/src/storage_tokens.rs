@@ -46,6 +46,7 @@ pub(crate) mod avx2 {
     use std::arch::x86_64::*;
     use std::mem::size_of;
 
+    use crate::simd_x86_64::prefetch_ahead;
     use crate::str_storage::CodeUnit;
 
     /// Every lane set to `x`, in lanes of `T`'s width.
@@ -243,6 +244,10 @@ pub(crate) mod avx2 {
         while k + per_group <= n_vectors {
             let p = lo + k * w;
             k += per_group;
+            // A group is 64 units: a cache line of bytes for each byte of a unit.
+            for line in 0..size_of::<T>() {
+                prefetch_ahead(units, p + line * 64 / size_of::<T>());
+            }
             let mut hits = [_mm256_setzero_si256(); GROUP / 8];
             let mut any = _mm256_setzero_si256();
             for (j, hit) in hits.iter_mut().take(per_group).enumerate() {

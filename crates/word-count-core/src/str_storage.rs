@@ -144,7 +144,7 @@ mod avx2 {
     use std::arch::x86_64::*;
 
     use super::scalar_word_starts;
-    use crate::simd_x86_64::{eq16, in_range16, in_range8};
+    use crate::simd_x86_64::{eq16, in_range16, in_range8, prefetch_ahead};
 
     /// Latin-1: 09..0D, 1C..20, 85 and A0.
     #[target_feature(enable = "avx2,popcnt")]
@@ -155,6 +155,7 @@ mod avx2 {
         for chunk in &mut chunks {
             // SAFETY: `chunk` is 32 bytes, the size of the unaligned load.
             let v = unsafe { _mm256_loadu_si256(chunk.as_ptr().cast()) };
+            prefetch_ahead(chunk, 0);
             let space = _mm256_or_si256(
                 _mm256_or_si256(in_range8(v, 0x09, 5), in_range8(v, 0x1C, 5)),
                 _mm256_or_si256(
@@ -179,6 +180,7 @@ mod avx2 {
         for chunk in &mut chunks {
             // SAFETY: `chunk` is 16 units of 2 bytes, the size of the unaligned load.
             let v = unsafe { _mm256_loadu_si256(chunk.as_ptr().cast()) };
+            prefetch_ahead(chunk, 0);
             let ascii = _mm256_or_si256(in_range16(v, 0x09, 5), in_range16(v, 0x1C, 5));
             let latin1 = _mm256_or_si256(eq16(v, 0x85), eq16(v, 0xA0));
             let general = _mm256_or_si256(

@@ -136,7 +136,7 @@ pub(crate) mod avx2 {
     use std::arch::x86_64::*;
 
     use super::{vectors, verify, verify_words, BEFORE, VERIFY_FROM};
-    use crate::simd_x86_64::in_range8;
+    use crate::simd_x86_64::{in_range8, prefetch_ahead};
 
     /// Bytes equal to `x`, as 0xFF lanes.
     #[inline]
@@ -196,6 +196,7 @@ pub(crate) mod avx2 {
         let mut k = 0;
         while k + 1 < n_vectors {
             let p = lo + k * W;
+            prefetch_ahead(text, p);
             let (hit0, hit1) = (candidates(p), candidates(p + W));
             k += 2;
             let any = _mm256_or_si256(hit0, hit1);
@@ -280,7 +281,7 @@ pub(crate) mod avx512 {
     use std::arch::x86_64::*;
 
     use super::{vectors, verify, verify_words, BEFORE, VERIFY_FROM};
-    use crate::simd_x86_64::in_range8_mask;
+    use crate::simd_x86_64::{in_range8_mask, prefetch_ahead};
 
     /// Bytes equal to `x`, as mask bits.
     #[inline]
@@ -318,6 +319,7 @@ pub(crate) mod avx512 {
         let mut count = 0;
         for k in 0..n_vectors {
             let p = lo + k * W;
+            prefetch_ahead(text, p);
             // SAFETY: as in the AVX2 kernel, with 64-byte loads: `vectors` keeps
             // BEFORE <= p and p + W + M + AFTER <= text.len().
             let load = |at: usize| unsafe { _mm512_loadu_si512(text.as_ptr().add(at).cast()) };

@@ -102,6 +102,10 @@ fn utf8_words_with<M: Masks>(
     let mut carry = 0u64;
     let mut word = NONE;
     loop {
+        // `frequencies_in` on the Intel Xeon of `PREFETCH_AHEAD`: 1.14 -> 1.18 GB/s in
+        // Rust; through Python, `word_frequencies(text, 1)` did not change (9 rounds).
+        #[cfg(target_arch = "x86_64")]
+        crate::simd_x86_64::prefetch_ahead(bytes, p);
         let (space, lead) = match bytes.get(p..p + 64) {
             // SAFETY: the caller of the instance checked the CPU (see `utf8_words`).
             Some(block) => unsafe { M::masks(block.try_into().expect("64 bytes")) },

@@ -82,7 +82,7 @@ mod avx2 {
     use std::arch::x86_64::*;
 
     use super::scalar;
-    use crate::simd_x86_64::in_range8;
+    use crate::simd_x86_64::{in_range8, prefetch_ahead};
 
     #[target_feature(enable = "avx2,popcnt")]
     pub(super) fn count_word_starts(bytes: &[u8], after_space: bool) -> usize {
@@ -93,6 +93,7 @@ mod avx2 {
         while i + BLOCK <= bytes.len() {
             // SAFETY: i + 32 <= len, so the unaligned 32-byte load stays inside `bytes`.
             let v = unsafe { _mm256_loadu_si256(bytes.as_ptr().add(i).cast()) };
+            prefetch_ahead(bytes, i);
             // Python's ASCII whitespace: 09..0D and 1C..20.
             let space = _mm256_or_si256(in_range8(v, 0x09, 5), in_range8(v, 0x1C, 5));
             // Lead bytes of multibyte whitespace: C2, E1, E2, E3.
@@ -127,7 +128,7 @@ mod avx512 {
     use std::arch::x86_64::*;
 
     use super::scalar;
-    use crate::simd_x86_64::in_range8_mask;
+    use crate::simd_x86_64::{in_range8_mask, prefetch_ahead};
 
     #[target_feature(enable = "avx512bw,popcnt")]
     pub(super) fn count_word_starts(bytes: &[u8], after_space: bool) -> usize {
@@ -138,6 +139,7 @@ mod avx512 {
         while i + BLOCK <= bytes.len() {
             // SAFETY: i + 64 <= len, so the unaligned 64-byte load stays inside `bytes`.
             let v = unsafe { _mm512_loadu_si512(bytes.as_ptr().add(i).cast()) };
+            prefetch_ahead(bytes, i);
             // Lead bytes of multibyte whitespace: C2, E1, E2, E3.
             let lead = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0xC2u8 as i8))
                 | in_range8_mask(v, 0xE1, 3);
