@@ -1,15 +1,16 @@
 //! Whole-token matches of a short needle in a `str`'s storage (Latin-1, UCS-2 or UCS-4
-//! units), counted from SIMD masks (AVX2, chosen at run time), as
+//! units), counted from SIMD masks (AVX-512BW or AVX2, chosen at run time), as
 //! [`crate::token_masks`] counts them in UTF-8.
 //!
 //! Every unit is a whole character here, so each test is one unit wide: at every
 //! position `p` of a vector, the needle's units compared at `p + i` (first and last
 //! first, and a vector with no candidate stops there), a token boundary at `p - 1` and
 //! one at `p + m` (a space or a Python line break: U+000A..000D, U+001C..001E, U+0085,
-//! U+2028, U+2029), all ANDed. A lane of 1, 2 or 4 bytes sets as many bits of the byte
-//! mask, so `popcnt` of the mask over the unit's size is the count. The free-threaded
-//! build reads a non-ASCII `str` in this storage, without a UTF-8 copy; there the
-//! substring search stepped from match to match, a few nanoseconds each.
+//! U+2028, U+2029), all ANDed. In AVX2 a lane of 1, 2 or 4 bytes sets as many bits of
+//! the byte mask, so `popcnt` of the mask over the unit's size is the count; AVX-512BW
+//! compares give a bit a lane. The free-threaded build reads a non-ASCII `str` in this
+//! storage, without a UTF-8 copy; there the substring search stepped from match to
+//! match, a few nanoseconds each.
 
 use crate::str_storage::CodeUnit;
 use crate::token_masks::MAX_NEEDLE;
@@ -30,7 +31,13 @@ pub fn count<T: CodeUnit>(
     }
     #[cfg(target_arch = "x86_64")]
     {
-        // POPCNT is asked for with AVX2, which does not imply it.
+        // POPCNT is asked for with each: AVX2 does not imply it.
+        if std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("popcnt")
+        {
+            // SAFETY: the CPU has just been checked to support AVX-512BW and POPCNT.
+            return unsafe { avx512::count(units, needle, start, end) };
+        }
         if std::arch::is_x86_feature_detected!("avx2")
             && std::arch::is_x86_feature_detected!("popcnt")
         {
@@ -41,11 +48,48 @@ pub fn count<T: CodeUnit>(
     (0, start, start)
 }
 
+/// From this needle length on (in units of `T`), a vector's candidates (first and
+/// last unit, a token boundary on either side) are each compared whole, rather than
+/// every position with one load a unit of the needle. Measured with a match at every
+/// other token (16 M units, G units/s, before and after, Zen 4): Latin-1 at 12 units
+/// 5.9 -> 7.4 and at 16 4.4 -> 9.1, but at 10 6.8 -> 5.9; UCS-2 at 16 2.35 -> 2.93,
+/// but at 12 3.04 -> 2.89; UCS-4 at 10 1.82 -> 2.12 and at 16 1.27 -> 2.21, the
+/// same at 8. The wider the unit, the more vectors a step of 64 positions takes, so
+/// the more a needle unit costs in masks. The AVX-512BW kernel uses the same lengths.
+#[cfg(target_arch = "x86_64")]
+fn verify_from<T>() -> usize {
+    match std::mem::size_of::<T>() {
+        1 => 12,
+        2 => 16,
+        _ => 10,
+    }
+}
+
+/// Whether `a` and `b`, of one length of 8 bytes or more, are equal: compared 8 bytes
+/// at a time, the last 8 overlapping the ones before, with no branch before the end.
+/// A slice comparison here (a call to `bcmp`) made 8-unit needles slower than the
+/// masks were: Latin-1 from 7.4 to 5.9 G units/s.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    debug_assert!(a.len() == b.len() && a.len() >= 8);
+    let len = a.len();
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8"));
+    let mut same = word(a, len - 8) == word(b, len - 8);
+    let mut at = 0;
+    while at + 8 < len {
+        same &= word(a, at) == word(b, at);
+        at += 8;
+    }
+    same
+}
+
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2 {
     use std::arch::x86_64::*;
     use std::mem::size_of;
 
+    use super::{same_bytes, verify_from};
     use crate::simd_x86_64::prefetch_ahead;
     use crate::str_storage::CodeUnit;
 
@@ -108,40 +152,6 @@ pub(crate) mod avx2 {
         } else {
             b
         }
-    }
-
-    /// From this needle length on (in units of `T`), a vector's candidates (first and
-    /// last unit, a token boundary on either side) are each compared whole, rather than
-    /// every position with one load a unit of the needle. Measured with a match at every
-    /// other token (16 M units, G units/s, before and after, Zen 4): Latin-1 at 12 units
-    /// 5.9 -> 7.4 and at 16 4.4 -> 9.1, but at 10 6.8 -> 5.9; UCS-2 at 16 2.35 -> 2.93,
-    /// but at 12 3.04 -> 2.89; UCS-4 at 10 1.82 -> 2.12 and at 16 1.27 -> 2.21, the
-    /// same at 8. The wider the unit, the more vectors a step of 64 positions takes, so
-    /// the more a needle unit costs in masks.
-    fn verify_from<T>() -> usize {
-        match size_of::<T>() {
-            1 => 12,
-            2 => 16,
-            _ => 10,
-        }
-    }
-
-    /// Whether `a` and `b`, of one length of 8 bytes or more, are equal: compared 8 bytes
-    /// at a time, the last 8 overlapping the ones before, with no branch before the end.
-    /// A slice comparison here (a call to `bcmp`) made 8-unit needles slower than the
-    /// masks were: Latin-1 from 7.4 to 5.9 G units/s.
-    #[inline(always)]
-    fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-        debug_assert!(a.len() == b.len() && a.len() >= 8);
-        let len = a.len();
-        let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8"));
-        let mut same = word(a, len - 8) == word(b, len - 8);
-        let mut at = 0;
-        while at + 8 < len {
-            same &= word(a, at) == word(b, at);
-            at += 8;
-        }
-        same
     }
 
     /// The bits of a 32-bit byte mask that are the lowest byte of each lane of `T`.
@@ -271,6 +281,169 @@ pub(crate) mod avx2 {
     }
 }
 
+/// The AVX-512BW kernel: the AVX2 one with 64-byte vectors and comparisons that give a
+/// bit a lane, so a step of 64 positions is one mask of 64 bits in every width.
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512 {
+    use std::arch::x86_64::*;
+    use std::mem::size_of;
+
+    use super::{same_bytes, verify_from};
+    use crate::simd_x86_64::prefetch_ahead;
+    use crate::str_storage::CodeUnit;
+
+    /// Every lane set to `x`, in lanes of `T`'s width.
+    #[inline]
+    #[target_feature(enable = "avx512bw")]
+    fn splat<T>(x: u32) -> __m512i {
+        // Truncation is meant: `x` is a unit of `T` or a boundary that fits it.
+        match size_of::<T>() {
+            1 => _mm512_set1_epi8(x as u8 as i8),
+            2 => _mm512_set1_epi16(x as u16 as i16),
+            _ => _mm512_set1_epi32(x as i32),
+        }
+    }
+
+    /// Lanes of `v` equal to `x`, a bit each.
+    #[inline]
+    #[target_feature(enable = "avx512bw")]
+    fn eq<T>(v: __m512i, x: u32) -> u64 {
+        match size_of::<T>() {
+            1 => _mm512_cmpeq_epi8_mask(v, splat::<T>(x)),
+            2 => u64::from(_mm512_cmpeq_epi16_mask(v, splat::<T>(x))),
+            _ => u64::from(_mm512_cmpeq_epi32_mask(v, splat::<T>(x))),
+        }
+    }
+
+    /// Lanes `u` with `lo <= u < lo + n` (unsigned), a bit each.
+    #[inline]
+    #[target_feature(enable = "avx512bw")]
+    fn in_range<T>(v: __m512i, lo: u32, n: u32) -> u64 {
+        match size_of::<T>() {
+            1 => _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, splat::<T>(lo)), splat::<T>(n)),
+            2 => u64::from(_mm512_cmplt_epu16_mask(
+                _mm512_sub_epi16(v, splat::<T>(lo)),
+                splat::<T>(n),
+            )),
+            _ => u64::from(_mm512_cmplt_epu32_mask(
+                _mm512_sub_epi32(v, splat::<T>(lo)),
+                splat::<T>(n),
+            )),
+        }
+    }
+
+    /// The token boundaries, as in the AVX2 kernel.
+    #[inline]
+    #[target_feature(enable = "avx512bw")]
+    fn boundary<T>(v: __m512i) -> u64 {
+        let b = eq::<T>(v, 0x20) | in_range::<T>(v, 0x0A, 4) | in_range::<T>(v, 0x1C, 3);
+        let b = b | eq::<T>(v, 0x85);
+        if size_of::<T>() > 1 {
+            b | in_range::<T>(v, 0x2028, 2)
+        } else {
+            b
+        }
+    }
+
+    #[target_feature(enable = "avx512bw,popcnt")]
+    pub(crate) fn count<T: CodeUnit>(
+        units: &[T],
+        needle: &[T],
+        start: usize,
+        end: usize,
+    ) -> (usize, usize, usize) {
+        match needle.len() {
+            1 => count_m::<T, 1>(units, needle, start, end),
+            2 => count_m::<T, 2>(units, needle, start, end),
+            3 => count_m::<T, 3>(units, needle, start, end),
+            4 => count_m::<T, 4>(units, needle, start, end),
+            5 => count_m::<T, 5>(units, needle, start, end),
+            6 => count_m::<T, 6>(units, needle, start, end),
+            7 => count_m::<T, 7>(units, needle, start, end),
+            8 => count_m::<T, 8>(units, needle, start, end),
+            9 => count_m::<T, 9>(units, needle, start, end),
+            10 => count_m::<T, 10>(units, needle, start, end),
+            11 => count_m::<T, 11>(units, needle, start, end),
+            12 => count_m::<T, 12>(units, needle, start, end),
+            13 => count_m::<T, 13>(units, needle, start, end),
+            14 => count_m::<T, 14>(units, needle, start, end),
+            15 => count_m::<T, 15>(units, needle, start, end),
+            16 => count_m::<T, 16>(units, needle, start, end),
+            _ => (0, start, start),
+        }
+    }
+
+    /// [`count`] for needles of `M` units, its comparisons unrolled.
+    #[target_feature(enable = "avx512bw,popcnt")]
+    fn count_m<T: CodeUnit, const M: usize>(
+        units: &[T],
+        needle: &[T],
+        start: usize,
+        end: usize,
+    ) -> (usize, usize, usize) {
+        // Lanes a vector, and vectors a step of 64 positions.
+        let w = 64 / size_of::<T>();
+        let per_step = size_of::<T>();
+        // Steps of 64 positions from lo, each with its unit before (lo >= 1) and the w
+        // units after its last vector's needle inside `units` (p + 64 + M <= len), and
+        // before `end`.
+        let lo = start.max(1).min(end);
+        let limit = end.min(units.len().saturating_sub(M));
+        let n_steps = limit.saturating_sub(lo) / 64;
+        // SAFETY: called only with `q - 1 <= at <= q + M` for a vector at `q` of a step
+        // above (q + w <= p + 64), so the 64 bytes from `at` lie inside `units`.
+        let load = |at: usize| unsafe { _mm512_loadu_si512(units.as_ptr().add(at).cast()) };
+        let (first, last) = (needle[0].code_point(), needle[M - 1].code_point());
+        let needle_bytes = T::as_bytes(&needle[..M]);
+        let mut count = 0;
+        for step in 0..n_steps {
+            let p = lo + step * 64;
+            // A step is a cache line of bytes for each byte of a unit.
+            for j in 0..per_step {
+                prefetch_ahead(units, p + j * w);
+            }
+            let mut hit = 0u64;
+            for j in 0..per_step {
+                let q = p + j * w;
+                let m = eq::<T>(load(q), first) & eq::<T>(load(q + M - 1), last);
+                hit |= m << (j * w);
+            }
+            if hit == 0 {
+                continue;
+            }
+            let mut tokens = 0u64;
+            for j in 0..per_step {
+                let q = p + j * w;
+                let mut m = hit >> (j * w);
+                // An index loop (unrolled, as M is a constant). From `verify_from` units
+                // on, the candidates left are compared whole below instead.
+                #[allow(clippy::needless_range_loop)]
+                for i in 1..if M < verify_from::<T>() {
+                    M.saturating_sub(1)
+                } else {
+                    1
+                } {
+                    m &= eq::<T>(load(q + i), needle[i].code_point());
+                }
+                m &= boundary::<T>(load(q - 1)) & boundary::<T>(load(q + M));
+                // The comparisons give w bits, so `m` has lost the other vectors' bits.
+                tokens |= m << (j * w);
+            }
+            if M < verify_from::<T>() {
+                count += tokens.count_ones() as usize;
+                continue;
+            }
+            while tokens != 0 {
+                let at = p + tokens.trailing_zeros() as usize;
+                tokens &= tokens - 1;
+                // In bounds: `at < p + 64` and `p + 64 + M <= units.len()` (above).
+                count += usize::from(same_bytes(T::as_bytes(&units[at..at + M]), needle_bytes));
+            }
+        }
+        (count, lo, lo + n_steps * 64)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,18 +477,58 @@ mod tests {
         codes.iter().filter_map(|&c| T::try_from(c).ok()).collect()
     }
 
-    fn check<T: CodeUnit>(text: &[u32], needle: &[u32], start: usize, end: usize) {
+    type Kernel<T> = fn(&[T], &[T], usize, usize) -> (usize, usize, usize);
+
+    /// The dispatcher and every kernel this CPU has, each with the positions it leaves
+    /// at the end at most (a step, less one), past the needle.
+    fn kernels<T: CodeUnit>() -> Vec<(&'static str, Kernel<T>, usize)> {
+        let size = std::mem::size_of::<T>();
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
+        let mut kernels: Vec<(&'static str, Kernel<T>, usize)> = vec![("count", count, 63)];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("popcnt")
+            {
+                // SAFETY: the CPU has just been checked to support AVX2 and POPCNT.
+                let avx2: Kernel<T> = |u, n, s, e| unsafe { avx2::count(u, n, s, e) };
+                kernels.push(("avx2", avx2, 32 / size - 1));
+            }
+            if std::arch::is_x86_feature_detected!("avx512bw")
+                && std::arch::is_x86_feature_detected!("popcnt")
+            {
+                // SAFETY: the CPU has just been checked to support AVX-512BW and POPCNT.
+                let avx512: Kernel<T> = |u, n, s, e| unsafe { avx512::count(u, n, s, e) };
+                kernels.push(("avx512", avx512, 63));
+            }
+        }
+        kernels
+    }
+
+    /// Checks every kernel on `text` (as units of `T`, those that fit), and returns what
+    /// each counted, the range it covered, what it may leave, and the units' length.
+    fn check<T: CodeUnit>(
+        text: &[u32],
+        needle: &[u32],
+        start: usize,
+        end: usize,
+    ) -> Vec<(&'static str, usize, usize, usize, usize, usize)> {
         let (text, needle) = (units::<T>(text), units::<T>(needle));
         let end = end.min(text.len());
         let start = start.min(end);
-        let (n, lo, hi) = count(&text, &needle, start, end);
-        assert!(start <= lo && lo <= hi && hi <= end);
-        assert_eq!(
-            n,
-            model(&text, &needle, lo, hi),
-            "{lo}..{hi} of {}",
-            text.len()
-        );
+        let mut seen = vec![];
+        for (name, kernel, left) in kernels::<T>() {
+            let (n, lo, hi) = kernel(&text, &needle, start, end);
+            assert!(start <= lo && lo <= hi && hi <= end, "{name}");
+            assert_eq!(
+                n,
+                model(&text, &needle, lo, hi),
+                "{name}: {lo}..{hi} of {}",
+                text.len()
+            );
+            seen.push((name, n, lo, hi, left, text.len()));
+        }
+        seen
     }
 
     proptest! {
@@ -356,20 +569,24 @@ mod tests {
         ] {
             let text: Vec<u32> = unit.repeat(repeats).chars().map(u32::from).collect();
             let needle: Vec<u32> = needle.chars().map(u32::from).collect();
-            check::<u8>(&text, &needle, 0, text.len());
-            check::<u16>(&text, &needle, 0, text.len());
-            check::<u32>(&text, &needle, 0, text.len());
+            let mut seen = check::<u8>(&text, &needle, 0, text.len());
+            seen.extend(check::<u16>(&text, &needle, 0, text.len()));
+            seen.extend(check::<u32>(&text, &needle, 0, text.len()));
+            // All but the ends are each kernel's.
             #[cfg(target_arch = "x86_64")]
             if std::arch::is_x86_feature_detected!("avx2") {
-                // All but the ends are the kernel's.
-                let ucs2 = units::<u16>(&text);
-                let (n, lo, hi) = count(&ucs2, &units::<u16>(&needle), 0, ucs2.len());
-                assert!(
-                    lo <= 1 && hi + 16 + needle.len() >= ucs2.len(),
-                    "{lo}..{hi}"
-                );
-                assert!(n + 10 >= repeats, "{n} of {repeats}");
+                for (name, n, lo, hi, left, len) in seen {
+                    assert!(
+                        lo <= 1 && hi + left + needle.len() >= len,
+                        "{name}: {lo}..{hi}"
+                    );
+                    // A match takes a separator too: those left at the ends, at most.
+                    let missed = (left + 2 * needle.len() + 2) / (needle.len() + 1);
+                    assert!(n + missed >= repeats, "{name}: {n} of {repeats}");
+                }
             }
+            #[cfg(not(target_arch = "x86_64"))]
+            drop(seen);
         }
     }
 }
