@@ -482,7 +482,6 @@ mod tests {
     /// The dispatcher and every kernel this CPU has, each with the positions it leaves
     /// at the end at most (a step, less one), past the needle.
     fn kernels<T: CodeUnit>() -> Vec<(&'static str, Kernel<T>, usize)> {
-        let size = std::mem::size_of::<T>();
         #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
         let mut kernels: Vec<(&'static str, Kernel<T>, usize)> = vec![("count", count, 63)];
         #[cfg(target_arch = "x86_64")]
@@ -492,7 +491,7 @@ mod tests {
             {
                 // SAFETY: the CPU has just been checked to support AVX2 and POPCNT.
                 let avx2: Kernel<T> = |u, n, s, e| unsafe { avx2::count(u, n, s, e) };
-                kernels.push(("avx2", avx2, 32 / size - 1));
+                kernels.push(("avx2", avx2, 32 / std::mem::size_of::<T>() - 1));
             }
             if std::arch::is_x86_feature_detected!("avx512bw")
                 && std::arch::is_x86_feature_detected!("popcnt")
