@@ -92,6 +92,7 @@ pub(crate) mod avx2 {
     use super::{same_bytes, verify_from};
     use crate::simd_x86_64::prefetch_ahead;
     use crate::str_storage::CodeUnit;
+    use crate::token_masks::by_length;
 
     /// Every lane set to `x`, in lanes of `T`'s width.
     #[inline]
@@ -170,25 +171,7 @@ pub(crate) mod avx2 {
         start: usize,
         end: usize,
     ) -> (usize, usize, usize) {
-        match needle.len() {
-            1 => count_m::<T, 1>(units, needle, start, end),
-            2 => count_m::<T, 2>(units, needle, start, end),
-            3 => count_m::<T, 3>(units, needle, start, end),
-            4 => count_m::<T, 4>(units, needle, start, end),
-            5 => count_m::<T, 5>(units, needle, start, end),
-            6 => count_m::<T, 6>(units, needle, start, end),
-            7 => count_m::<T, 7>(units, needle, start, end),
-            8 => count_m::<T, 8>(units, needle, start, end),
-            9 => count_m::<T, 9>(units, needle, start, end),
-            10 => count_m::<T, 10>(units, needle, start, end),
-            11 => count_m::<T, 11>(units, needle, start, end),
-            12 => count_m::<T, 12>(units, needle, start, end),
-            13 => count_m::<T, 13>(units, needle, start, end),
-            14 => count_m::<T, 14>(units, needle, start, end),
-            15 => count_m::<T, 15>(units, needle, start, end),
-            16 => count_m::<T, 16>(units, needle, start, end),
-            _ => (0, start, start),
-        }
+        by_length!(count_m::<T>, units, needle, start, end)
     }
 
     /// [`count`] for needles of `M` units, its comparisons unrolled.
@@ -291,6 +274,7 @@ pub(crate) mod avx512 {
     use super::{same_bytes, verify_from};
     use crate::simd_x86_64::prefetch_ahead;
     use crate::str_storage::CodeUnit;
+    use crate::token_masks::by_length;
 
     /// Every lane set to `x`, in lanes of `T`'s width.
     #[inline]
@@ -352,25 +336,7 @@ pub(crate) mod avx512 {
         start: usize,
         end: usize,
     ) -> (usize, usize, usize) {
-        match needle.len() {
-            1 => count_m::<T, 1>(units, needle, start, end),
-            2 => count_m::<T, 2>(units, needle, start, end),
-            3 => count_m::<T, 3>(units, needle, start, end),
-            4 => count_m::<T, 4>(units, needle, start, end),
-            5 => count_m::<T, 5>(units, needle, start, end),
-            6 => count_m::<T, 6>(units, needle, start, end),
-            7 => count_m::<T, 7>(units, needle, start, end),
-            8 => count_m::<T, 8>(units, needle, start, end),
-            9 => count_m::<T, 9>(units, needle, start, end),
-            10 => count_m::<T, 10>(units, needle, start, end),
-            11 => count_m::<T, 11>(units, needle, start, end),
-            12 => count_m::<T, 12>(units, needle, start, end),
-            13 => count_m::<T, 13>(units, needle, start, end),
-            14 => count_m::<T, 14>(units, needle, start, end),
-            15 => count_m::<T, 15>(units, needle, start, end),
-            16 => count_m::<T, 16>(units, needle, start, end),
-            _ => (0, start, start),
-        }
+        by_length!(count_m::<T>, units, needle, start, end)
     }
 
     /// [`count`] for needles of `M` units, its comparisons unrolled.

@@ -105,31 +105,34 @@ fn vectors(len: usize, m: usize, start: usize, end: usize, width: usize) -> (usi
     (lo, limit.saturating_sub(lo) / width)
 }
 
-/// Calls `$f::<M>` with `M` the needle's length, 1 to [`MAX_NEEDLE`].
+/// Calls `$f::<M>`, or `$f::<T, M>`, with `M` the needle's length, 1 to [`MAX_NEEDLE`].
 #[cfg(target_arch = "x86_64")]
 macro_rules! by_length {
-    ($f:ident, $text:expr, $needle:expr, $start:expr, $end:expr) => {
+    ($f:ident $(::<$t:ty>)?, $text:expr, $needle:expr, $start:expr, $end:expr) => {
         match $needle.len() {
-            1 => $f::<1>($text, $needle, $start, $end),
-            2 => $f::<2>($text, $needle, $start, $end),
-            3 => $f::<3>($text, $needle, $start, $end),
-            4 => $f::<4>($text, $needle, $start, $end),
-            5 => $f::<5>($text, $needle, $start, $end),
-            6 => $f::<6>($text, $needle, $start, $end),
-            7 => $f::<7>($text, $needle, $start, $end),
-            8 => $f::<8>($text, $needle, $start, $end),
-            9 => $f::<9>($text, $needle, $start, $end),
-            10 => $f::<10>($text, $needle, $start, $end),
-            11 => $f::<11>($text, $needle, $start, $end),
-            12 => $f::<12>($text, $needle, $start, $end),
-            13 => $f::<13>($text, $needle, $start, $end),
-            14 => $f::<14>($text, $needle, $start, $end),
-            15 => $f::<15>($text, $needle, $start, $end),
-            16 => $f::<16>($text, $needle, $start, $end),
+            1 => $f::<$($t,)? 1>($text, $needle, $start, $end),
+            2 => $f::<$($t,)? 2>($text, $needle, $start, $end),
+            3 => $f::<$($t,)? 3>($text, $needle, $start, $end),
+            4 => $f::<$($t,)? 4>($text, $needle, $start, $end),
+            5 => $f::<$($t,)? 5>($text, $needle, $start, $end),
+            6 => $f::<$($t,)? 6>($text, $needle, $start, $end),
+            7 => $f::<$($t,)? 7>($text, $needle, $start, $end),
+            8 => $f::<$($t,)? 8>($text, $needle, $start, $end),
+            9 => $f::<$($t,)? 9>($text, $needle, $start, $end),
+            10 => $f::<$($t,)? 10>($text, $needle, $start, $end),
+            11 => $f::<$($t,)? 11>($text, $needle, $start, $end),
+            12 => $f::<$($t,)? 12>($text, $needle, $start, $end),
+            13 => $f::<$($t,)? 13>($text, $needle, $start, $end),
+            14 => $f::<$($t,)? 14>($text, $needle, $start, $end),
+            15 => $f::<$($t,)? 15>($text, $needle, $start, $end),
+            16 => $f::<$($t,)? 16>($text, $needle, $start, $end),
             _ => (0, $start, $start),
         }
     };
 }
+// For the kernels on a `str`'s storage too.
+#[cfg(target_arch = "x86_64")]
+pub(crate) use by_length;
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2 {
