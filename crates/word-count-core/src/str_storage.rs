@@ -23,6 +23,14 @@ pub trait CodeUnit: sealed::Sealed + Copy + Eq + Send + Sync + TryFrom<u32> + 's
         scalar_word_starts(units, after_space)
     }
 
+    /// Bit `i` set where unit `i` of `block` is whitespace, from AVX2 compares: the masks
+    /// [`crate::word_spans`] finds the words of a `str`'s storage with.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn space_mask_avx2(block: &[Self; 64]) -> u64;
+
     /// The bytes of `units` in memory order.
     fn as_bytes(units: &[Self]) -> &[u8] {
         // SAFETY: `Self` is u8, u16 or u32 (the trait is sealed): no padding, so every
@@ -73,6 +81,13 @@ impl CodeUnit for u8 {
             neon::latin1_word_starts
         )
     }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn space_mask_avx2(block: &[u8; 64]) -> u64 {
+        // SAFETY: the caller checked the CPU for AVX2.
+        unsafe { avx2::latin1_space_mask(block) }
+    }
 }
 
 impl CodeUnit for u16 {
@@ -88,6 +103,13 @@ impl CodeUnit for u16 {
             avx2::ucs2_word_starts,
             neon::ucs2_word_starts
         )
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn space_mask_avx2(block: &[u16; 64]) -> u64 {
+        // SAFETY: the caller checked the CPU for AVX2.
+        unsafe { avx2::ucs2_space_mask(block) }
     }
 }
 
@@ -108,6 +130,13 @@ impl CodeUnit for u32 {
             avx2::ucs4_word_starts,
             neon::ucs4_word_starts
         )
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn space_mask_avx2(block: &[u32; 64]) -> u64 {
+        // SAFETY: the caller checked the CPU for AVX2.
+        unsafe { avx2::ucs4_space_mask(block) }
     }
 }
 
@@ -168,14 +197,7 @@ mod avx2 {
             // SAFETY: `chunk` is 32 bytes, the size of the unaligned load.
             let v = unsafe { _mm256_loadu_si256(chunk.as_ptr().cast()) };
             prefetch_ahead(chunk, 0);
-            let space = _mm256_or_si256(
-                _mm256_or_si256(in_range8(v, 0x09, 5), in_range8(v, 0x1C, 5)),
-                _mm256_or_si256(
-                    _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x85u8 as i8)),
-                    _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0xA0u8 as i8)),
-                ),
-            );
-            let space = _mm256_movemask_epi8(space) as u32;
+            let space = _mm256_movemask_epi8(latin1_space(v)) as u32;
             let before = (space << 1) | u32::from(in_space);
             count += (!space & before).count_ones() as usize;
             in_space = space >> 31 != 0;
@@ -196,6 +218,95 @@ mod avx2 {
             count += starts16(ucs2_space(v), &mut in_space);
         }
         count + scalar_word_starts(chunks.remainder(), in_space)
+    }
+
+    /// The bytes of `v` that are Latin-1 whitespace (0xFF).
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn latin1_space(v: __m256i) -> __m256i {
+        _mm256_or_si256(
+            _mm256_or_si256(in_range8(v, 0x09, 5), in_range8(v, 0x1C, 5)),
+            _mm256_or_si256(
+                _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x85u8 as i8)),
+                _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0xA0u8 as i8)),
+            ),
+        )
+    }
+
+    /// The 32 units at `p` (16 bits each) narrowed to bytes, in order: 0xFF where one is
+    /// whitespace, else 0 (`packs` keeps 0xFFFF as 0xFF, and packs within each 128-bit
+    /// half, which the permute puts back in order).
+    ///
+    /// # Safety
+    /// 64 bytes must be readable at `p`.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn ucs2_space32(p: *const u16) -> __m256i {
+        // SAFETY: the caller lets us read 64 bytes at `p`: two 32-byte loads.
+        let (a, b) = unsafe {
+            (
+                _mm256_loadu_si256(p.cast()),
+                _mm256_loadu_si256(p.add(16).cast()),
+            )
+        };
+        _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packs_epi16(ucs2_space(a), ucs2_space(b)))
+    }
+
+    /// As [`ucs2_space32`], for 32 units of 32 bits, narrowed as [`ucs4_word_starts`] does.
+    ///
+    /// # Safety
+    /// 128 bytes must be readable at `p`.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn ucs4_space32(p: *const u32) -> __m256i {
+        // SAFETY: the caller lets us read 128 bytes at `p`: four 32-byte loads.
+        let [a, b, c, d] = [0, 8, 16, 24].map(|i| unsafe { _mm256_loadu_si256(p.add(i).cast()) });
+        let narrow = |x, y| _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packus_epi32(x, y));
+        _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packs_epi16(
+            ucs2_space(narrow(a, b)),
+            ucs2_space(narrow(c, d)),
+        ))
+    }
+
+    /// Bit `i` set where `block[i]` is Latin-1 whitespace.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(super) fn latin1_space_mask(block: &[u8; 64]) -> u64 {
+        // SAFETY: the block has 64 bytes: two 32-byte loads.
+        let (a, b) = unsafe {
+            (
+                _mm256_loadu_si256(block.as_ptr().cast()),
+                _mm256_loadu_si256(block.as_ptr().add(32).cast()),
+            )
+        };
+        mask64(latin1_space(a), latin1_space(b))
+    }
+
+    /// Bit `i` set where `block[i]` is whitespace (the UCS-2 set).
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(super) fn ucs2_space_mask(block: &[u16; 64]) -> u64 {
+        let p = block.as_ptr();
+        // SAFETY: the block has 128 bytes: 64 at `p` and 64 at `p + 32` units.
+        unsafe { mask64(ucs2_space32(p), ucs2_space32(p.add(32))) }
+    }
+
+    /// Bit `i` set where `block[i]` is whitespace (the UCS-2 set; no unit above U+FFFF).
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(super) fn ucs4_space_mask(block: &[u32; 64]) -> u64 {
+        let p = block.as_ptr();
+        // SAFETY: the block has 256 bytes: 128 at `p` and 128 at `p + 32` units.
+        unsafe { mask64(ucs4_space32(p), ucs4_space32(p.add(32))) }
+    }
+
+    /// The sign bits of 64 bytes, `lo` then `hi`, as one mask.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn mask64(lo: __m256i, hi: __m256i) -> u64 {
+        let lo = u64::from(_mm256_movemask_epi8(lo) as u32);
+        let hi = u64::from(_mm256_movemask_epi8(hi) as u32);
+        lo | hi << 32
     }
 
     /// UCS-4: the UCS-2 kernel on units narrowed to 16 bits with unsigned saturation, so

@@ -14,6 +14,9 @@
 //! [`whitespace_len`], which the multibyte whitespace characters spill into the next
 //! block through `carry`.
 //!
+//! A `str`'s storage ([`storage_words`]) takes the same pairing of starts and ends, on
+//! masks of 64 units: every unit there is a whole character, so there are no lead bytes.
+//!
 //! [`split_words`] gives the words themselves, one byte at a time: the plain splitter
 //! the span kernels and the word counts are tested against.
 
@@ -98,9 +101,8 @@ fn utf8_words_with<M: Masks>(
     }
     // From here the byte before `p` counts as whitespace: either it is, or `p` is the
     // start of a whitespace character after the skipped word.
-    let mut prev_space = 1u64;
+    let mut pairing = Pairing::new();
     let mut carry = 0u64;
-    let mut word = NONE;
     loop {
         // `frequencies_in` on the Intel Xeon of `PREFETCH_AHEAD`: 1.14 -> 1.18 GB/s in
         // Rust; through Python, `word_frequencies(text, 1)` did not change (9 rounds).
@@ -130,8 +132,37 @@ fn utf8_words_with<M: Masks>(
                 carry = (run >> 64) as u64;
             }
         }
-        let before = (space << 1) | prev_space;
-        prev_space = space >> 63;
+        pairing.block(space, p, end, &mut f);
+        p += 64;
+        // Past the text, an open word is closed by the padding of one more block.
+        if (p >= bytes.len() || p >= end) && pairing.done() {
+            return;
+        }
+    }
+}
+
+/// What the word loops carry from one block of 64 units to the next: whether the last
+/// unit was whitespace, and where the word still open started.
+struct Pairing {
+    prev_space: u64,
+    word: usize,
+}
+
+impl Pairing {
+    /// Before the first block, as after whitespace.
+    fn new() -> Self {
+        Pairing {
+            prev_space: 1,
+            word: NONE,
+        }
+    }
+
+    /// Calls `f(a, b)` for each word that ends in the block at `p`, whose whitespace
+    /// units are the bits of `space`, if it starts before `end`.
+    #[inline(always)]
+    fn block(&mut self, space: u64, p: usize, end: usize, f: &mut impl FnMut(usize, usize)) {
+        let before = (space << 1) | self.prev_space;
+        self.prev_space = space >> 63;
         // Starts (a non-space after a space) and ends (a space after a non-space)
         // alternate: an open word takes the first end, then the k-th start pairs with the
         // k-th end, and a start with none opens a word for the next block. So the pairs
@@ -144,13 +175,13 @@ fn utf8_words_with<M: Masks>(
             // Starts at or after `end` belong to the next range.
             starts &= (1u64 << limit) - 1;
         }
-        if word != NONE && ends != 0 {
-            f(word, p + ends.trailing_zeros() as usize);
+        if self.word != NONE && ends != 0 {
+            f(self.word, p + ends.trailing_zeros() as usize);
             ends &= ends - 1;
-            word = NONE;
+            self.word = NONE;
         }
         // With a word still open, the block is all inside it: no start, no end.
-        if word == NONE {
+        if self.word == NONE {
             if limit < 64 {
                 // Only the ends of the starts kept: the words of the next range end
                 // here too.
@@ -163,14 +194,14 @@ fn utf8_words_with<M: Masks>(
                 ends &= ends - 1;
             }
             if starts != 0 {
-                word = p + starts.trailing_zeros() as usize;
+                self.word = p + starts.trailing_zeros() as usize;
             }
         }
-        p += 64;
-        // Past the text, an open word is closed by the padding of one more block.
-        if (p >= bytes.len() || p >= end) && word == NONE {
-            return;
-        }
+    }
+
+    /// Whether no word is open.
+    fn done(&self) -> bool {
+        self.word == NONE
     }
 }
 
@@ -191,6 +222,7 @@ mod avx2 {
 
     use super::{utf8_words_with, Masks};
     use crate::simd_x86_64::in_range8;
+    use crate::str_storage::CodeUnit;
 
     struct Avx2;
 
@@ -225,6 +257,28 @@ mod avx2 {
         )
     }
 
+    struct Avx2Units;
+
+    impl super::UnitMasks for Avx2Units {
+        #[inline(always)]
+        unsafe fn space<T: CodeUnit>(block: &[T; 64]) -> u64 {
+            // SAFETY: the caller checked the CPU for AVX2 (see `super::storage_words`).
+            unsafe { T::space_mask_avx2(block) }
+        }
+    }
+
+    /// [`super::storage_words`] with AVX2 masks, and BMI1, BMI2 and POPCNT as in
+    /// [`utf8_words`].
+    #[target_feature(enable = "avx2,bmi1,bmi2,popcnt")]
+    pub(super) fn storage_words<T: CodeUnit>(
+        units: &[T],
+        start: usize,
+        end: usize,
+        f: impl FnMut(usize, usize),
+    ) {
+        super::storage_words_with::<T, Avx2Units>(units, start, end, f)
+    }
+
     /// [`super::utf8_words`] with AVX2 masks.
     ///
     /// With BMI1, BMI2 and POPCNT too (every CPU with AVX2 that we know of has them, but
@@ -238,33 +292,99 @@ mod avx2 {
 }
 
 /// Calls `f(a, b)` for each word `units[a..b]` of a `str`'s storage that starts in
-/// `start..end`, in order: every unit is a whole character, tested one by one.
+/// `start..end`, in order.
+///
+/// Every unit is a whole character, so a block's whitespace is one compare a unit, with
+/// no lead bytes to follow: 64 units a step, from AVX2 compares where the CPU has them
+/// (asked at run time), else from a portable loop, then paired as on UTF-8.
 #[inline]
 pub fn storage_words<T: CodeUnit>(
     units: &[T],
     start: usize,
     end: usize,
-    mut f: impl FnMut(usize, usize),
+    f: impl FnMut(usize, usize),
 ) {
-    let space = |i: usize| is_space(units[i].code_point());
-    let mut i = start;
-    if start > 0 && !space(start - 1) {
-        while i < units.len() && !space(i) {
-            i += 1;
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("bmi1")
+            && std::arch::is_x86_feature_detected!("bmi2")
+            && std::arch::is_x86_feature_detected!("popcnt")
+        {
+            // SAFETY: the CPU has just been checked to support AVX2, BMI1, BMI2 and POPCNT.
+            return unsafe { avx2::storage_words(units, start, end, f) };
         }
     }
-    loop {
-        while i < end && space(i) {
-            i += 1;
+    storage_words_with::<T, PortableUnits>(units, start, end, f)
+}
+
+/// The whitespace mask of 64 units of a `str`'s storage: bit `i` for unit `i`.
+trait UnitMasks {
+    /// # Safety
+    /// The CPU must support the instructions of the implementation.
+    unsafe fn space<T: CodeUnit>(block: &[T; 64]) -> u64;
+}
+
+struct PortableUnits;
+
+impl UnitMasks for PortableUnits {
+    #[inline(always)]
+    unsafe fn space<T: CodeUnit>(block: &[T; 64]) -> u64 {
+        portable_space(block)
+    }
+}
+
+/// The whitespace mask of up to 64 units, one at a time.
+#[inline(always)]
+fn portable_space<T: CodeUnit>(units: &[T]) -> u64 {
+    let mut space = 0u64;
+    for (i, u) in units.iter().enumerate() {
+        space |= u64::from(is_space(u.code_point())) << i;
+    }
+    space
+}
+
+#[inline(always)] // into each UnitMasks' instance, so the masks inline into the loop
+fn storage_words_with<T: CodeUnit, M: UnitMasks>(
+    units: &[T],
+    start: usize,
+    end: usize,
+    mut f: impl FnMut(usize, usize),
+) {
+    let space_at = |i: usize| is_space(units[i].code_point());
+    let mut p = start;
+    if start > 0 && !space_at(start - 1) {
+        // The word under `start` began in the chunk before, which owns it: skip its rest.
+        while p < units.len() && !space_at(p) {
+            p += 1;
         }
-        if i >= end {
+    }
+    if p >= end {
+        return;
+    }
+    // From here the unit before `p` is whitespace.
+    let mut pairing = Pairing::new();
+    loop {
+        #[cfg(target_arch = "x86_64")]
+        for line in 0..std::mem::size_of::<T>() {
+            // A block is 64 units: one cache line a byte of unit.
+            crate::simd_x86_64::prefetch_ahead(units, p + line * 64 / std::mem::size_of::<T>());
+        }
+        let space = match units.get(p..p + 64) {
+            // SAFETY: the caller of the instance checked the CPU (see `storage_words`).
+            Some(block) => unsafe { M::space(block.try_into().expect("64 units")) },
+            // The tail, as if whitespace followed: the last word ends at the text's end.
+            None => {
+                let rest = &units[p.min(units.len())..];
+                portable_space(rest) | (!0u64 << rest.len())
+            }
+        };
+        pairing.block(space, p, end, &mut f);
+        p += 64;
+        // Past the text, an open word is closed by the whitespace of one more block.
+        if (p >= units.len() || p >= end) && pairing.done() {
             return;
         }
-        let word = i;
-        while i < units.len() && !space(i) {
-            i += 1;
-        }
-        f(word, i);
     }
 }
 
@@ -367,17 +487,87 @@ mod tests {
         }
 
         #[test]
-        fn storage_matches_split(text in text(), cut in 0usize..200) {
-            let units: Vec<u32> = text.chars().map(u32::from).collect();
-            let cut = cut.min(units.len());
-            let mut words: Vec<String> = Vec::new();
-            for (a, b) in [(0, cut), (cut, units.len())] {
-                storage_words(&units, a, b, |s, e| {
-                    words.push(units[s..e].iter().map(|&c| char::from_u32(c).unwrap()).collect());
-                });
+        fn storage_matches_split(text in text(), cuts in prop::collection::vec(0usize..2000, 0..4)) {
+            let chars: Vec<u32> = text.chars().map(u32::from).collect();
+            let expected: Vec<Vec<u32>> = text
+                .split(crate::pychars::is_py_whitespace)
+                .filter(|w| !w.is_empty())
+                .map(|w| w.chars().map(u32::from).collect())
+                .collect();
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(chars.len())).collect();
+            cuts.push(0);
+            cuts.push(chars.len());
+            cuts.sort_unstable();
+            // Every width the text fits in, as CPython would store it and wider.
+            prop_assert_eq!(storage_spans(&chars, &cuts), expected.clone());
+            if let Ok(units) = chars.iter().map(|&c| u16::try_from(c)).collect::<Result<Vec<_>, _>>() {
+                prop_assert_eq!(storage_spans(&units, &cuts), expected.clone());
             }
-            let expected: Vec<&str> = text.split(crate::pychars::is_py_whitespace).filter(|w| !w.is_empty()).collect();
-            prop_assert_eq!(words, expected);
+            if let Ok(units) = chars.iter().map(|&c| u8::try_from(c)).collect::<Result<Vec<_>, _>>() {
+                prop_assert_eq!(storage_spans(&units, &cuts), expected);
+            }
+        }
+    }
+
+    /// The words of `units` over the consecutive ranges between `cuts`, as code points;
+    /// the dispatcher's, checked against the portable masks'.
+    fn storage_spans<T: CodeUnit>(units: &[T], cuts: &[usize]) -> Vec<Vec<u32>> {
+        let mut words = Vec::new();
+        let mut portable = Vec::new();
+        for w in cuts.windows(2) {
+            storage_words(units, w[0], w[1], |a, b| words.push((a, b)));
+            storage_words_with::<T, PortableUnits>(units, w[0], w[1], |a, b| portable.push((a, b)));
+        }
+        assert_eq!(words, portable, "the portable masks disagree");
+        words
+            .into_iter()
+            .map(|(a, b)| units[a..b].iter().map(|u| u.code_point()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn storage_words_at_block_edges() {
+        // Words and spaces of every kind ending and starting around the 64-unit blocks,
+        // and units above U+FFFF whose low 16 bits are whitespace (never a space).
+        // Under Miri, where a unit costs a thousand times more: the block edges alone.
+        let (spaces, letters, ats, lens): (&[u32], &[u32], &[usize], &[usize]) = if cfg!(miri) {
+            (&[0x20, 0x3000], &[0x61, 0x1_3000], &[62, 64], &[1, 65])
+        } else {
+            (
+                &[0x20, 0x85, 0xA0, 0x1680, 0x3000, 0x2028],
+                &[0x61, 0xE9, 0x2014, 0x1_0020, 0x1_3000, 0xFFFF_0020],
+                &[0, 1, 62, 63, 64, 65, 127, 128, 129],
+                &[1, 2, 63, 64, 65, 130],
+            )
+        };
+        for &space in spaces {
+            for &letter in letters {
+                for &at in ats {
+                    for &len in lens {
+                        let mut units = vec![letter; at];
+                        units.push(space);
+                        units.extend(std::iter::repeat_n(letter, len));
+                        units.push(space);
+                        units.extend(std::iter::repeat_n(letter, 3));
+                        let expected: Vec<Vec<u32>> = units
+                            .split(|&u| is_space(u))
+                            .filter(|w| !w.is_empty())
+                            .map(|w| w.to_vec())
+                            .collect();
+                        for cut in [0, at, at + 1, at + 2, units.len()] {
+                            let cuts = [0, cut, units.len()];
+                            assert_eq!(storage_spans(&units, &cuts), expected);
+                            if let Ok(u) = units
+                                .iter()
+                                .map(|&c| u16::try_from(c))
+                                .collect::<Result<Vec<_>, _>>()
+                            {
+                                assert_eq!(storage_spans(&u, &cuts), expected);
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
