@@ -400,15 +400,16 @@ FREQUENCY_ROWS = {
     *(f"{text}freq_{what}" for text in ("", "hc_")
       for what in ("1", "all", "add", "counter", "pipeline")),
     "small_freq_1", "small_freq_all", "freq_file",
+    *(f"{kind}_freq_1" for kind in ("latin1", "ucs2", "ucs4")),
 }  # fmt: skip
 KERNEL_ROWS = {
     "sum_text", "sum_big", "word_count_1", "word_count_all", "search_sequential_rare",
     "search_sequential_the", "search_sequential_dense", "search_sequential_long",
-    "search_sequential_the_latin1", "search_sequential_the_ucs2",
+    "search_sequential_the_latin1", "search_sequential_the_ucs2", "search_sequential_the_ucs4",
     "search_the", "py_split", "search_py", "wc_w", "grep_cw",
     "word_count_file_1", "word_count_file_all", "search_file", "call_noop",
     "call_word_count", "call_word_count_1", "call_search",
-    *(f"utf8_{kind}_{part}" for kind in ("latin1", "ucs2")
+    *(f"utf8_{kind}_{part}" for kind in ("latin1", "ucs2", "ucs4")
       for part in ("first", "second", "conversion")),
     *FREQUENCY_ROWS,
 }  # fmt: skip
@@ -434,7 +435,7 @@ def test_a_tiny_kernels_run_has_every_row_and_the_counts_agree(tmp_path):
         assert f"`{r['what'].replace('|', chr(92) + '|')}`" in proc.stdout
     refs = doc["references"]
     words = ["word_count_1", "word_count_all", "py_split", "wc_w", "word_count_file_1",
-             "word_count_file_all", *(f"utf8_{k}_{p}" for k in ("latin1", "ucs2")
+             "word_count_file_all", *(f"utf8_{k}_{p}" for k in ("latin1", "ucs2", "ucs4")
                                       for p in ("first", "second"))]  # fmt: skip
     assert {rows[i]["count"] for i in words} == {refs["words"]}
     the = ["search_sequential_the", "search_the", "search_py", "search_file"]
@@ -458,6 +459,10 @@ def test_a_tiny_kernels_run_has_every_row_and_the_counts_agree(tmp_path):
     assert "x_freq_counter" in rows["freq_1"]
     assert "x_hc_freq_pipeline" in rows["hc_freq_all"]
     assert "x_small_freq_1" in rows["small_freq_all"]
+    # A non-ASCII text's row against the (ASCII) text's, in the JSON and in the table.
+    assert "x_freq_1" in rows["ucs4_freq_1"]
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("| `word_frequencies(s, 1)"))
+    assert line.rstrip(" |").rsplit("|", 1)[1].strip()
     # Memory, measured apart in fresh processes against what the resulting Counter holds.
     memory = doc["memory"]
     assert set(memory) == {"word_frequencies", "counter_split"}

@@ -19,6 +19,7 @@ from word_count.bench.kernels.rows import (
     RARE_COUNT,
     RARE_NEEDLE,
     make_rows,
+    non_ascii_texts,
     usable_cpus,
     with_rare_needle,
 )
@@ -92,8 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         path, hc_path = os.path.join(tmp, "text.txt"), os.path.join(tmp, "hc_text.txt")
         Path(path).write_bytes(data)
         Path(hc_path).write_text(hc_text, encoding="utf-8")
-        rows, probes = make_rows(text, data, big, path, calls)
-        more, frequency_refs = frequency_rows(text, hc_text, path, hc_path, usable_cpus())
+        non_ascii = non_ascii_texts(text)
+        rows, probes = make_rows(text, data, big, path, calls, non_ascii)
+        more, frequency_refs = frequency_rows(
+            text, hc_text, path, hc_path, usable_cpus(), non_ascii
+        )
         rows += more
         count = {r.id: r.count for r in rows}
         refs = {

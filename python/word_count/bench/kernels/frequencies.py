@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 import word_count
-from word_count.bench.kernels.rows import Row
+from word_count.bench.kernels.rows import NON_ASCII, Row
 from word_count.bench.kernels.yardsticks import PIPELINE, pipeline
 from word_count.bench.measure import Cell, frequency_mismatch, progress, repeat, size_name
 
@@ -72,12 +72,14 @@ def word_counter_sizes(counter: word_count.WordCounter) -> tuple[int, int]:
 
 
 def frequency_rows(
-    text: str, hc_text: str, path: str, hc_path: str, every: int
+    text: str, hc_text: str, path: str, hc_path: str, every: int, non_ascii: dict[str, str]
 ) -> tuple[list[Row], dict[str, int]]:
     """The word-frequency rows and the sizes of their references: on the
     text, on the high-cardinality text, and on the text's first SCALING_SIZE bytes (one
-    thread against every thread). A text's reference is ``Counter(text.split())``, made
-    once; a row's ratios are to the rows of the same text named in ``versus``."""
+    thread against every thread); and one thread on each non-ASCII text (``non_ascii``,
+    by kind: a free-threaded build reads its storage). A text's reference is
+    ``Counter(text.split())``, made once; a row's ratios are to the rows of the same text
+    named in ``versus``, and a non-ASCII row's to the (ASCII) text's."""
     cut = text.rfind("\n", 0, SCALING_SIZE) + 1
     small = text[:cut] if len(text) > SCALING_SIZE and cut else text
     wf = word_count.word_frequencies
@@ -124,4 +126,13 @@ def frequency_rows(
             # The file row against the same call on the text in memory, too.
             also = (prefix + "freq_all",) if id_ == "freq_file" else ()
             rows.append(Row(prefix + id_, what, cell, len(t.encode()), len(ref), versus + also))
+    for kind, s in non_ascii.items():
+        progress(f"computing the reference word frequencies of the {kind} text ...")
+        ref = counter_split(s)
+        refs[f"{kind}_distinct"], refs[f"{kind}_words"] = len(ref), ref.total()
+        what = f"word_frequencies(s, 1), s non-ASCII ({NON_ASCII[kind]!r})"
+        call = FrequencyCall(what, partial(wf, s, 1), ref.total(), reference=ref)
+        cell = Cell("frequencies", 1, repeat(call), len(ref), variant=what)
+        versus = ("freq_counter", "freq_pipeline", "freq_1")
+        rows.append(Row(f"{kind}_freq_1", what, cell, len(s.encode()), len(ref), versus))
     return rows, refs

@@ -120,8 +120,9 @@ def frequency_tables(doc: dict[str, Any]) -> list[str]:
         "",
         f"Word frequencies: on the text; on hc_text, {doc['settings']['hc_text_bytes'] / 2**20:.1f}"
         f" MiB of {doc['references']['hc_distinct']:,} distinct words (make_distinct_text); "
-        f"and on the text's first {size_name(SCALING_SIZE)}. Ratios are to the rows on the "
-        "same text, paired by round.",
+        f"and on the text's first {size_name(SCALING_SIZE)}; then one thread on each non-ASCII "
+        "text. Ratios are to the rows on the same text (a non-ASCII text's: to the text's), "
+        "paired by round.",
         "",
         "| what | distinct words | GB/s | q1–q3 GB/s | × Counter(….split()) "
         "| × tr \\| sort \\| uniq -c | × word_frequencies(…, 1) |",
@@ -131,12 +132,16 @@ def frequency_tables(doc: dict[str, Any]) -> list[str]:
         if r["group"] != "frequencies":
             continue
         prefix = r["id"][: r["id"].index("freq_")]
+        # A text's own rows, else (a non-ASCII text's row) the ASCII text's.
+        x = {
+            of: ratio(r, f"x_{prefix}freq_{of}") or ratio(r, f"x_freq_{of}")
+            for of in ("counter", "pipeline", "1")
+        }
         what = r["what"].replace("|", "\\|")  # a | in a table cell, even in code
         lines.append(
             f"| `{what}` | {r['count']:,} | {r['gb_per_s']:.3f} "
             f"| {r['gb_per_s_q1']:.3f}–{r['gb_per_s_q3']:.3f} "
-            f"| {ratio(r, f'x_{prefix}freq_counter')} | {ratio(r, f'x_{prefix}freq_pipeline')} "
-            f"| {ratio(r, f'x_{prefix}freq_1')} |"
+            f"| {x['counter']} | {x['pipeline']} | {x['1']} |"
         )
     lines += [
         "",

@@ -22,8 +22,9 @@ from word_count.bench.text import NEEDLE
 RARE_NEEDLE = "Zanzibar"
 RARE_COUNT = 5
 # Non-ASCII text: " water " becomes " water<c> " (a word stays a word), and <c> starts
-# the text. "é" keeps the str at one byte a character (Latin-1); "—" makes it two.
-NON_ASCII = {"latin1": "é", "ucs2": "—"}
+# the text. "é" keeps the str at one byte a character (Latin-1); "—" makes it two; an
+# emoji, above U+FFFF, four (UCS-4).
+NON_ASCII = {"latin1": "é", "ucs2": "—", "ucs4": "\U0001f600"}
 # Texts of the same size as `text` where a needle matches at every other token: the
 # densest matches a token search meets, with a one-byte needle and a 16-byte one.
 DENSE = ("a", "a b ")
@@ -107,8 +108,20 @@ def call_loop(fn: Callable[..., int], args: tuple[object, ...], calls: int) -> C
     return run
 
 
+def non_ascii_texts(text: str) -> dict[str, str]:
+    """``text`` with " water " made " water<c> ", for each kind of NON_ASCII: each str
+    made once, for every row that reads it (a free-threaded build reads its own storage,
+    Latin-1, UCS-2 or UCS-4; a GIL build the UTF-8 copy its first call makes)."""
+    return {name: text.replace(" water ", f" water{char} ") for name, char in NON_ASCII.items()}
+
+
 def make_rows(
-    text: str, data: bytes, big: tuple[bytes, int], path: str, calls: int
+    text: str,
+    data: bytes,
+    big: tuple[bytes, int],
+    path: str,
+    calls: int,
+    non_ascii_text: dict[str, str],
 ) -> tuple[list[Row], dict[str, FirstCall]]:
     """Every row, with the count each must return, computed by the references."""
     progress("computing the reference counts (pure Python) ...")
@@ -126,11 +139,9 @@ def make_rows(
     for name, (needle, unit) in (("dense", DENSE), ("long", LONG)):
         dense = unit * (n // len(unit))
         dense_texts.append((name, (needle, unit), dense, word_count.search_py(dense, needle)))
-    # The text made non-ASCII, each str made once: a free-threaded build searches its
-    # own storage (Latin-1, UCS-2), a GIL build the UTF-8 copy its first call makes.
     non_ascii = []
     for name, char in NON_ASCII.items():
-        s = text.replace(" water ", f" water{char} ")
+        s = non_ascii_text[name]
         non_ascii.append((name, char, s, word_count.search_py(s, NEEDLE)))
     wc, ws, sf = word_count.word_count, word_count.search_sequential, word_count.search_file
     spec: list[tuple[str, str, str, int, Callable[[], int], int, int, str]] = [
