@@ -362,7 +362,8 @@ fn storage_words_with<T: CodeUnit, M: UnitMasks>(
     if p >= end {
         return;
     }
-    // From here the unit before `p` is whitespace.
+    // From here the unit before `p` counts as whitespace: either it is, or `p` is the
+    // whitespace after the skipped word.
     let mut pairing = Pairing::new();
     loop {
         #[cfg(target_arch = "x86_64")]
