@@ -184,7 +184,7 @@ mod avx2 {
 
     use std::arch::x86_64::*;
 
-    use super::scalar_word_starts;
+    use super::{scalar_word_starts, CodeUnit};
     use crate::simd_x86_64::{eq16, in_range16, in_range8, prefetch_ahead};
 
     /// Latin-1: 09..0D, 1C..20, 85 and A0.
@@ -208,16 +208,66 @@ mod avx2 {
     /// UCS-2: the Latin-1 set and 1680, 2000..200A, 2028, 2029, 202F, 205F, 3000.
     #[target_feature(enable = "avx2,popcnt")]
     pub(super) fn ucs2_word_starts(units: &[u16], after_space: bool) -> usize {
+        lane_word_starts(units, after_space, |chunk| load16(chunk))
+    }
+
+    /// UCS-4: the UCS-2 kernel on units narrowed to 16 bits (see [`narrow16`]).
+    #[target_feature(enable = "avx2,popcnt")]
+    pub(super) fn ucs4_word_starts(units: &[u32], after_space: bool) -> usize {
+        lane_word_starts(units, after_space, |chunk| narrow16(chunk))
+    }
+
+    /// The word starts in `units`, taken 16 at a time as the 16-bit lanes `lanes` makes
+    /// of them and classified as UCS-2.
+    #[inline]
+    #[target_feature(enable = "avx2,popcnt")]
+    fn lane_word_starts<T: CodeUnit>(
+        units: &[T],
+        after_space: bool,
+        lanes: impl Fn(&[T; 16]) -> __m256i,
+    ) -> usize {
         let mut count = 0;
         let mut in_space = after_space;
-        let mut chunks = units.chunks_exact(16);
-        for chunk in &mut chunks {
-            // SAFETY: `chunk` is 16 units of 2 bytes, the size of the unaligned load.
-            let v = unsafe { _mm256_loadu_si256(chunk.as_ptr().cast()) };
-            prefetch_ahead(chunk, 0);
-            count += starts16(ucs2_space(v), &mut in_space);
+        let (chunks, rest) = units.as_chunks::<16>();
+        for chunk in chunks {
+            // One prefetch a 32 bytes: one for UCS-2, two for UCS-4.
+            for at in (0..16).step_by(32 / std::mem::size_of::<T>()) {
+                prefetch_ahead(chunk, at);
+            }
+            // Two mask bits per 16-bit lane, always equal: keep the low one of each.
+            let space = _mm256_movemask_epi8(ucs2_space(lanes(chunk))) as u32 & 0x5555_5555;
+            let before = (space << 2) | u32::from(in_space);
+            count += (!space & before & 0x5555_5555).count_ones() as usize;
+            in_space = space >> 30 != 0;
         }
-        count + scalar_word_starts(chunks.remainder(), in_space)
+        count + scalar_word_starts(rest, in_space)
+    }
+
+    /// 16 units of UCS-2 as one vector.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn load16(units: &[u16; 16]) -> __m256i {
+        // SAFETY: 16 units of 2 bytes, the size of the unaligned load.
+        unsafe { _mm256_loadu_si256(units.as_ptr().cast()) }
+    }
+
+    /// 16 units of UCS-4 narrowed to 16 bits, in order. `packus` saturates: a unit above
+    /// FFFF becomes FFFF, and one of 2**31 or more (a negative lane to it; never a code
+    /// point, but any u32 may be given) 0. Neither is whitespace, as no character above
+    /// U+3000 is; truncating instead would make U+12000 a U+2000. It packs within each
+    /// 128-bit half (a0-3 b0-3 a4-7 b4-7): the permute puts the lanes back in order.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn narrow16(units: &[u32; 16]) -> __m256i {
+        // SAFETY: 16 units of 4 bytes: two unaligned 32-byte loads.
+        let (a, b) = unsafe {
+            let p = units.as_ptr();
+            (
+                _mm256_loadu_si256(p.cast()),
+                _mm256_loadu_si256(p.add(8).cast()),
+            )
+        };
+        _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packus_epi32(a, b))
     }
 
     /// The bytes of `v` that are Latin-1 whitespace (0xFF).
@@ -233,71 +283,50 @@ mod avx2 {
         )
     }
 
-    /// The 32 units at `p` (16 bits each) narrowed to bytes, in order: 0xFF where one is
-    /// whitespace, else 0 (`packs` keeps 0xFFFF as 0xFF, and packs within each 128-bit
-    /// half, which the permute puts back in order).
-    ///
-    /// # Safety
-    /// 64 bytes must be readable at `p`.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    unsafe fn ucs2_space32(p: *const u16) -> __m256i {
-        // SAFETY: the caller lets us read 64 bytes at `p`: two 32-byte loads.
-        let (a, b) = unsafe {
-            (
-                _mm256_loadu_si256(p.cast()),
-                _mm256_loadu_si256(p.add(16).cast()),
-            )
-        };
-        _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packs_epi16(ucs2_space(a), ucs2_space(b)))
-    }
-
-    /// As [`ucs2_space32`], for 32 units of 32 bits, narrowed as [`ucs4_word_starts`] does.
-    ///
-    /// # Safety
-    /// 128 bytes must be readable at `p`.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    unsafe fn ucs4_space32(p: *const u32) -> __m256i {
-        // SAFETY: the caller lets us read 128 bytes at `p`: four 32-byte loads.
-        let [a, b, c, d] = [0, 8, 16, 24].map(|i| unsafe { _mm256_loadu_si256(p.add(i).cast()) });
-        let narrow = |x, y| _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packus_epi32(x, y));
-        _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packs_epi16(
-            ucs2_space(narrow(a, b)),
-            ucs2_space(narrow(c, d)),
-        ))
-    }
-
     /// Bit `i` set where `block[i]` is Latin-1 whitespace.
     #[inline]
     #[target_feature(enable = "avx2")]
     pub(super) fn latin1_space_mask(block: &[u8; 64]) -> u64 {
-        // SAFETY: the block has 64 bytes: two 32-byte loads.
-        let (a, b) = unsafe {
-            (
-                _mm256_loadu_si256(block.as_ptr().cast()),
-                _mm256_loadu_si256(block.as_ptr().add(32).cast()),
-            )
-        };
-        mask64(latin1_space(a), latin1_space(b))
+        let [a, b] = halves(block).map(|half| {
+            // SAFETY: 32 bytes, the size of the unaligned load.
+            latin1_space(unsafe { _mm256_loadu_si256(half.as_ptr().cast()) })
+        });
+        mask64(a, b)
     }
 
     /// Bit `i` set where `block[i]` is whitespace (the UCS-2 set).
     #[inline]
     #[target_feature(enable = "avx2")]
     pub(super) fn ucs2_space_mask(block: &[u16; 64]) -> u64 {
-        let p = block.as_ptr();
-        // SAFETY: the block has 128 bytes: 64 at `p` and 64 at `p + 32` units.
-        unsafe { mask64(ucs2_space32(p), ucs2_space32(p.add(32))) }
+        let [a, b, c, d] = quarters(block).map(|q| load16(q));
+        mask64(space_bytes(a, b), space_bytes(c, d))
     }
 
     /// Bit `i` set where `block[i]` is whitespace (the UCS-2 set; no unit above U+FFFF).
     #[inline]
     #[target_feature(enable = "avx2")]
     pub(super) fn ucs4_space_mask(block: &[u32; 64]) -> u64 {
-        let p = block.as_ptr();
-        // SAFETY: the block has 256 bytes: 128 at `p` and 128 at `p + 32` units.
-        unsafe { mask64(ucs4_space32(p), ucs4_space32(p.add(32))) }
+        let [a, b, c, d] = quarters(block).map(|q| narrow16(q));
+        mask64(space_bytes(a, b), space_bytes(c, d))
+    }
+
+    fn halves<T>(block: &[T; 64]) -> [&[T; 32]; 2] {
+        let (h, _) = block.as_chunks::<32>();
+        [&h[0], &h[1]]
+    }
+
+    fn quarters<T>(block: &[T; 64]) -> [&[T; 16]; 4] {
+        let (q, _) = block.as_chunks::<16>();
+        [&q[0], &q[1], &q[2], &q[3]]
+    }
+
+    /// The whitespace of 32 units, 16-bit lanes `a` then `b`, as 32 bytes in order: 0xFF
+    /// where a unit is whitespace (`packs` keeps 0xFFFF as 0xFF; the permute undoes its
+    /// order within 128-bit halves).
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn space_bytes(a: __m256i, b: __m256i) -> __m256i {
+        _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packs_epi16(ucs2_space(a), ucs2_space(b)))
     }
 
     /// The sign bits of 64 bytes, `lo` then `hi`, as one mask.
@@ -307,35 +336,6 @@ mod avx2 {
         let lo = u64::from(_mm256_movemask_epi8(lo) as u32);
         let hi = u64::from(_mm256_movemask_epi8(hi) as u32);
         lo | hi << 32
-    }
-
-    /// UCS-4: the UCS-2 kernel on units narrowed to 16 bits with unsigned saturation, so
-    /// that every unit above U+FFFF becomes FFFF, which is not whitespace, as no
-    /// character above U+3000 is. (Truncating instead would make U+12000 a U+2000.)
-    #[target_feature(enable = "avx2,popcnt")]
-    pub(super) fn ucs4_word_starts(units: &[u32], after_space: bool) -> usize {
-        let mut count = 0;
-        let mut in_space = after_space;
-        let mut chunks = units.chunks_exact(16);
-        for chunk in &mut chunks {
-            // SAFETY: `chunk` is 16 units of 4 bytes: the two unaligned 32-byte loads.
-            let (a, b) = unsafe {
-                let p = chunk.as_ptr();
-                (
-                    _mm256_loadu_si256(p.cast()),
-                    _mm256_loadu_si256(p.add(8).cast()),
-                )
-            };
-            prefetch_ahead(chunk, 0);
-            prefetch_ahead(chunk, 8);
-            // `packus` saturates: a unit above FFFF becomes FFFF, and one of 2**31 or more
-            // (a negative lane to it; never a code point, but any u32 may be given) 0.
-            // Neither is whitespace. It packs within each 128-bit half (a0-3 b0-3 a4-7
-            // b4-7): the permute puts the lanes back in order.
-            let v = _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packus_epi32(a, b));
-            count += starts16(ucs2_space(v), &mut in_space);
-        }
-        count + scalar_word_starts(chunks.remainder(), in_space)
     }
 
     /// The 16-bit lanes of `v` that are whitespace (0xFFFF): the UCS-2 set.
@@ -353,18 +353,6 @@ mod avx2 {
         );
         _mm256_or_si256(_mm256_or_si256(ascii, latin1), general)
     }
-
-    /// The word starts among 16 lanes given their whitespace lanes `space`, after a unit
-    /// that was whitespace if `in_space`, which becomes whether the last lane is.
-    #[inline]
-    #[target_feature(enable = "avx2,popcnt")]
-    fn starts16(space: __m256i, in_space: &mut bool) -> usize {
-        // Two mask bits per 16-bit lane, always equal: keep the low one of each.
-        let space = _mm256_movemask_epi8(space) as u32 & 0x5555_5555;
-        let before = (space << 2) | u32::from(*in_space);
-        *in_space = space >> 30 != 0;
-        (!space & before & 0x5555_5555).count_ones() as usize
-    }
 }
 
 #[cfg(target_arch = "aarch64")]
@@ -377,7 +365,7 @@ mod neon {
 
     use std::arch::aarch64::*;
 
-    use super::scalar_word_starts;
+    use super::{scalar_word_starts, CodeUnit};
     use crate::simd_aarch64::{eq16, in_range16, in_range8};
 
     /// Latin-1: 09..0D, 1C..20, 85 and A0.
@@ -414,45 +402,41 @@ mod neon {
     /// UCS-2: the Latin-1 set and 1680, 2000..200A, 2028, 2029, 202F, 205F, 3000.
     #[target_feature(enable = "neon")]
     pub(super) fn ucs2_word_starts(units: &[u16], after_space: bool) -> usize {
-        // A lane gains at most 1 per vector: flush within 65535 vectors.
-        const VECTORS_PER_FLUSH: u32 = 65_535;
-        let mut count = 0;
-        let mut acc = vdupq_n_u16(0);
-        let mut pending = 0;
-        let mut prev = vdupq_n_u16(if after_space { 0xFFFF } else { 0 });
-        let mut chunks = units.chunks_exact(8);
-        for chunk in &mut chunks {
-            // SAFETY: `chunk` is 8 units of 2 bytes, the size of the load.
-            let v = unsafe { vld1q_u16(chunk.as_ptr()) };
-            let space = ucs2_space(v);
-            acc = vsubq_u16(acc, vbicq_u16(vextq_u16::<7>(prev, space), space));
-            prev = space;
-            pending += 1;
-            if pending == VECTORS_PER_FLUSH {
-                count += vaddlvq_u16(acc) as usize;
-                acc = vdupq_n_u16(0);
-                pending = 0;
-            }
-        }
-        count += vaddlvq_u16(acc) as usize;
-        count + scalar_word_starts(chunks.remainder(), vgetq_lane_u16::<7>(prev) != 0)
+        lane_word_starts(units, after_space, |chunk| {
+            // SAFETY: 8 units of 2 bytes, the size of the load.
+            unsafe { vld1q_u16(chunk.as_ptr()) }
+        })
     }
 
     /// UCS-4: the UCS-2 kernel on units narrowed to 16 bits with unsigned saturation
     /// (`vqmovn`), so that every unit above U+FFFF becomes FFFF, not whitespace.
     #[target_feature(enable = "neon")]
     pub(super) fn ucs4_word_starts(units: &[u32], after_space: bool) -> usize {
+        lane_word_starts(units, after_space, |chunk| {
+            // SAFETY: 8 units of 4 bytes: two loads of 4 units.
+            let (a, b) = unsafe { (vld1q_u32(chunk.as_ptr()), vld1q_u32(chunk.as_ptr().add(4))) };
+            vcombine_u16(vqmovn_u32(a), vqmovn_u32(b))
+        })
+    }
+
+    /// The word starts in `units`, taken 8 at a time as the 16-bit lanes `lanes` makes of
+    /// them and classified as UCS-2.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    fn lane_word_starts<T: CodeUnit>(
+        units: &[T],
+        after_space: bool,
+        lanes: impl Fn(&[T; 8]) -> uint16x8_t,
+    ) -> usize {
         // A lane gains at most 1 per vector: flush within 65535 vectors.
         const VECTORS_PER_FLUSH: u32 = 65_535;
         let mut count = 0;
         let mut acc = vdupq_n_u16(0);
         let mut pending = 0;
         let mut prev = vdupq_n_u16(if after_space { 0xFFFF } else { 0 });
-        let mut chunks = units.chunks_exact(8);
-        for chunk in &mut chunks {
-            // SAFETY: `chunk` is 8 units of 4 bytes: the two loads of 4 units.
-            let (a, b) = unsafe { (vld1q_u32(chunk.as_ptr()), vld1q_u32(chunk.as_ptr().add(4))) };
-            let space = ucs2_space(vcombine_u16(vqmovn_u32(a), vqmovn_u32(b)));
+        let (chunks, rest) = units.as_chunks::<8>();
+        for chunk in chunks {
+            let space = ucs2_space(lanes(chunk));
             acc = vsubq_u16(acc, vbicq_u16(vextq_u16::<7>(prev, space), space));
             prev = space;
             pending += 1;
@@ -463,7 +447,7 @@ mod neon {
             }
         }
         count += vaddlvq_u16(acc) as usize;
-        count + scalar_word_starts(chunks.remainder(), vgetq_lane_u16::<7>(prev) != 0)
+        count + scalar_word_starts(rest, vgetq_lane_u16::<7>(prev) != 0)
     }
 
     /// The 16-bit lanes of `v` that are whitespace (0xFFFF): the UCS-2 set.

@@ -31,15 +31,9 @@ const NONE: usize = usize::MAX;
 #[inline]
 pub fn utf8_words(bytes: &[u8], start: usize, end: usize, f: impl FnMut(usize, usize)) {
     #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("bmi1")
-            && std::arch::is_x86_feature_detected!("bmi2")
-            && std::arch::is_x86_feature_detected!("popcnt")
-        {
-            // SAFETY: the CPU has just been checked to support AVX2, BMI1, BMI2 and POPCNT.
-            return unsafe { avx2::utf8_words(bytes, start, end, f) };
-        }
+    if avx2::supported() {
+        // SAFETY: the CPU has just been checked to support AVX2, BMI1, BMI2 and POPCNT.
+        return unsafe { avx2::utf8_words(bytes, start, end, f) };
     }
     utf8_words_with::<Portable>(bytes, start, end, f)
 }
@@ -224,6 +218,15 @@ mod avx2 {
     use crate::simd_x86_64::in_range8;
     use crate::str_storage::CodeUnit;
 
+    /// Whether the CPU has what this module's loops are compiled for.
+    #[inline]
+    pub(super) fn supported() -> bool {
+        std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("bmi1")
+            && std::arch::is_x86_feature_detected!("bmi2")
+            && std::arch::is_x86_feature_detected!("popcnt")
+    }
+
     struct Avx2;
 
     impl Masks for Avx2 {
@@ -305,15 +308,9 @@ pub fn storage_words<T: CodeUnit>(
     f: impl FnMut(usize, usize),
 ) {
     #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("bmi1")
-            && std::arch::is_x86_feature_detected!("bmi2")
-            && std::arch::is_x86_feature_detected!("popcnt")
-        {
-            // SAFETY: the CPU has just been checked to support AVX2, BMI1, BMI2 and POPCNT.
-            return unsafe { avx2::storage_words(units, start, end, f) };
-        }
+    if avx2::supported() {
+        // SAFETY: the CPU has just been checked to support AVX2, BMI1, BMI2 and POPCNT.
+        return unsafe { avx2::storage_words(units, start, end, f) };
     }
     storage_words_with::<T, PortableUnits>(units, start, end, f)
 }
