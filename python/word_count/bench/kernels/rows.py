@@ -206,7 +206,7 @@ def make_rows(
     probes = {}
     for name, char in NON_ASCII.items():
         # char + body: the first word gains a character; " water<c> " is still a word.
-        probe = FirstCall(char, text.replace(" water ", f" water{char} "))
+        probe = FirstCall(char, non_ascii_text[name])
         probes[name] = probe
         n_utf8 = len((char + probe.body).encode())
         what = f"word_count(s, 1), s non-ASCII ({char!r}): first and second call"
