@@ -81,7 +81,23 @@ fn count_into<'t, E: Encoding>(
     start: usize,
     end: usize,
 ) {
-    let mut adder = table.adder(E::as_bytes(units));
+    // The width as a constant of the `Adder`'s type (a generic's associated constant
+    // cannot be one on stable Rust): one arm is compiled for each encoding.
+    match E::UNIT_BYTES {
+        1 => count_with::<E, 1>(table, units, start, end),
+        2 => count_with::<E, 2>(table, units, start, end),
+        _ => count_with::<E, 4>(table, units, start, end),
+    }
+}
+
+fn count_with<'t, E: Encoding, const UNIT: usize>(
+    table: &mut WordTable<&'t [u8]>,
+    units: &'t [E::Unit],
+    start: usize,
+    end: usize,
+) {
+    debug_assert_eq!(UNIT, E::UNIT_BYTES);
+    let mut adder = table.adder_of_units::<UNIT>(E::as_bytes(units));
     E::words(
         units,
         start,
@@ -94,7 +110,7 @@ fn count_into<'t, E: Encoding>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::encoding::{Ucs4, Utf8};
+    use crate::encoding::{Ucs2, Ucs4, Utf8};
     use crate::pychars::is_py_whitespace;
     use proptest::prelude::*;
 
@@ -144,6 +160,45 @@ mod tests {
             }).collect();
             let expected: Vec<(String, u64)> = model(&text).into_iter().map(|(w, n)| (String::from_utf8(w).unwrap(), n)).collect();
             prop_assert_eq!(got, expected);
+        }
+
+        /// Long words in UCS-2 and UCS-4, where a word of up to 15 units all below 256
+        /// is keyed narrowed in UCS-4 (`crate::ucs4_keys`): each word of a few, of 1 to 17 units,
+        /// near 256 and around the block edges, met both where the kernel's path reads
+        /// it (16 units to read from its start) and near the end, where the general path
+        /// keys it.
+        #[test]
+        fn wide_storage_long_words_match_counter(
+            words in prop::collection::vec((wide_word(), any::<prop::sample::Index>()), 1..4),
+            picks in prop::collection::vec((any::<prop::sample::Index>(), 0usize..3), 1..40),
+            n in 1usize..5,
+        ) {
+            // Each word with a sibling that differs in one unit by 256, so that their
+            // units' low bytes are the same.
+            let mut vocabulary = Vec::new();
+            for (word, at) in words {
+                let mut chars: Vec<char> = word.chars().collect();
+                let c = at.get(&chars);
+                let shifted = char::from_u32(u32::from(*c) ^ 0x100).unwrap();
+                vocabulary.push(word);
+                *at.get_mut(&mut chars) = shifted;
+                vocabulary.push(chars.into_iter().collect());
+            }
+            let mut text = String::new();
+            for (pick, space) in picks {
+                text.push_str(pick.get::<String>(&vocabulary));
+                text.push([' ', '\u{3000}', '\n'][space]);
+            }
+            let expected: Vec<(String, u64)> = model(&text)
+                .into_iter()
+                .map(|(w, n)| (String::from_utf8(w).unwrap(), n))
+                .collect();
+            let u16s: Vec<u16> = text.chars().map(|c| c as u16).collect();
+            let table = frequencies_in::<Ucs2>(&u16s, 0, u16s.len(), n, Seed::random());
+            prop_assert_eq!(words_of::<2>(&table), expected.clone());
+            let u32s: Vec<u32> = text.chars().map(u32::from).collect();
+            let table = frequencies_in::<Ucs4>(&u32s, 0, u32s.len(), n, Seed::random());
+            prop_assert_eq!(words_of::<4>(&table), expected);
         }
 
         #[test]
@@ -209,6 +264,33 @@ mod tests {
     }
 
     /// The model with a hash map, for texts too long for the quadratic one.
+    /// A word of 1 to 17 characters of the BMP (so that UCS-2 holds it too), most below
+    /// 256: an ASCII letter, NUL, U+00FF, U+0100, U+0161.
+    fn wide_word() -> impl Strategy<Value = String> {
+        let c = prop::sample::select(vec!['a', 'b', '\0', '\u{FF}', '\u{100}', '\u{161}']);
+        let weighted = prop_oneof![4 => prop::sample::select(vec!['a', 'b']), 1 => c];
+        prop::collection::vec(weighted, 1..=17).prop_map(|v| v.into_iter().collect())
+    }
+
+    /// A table of `UNIT`-byte units' words, as strings.
+    fn words_of<const UNIT: usize>(table: &WordTable<&[u8]>) -> Vec<(String, u64)> {
+        let unit = |c: &[u8]| match *c {
+            [a, b] => u32::from(u16::from_ne_bytes([a, b])),
+            [a, b, c, d] => u32::from_ne_bytes([a, b, c, d]),
+            _ => unreachable!(),
+        };
+        table
+            .iter()
+            .map(|(w, n)| {
+                let s = w
+                    .chunks(UNIT)
+                    .map(|c| char::from_u32(unit(c)).unwrap())
+                    .collect();
+                (s, n)
+            })
+            .collect()
+    }
+
     fn model_fast(text: &str) -> Vec<(Vec<u8>, u64)> {
         let mut index = std::collections::HashMap::new();
         let mut out: Vec<(Vec<u8>, u64)> = Vec::new();

@@ -8,6 +8,8 @@
 
 use std::hash::{BuildHasher, RandomState};
 
+use crate::ucs4_keys;
+
 /// The keys of the hash; tables that are merged must share one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Seed {
@@ -55,6 +57,53 @@ impl Seed {
             x,
             y,
         }
+    }
+
+    /// The key of `bytes`, a word of units of `unit` bytes (1, 2 or 4) in a table of
+    /// such words: [`Self::key`], except in UCS-4 for a word of more than 16 bytes, which
+    /// is narrowed ([`crate::ucs4_keys`]) or else marked.
+    #[inline]
+    pub(crate) fn key_of_units(&self, bytes: &[u8], unit: usize) -> Key {
+        if unit != 4 || bytes.len() <= 16 {
+            return self.key(bytes);
+        }
+        match ucs4_keys::narrowed(bytes) {
+            Some((x, y)) => self.short(x, y, bytes.len()),
+            None => {
+                let key = self.key(bytes);
+                Key {
+                    y: key.y | ucs4_keys::LONG_MARK,
+                    ..key
+                }
+            }
+        }
+    }
+
+    /// [`Self::key_of_units`] of `text[a..b]`, a UCS-4 word of more than 16 bytes, if it
+    /// is narrowed and 16 units can be read from `a` (`a < limit =
+    /// ucs4_loads_below(text)`); None otherwise.
+    #[inline(always)]
+    pub(crate) fn narrowed_key_below(
+        &self,
+        text: &[u8],
+        limit: usize,
+        a: usize,
+        b: usize,
+    ) -> Option<Key> {
+        let len = b.wrapping_sub(a);
+        let n = len / 4;
+        // `a < limit`, not `a + 64 <= text.len()`, for the reason in `short_key_below`.
+        if (n > ucs4_keys::MAX_UNITS) | !len.is_multiple_of(4) | (a >= limit) {
+            return None;
+        }
+        debug_assert_eq!(limit, ucs4_loads_below(text));
+        // SAFETY: `a < limit`, so `a + 64 <= text.len()`.
+        let [x, y, high_x, high_y] = unsafe { ucs4_keys::low_and_high(text, a) };
+        let (keep_x, keep_y) = keep(n);
+        if (high_x & keep_x) | (high_y & keep_y) != 0 {
+            return None;
+        }
+        Some(self.short(x & keep_x, y & keep_y, len))
     }
 
     /// The key of `text[a..b]`, the same as `key(&text[a..b])`.
@@ -131,6 +180,18 @@ pub(crate) fn loads_below(text: &[u8]) -> usize {
     text.len().saturating_sub(15)
 }
 
+/// The positions `a` of `text` with 64 bytes (16 UCS-4 units) from `a` on.
+#[inline(always)]
+pub(crate) fn ucs4_loads_below(text: &[u8]) -> usize {
+    text.len().saturating_sub(63)
+}
+
+/// `(KEEP_X[len], KEEP_Y[len])`: the masks that keep the first `len` bytes (1 to 16).
+#[inline(always)]
+pub(crate) fn keep(len: usize) -> (u64, u64) {
+    (KEEP_X[len], KEEP_Y[len])
+}
+
 /// `KEEP_X[len]` and `KEEP_Y[len]` keep the first `len` bytes (1 to 16) of 16 read
 /// little-endian as two u64. Two tables, not one of pairs: LLVM turned a pair into one
 /// vector AND, then moved both halves back to general registers, on the path from a
@@ -174,6 +235,51 @@ pub(crate) struct Key {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn keys_agree(units: &[u32]) -> Result<(), TestCaseError> {
+        let seed = Seed::random();
+        let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_ne_bytes()).collect();
+        let len = bytes.len();
+        // Then 16 units of room, which the kernel's path needs to read the word.
+        let text = [bytes, vec![0x20; 64]].concat();
+        let general = seed.key_of_units(&text[..len], 4);
+        let fast = seed.narrowed_key_below(&text, ucs4_loads_below(&text), 0, len);
+        let fits = units.len() <= ucs4_keys::MAX_UNITS && units.iter().all(|&u| u < 256);
+        let bytes_key = seed.key(&text[..len]);
+        let key = |k: Key| (k.hash, k.x, k.y);
+        // Other widths key every word by its bytes.
+        prop_assert_eq!(key(seed.key_of_units(&text[..len], 2)), key(bytes_key));
+        if len <= 16 {
+            prop_assert_eq!(key(general), key(bytes_key));
+        } else if fits {
+            prop_assert_eq!(fast.map(key), Some(key(general)));
+            prop_assert_eq!(general.y & ucs4_keys::LONG_MARK, 0);
+        } else {
+            prop_assert!(fast.is_none());
+            prop_assert_eq!(general.y & ucs4_keys::LONG_MARK, ucs4_keys::LONG_MARK);
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(crate::proptest_config(64))]
+
+        /// A UCS-4 word keys the same on the `Adder`'s path and the general one: by its
+        /// bytes up to 16, then narrowed where it fits, else marked.
+        #[test]
+        fn ucs4_words_key_the_same_on_both_paths(
+            units in prop::collection::vec(
+                prop_oneof![
+                    8 => prop::sample::select(vec![0x61, 0x62, 0, 0xFF]),
+                    1 => prop::sample::select(vec![0x100, 0x161, 0x1_F600, 0x1_0061]),
+                ],
+                1..=20,
+            ),
+        ) {
+            keys_agree(&units)?;
+        }
+    }
 
     #[test]
     fn hash_depends_on_every_byte_and_on_the_length_of_long_words() {

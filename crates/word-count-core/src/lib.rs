@@ -53,6 +53,8 @@ pub mod chunks;
 pub mod words;
 // Token search: `Needle`, the tokens of `line.split(" ")` over `text.splitlines()`.
 pub mod search;
+// The keys of long words in a `str`'s UCS-4 storage, narrowed to a byte a unit.
+pub(crate) mod ucs4_keys;
 // `Seed`: the keyed hash of a table's words.
 pub mod hash;
 // `WordTable`: words and their counts in first-seen order, and its `Adder`.

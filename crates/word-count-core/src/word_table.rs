@@ -12,7 +12,7 @@
 //! share its [`Seed`]. A table's memory outlives it as a `SpareTable`, which
 //! [`crate::spare_tables`] keeps for the next call.
 
-use crate::hash::{loads_below, Key, Seed};
+use crate::hash::{loads_below, ucs4_loads_below, Key, Seed};
 
 /// A word of a table: borrowed from a text (`&[u8]`) or owned (`Box<[u8]>`).
 pub trait Word {
@@ -86,6 +86,10 @@ pub struct WordTable<W> {
     cold: Vec<Cold<W>>,
     slots: Vec<u64>,
     seed: Seed,
+    /// The bytes of a unit of the words' text: 1 (UTF-8, Latin-1), 2 or 4 (a `str`'s
+    /// UCS-2 or UCS-4 storage), which words of more than 16 bytes are keyed by
+    /// ([`Seed::key_of_units`]). Set by an [`Adder`] while the table is empty.
+    unit: usize,
 }
 
 /// A table's memory with no word in it: what [`crate::spare_tables`] keeps between
@@ -111,7 +115,11 @@ impl<'t> WordTable<&'t [u8]> {
     /// Count the word `text[a..b]` once more.
     #[inline(always)]
     pub fn add_at(&mut self, text: &'t [u8], a: usize, b: usize) {
-        let key = self.seed.key_at(text, a, b);
+        let key = if self.unit != 4 || b.wrapping_sub(a) <= 16 {
+            self.seed.key_at(text, a, b)
+        } else {
+            self.seed.key_of_units(&text[a..b], self.unit)
+        };
         self.add_keyed(key, &text[a..b], 1);
     }
 
@@ -140,16 +148,30 @@ impl<'t> WordTable<&'t [u8]> {
         // empties, as they stay in the caller's hands.)
         table.slots.fill(0);
         table.seed = seed;
+        table.unit = 1;
         table
     }
 
-    /// An [`Adder`] of the words of `text` to this table.
+    /// An [`Adder`] of the words of `text`, UTF-8 or Latin-1, to this table.
     pub fn adder<'a>(&'a mut self, text: &'t [u8]) -> Adder<'a, 't> {
+        self.adder_of_units::<1>(text)
+    }
+
+    /// An [`Adder`] of the words of `text`, the bytes of units of `UNIT` bytes (1, 2 or
+    /// 4), to this table. Panics if the table holds words of another width: their keys
+    /// would differ.
+    pub fn adder_of_units<'a, const UNIT: usize>(
+        &'a mut self,
+        text: &'t [u8],
+    ) -> Adder<'a, 't, UNIT> {
+        assert!(matches!(UNIT, 1 | 2 | 4), "units of 1, 2 or 4 bytes");
+        self.set_unit(UNIT);
         let raw = self.raw();
         Adder {
             table: self,
             text,
             limit: loads_below(text),
+            ucs4_limit: ucs4_loads_below(text),
             raw,
         }
     }
@@ -161,11 +183,13 @@ impl<'t> WordTable<&'t [u8]> {
 /// when a word is new. Read through the table instead, they were loaded again for every
 /// word, since the compiler cannot tell that a count's store leaves them unchanged:
 /// a third of the instructions of a word (callgrind, perf annotate).
-pub struct Adder<'a, 't> {
+pub struct Adder<'a, 't, const UNIT: usize = 1> {
     table: &'a mut WordTable<&'t [u8]>,
     text: &'t [u8],
     /// `loads_below(text)`.
     limit: usize,
+    /// `ucs4_loads_below(text)`.
+    ucs4_limit: usize,
     raw: Raw,
 }
 
@@ -179,14 +203,20 @@ struct Raw {
     seed: Seed,
 }
 
-impl<'t> Adder<'_, 't> {
+impl<'t, const UNIT: usize> Adder<'_, 't, UNIT> {
     /// Count the word `text[a..b]` once more.
     #[inline(always)]
     pub fn add(&mut self, a: usize, b: usize) {
         let raw = self.raw;
-        if let Some(key) = raw.seed.short_key_below(self.text, self.limit, a, b) {
-            // `check(hash, len)`, without capping a length known to be at most 16. Never
-            // 0, the empty slot's: a word has at least one byte.
+        let key = if UNIT != 4 || b.wrapping_sub(a) <= 16 {
+            raw.seed.short_key_below(self.text, self.limit, a, b)
+        } else {
+            raw.seed
+                .narrowed_key_below(self.text, self.ucs4_limit, a, b)
+        };
+        if let Some(key) = key {
+            // `check(hash, len)`, without capping a length known to be at most 60 (16, or
+            // 15 units of 4 bytes). Never 0, the empty slot's: a word has at least one byte.
             let check = (key.hash >> 40) << 8 | (b - a) as u64;
             debug_assert_eq!(check, self::check(key.hash, b - a));
             let mut slot = key.hash as usize & raw.mask;
@@ -201,7 +231,8 @@ impl<'t> Adder<'_, 't> {
                     if s >> 32 == check {
                         let low = s as u32 as usize;
                         let hot = &*raw.hot.cast::<u8>().add(8 * low - 16).cast::<Hot>();
-                        // Equal keys of one length: equal words (see `Key`).
+                        // Equal keys of one length: equal words (see `Key`, and
+                        // `crate::ucs4_keys` for a narrowed key).
                         if hot.x == key.x && hot.y == key.y {
                             // A plain add: a text's counts are bounded by its length.
                             *raw.counts.cast::<u8>().add(4 * low - 8).cast::<u64>() += 1;
@@ -229,7 +260,26 @@ impl<W: Word> WordTable<W> {
             cold: Vec::new(),
             slots: vec![0; MIN_SLOTS],
             seed,
+            unit: 1,
         }
+    }
+
+    /// Key this table's words as units of `unit` bytes: only while it is empty.
+    fn set_unit(&mut self, unit: usize) {
+        if self.unit != unit {
+            assert!(
+                self.is_empty(),
+                "a table of words of {}-byte units given words of {unit}-byte units",
+                self.unit
+            );
+            self.unit = unit;
+        }
+    }
+
+    /// The key of `word` in this table.
+    #[inline(always)]
+    fn key(&self, word: &[u8]) -> Key {
+        self.seed.key_of_units(word, self.unit)
     }
 
     fn raw(&mut self) -> Raw {
@@ -294,7 +344,7 @@ impl<W: Word> WordTable<W> {
 
     /// The count of `word`, if it is in the table.
     pub fn get(&self, word: &[u8]) -> Option<u64> {
-        match self.find(&self.seed.key(word), word) {
+        match self.find(&self.key(word), word) {
             Ok(index) => Some(self.counts[index]),
             Err(_) => None,
         }
@@ -303,14 +353,14 @@ impl<W: Word> WordTable<W> {
     /// Count `word` once more.
     #[inline(always)]
     pub fn add(&mut self, word: W) {
-        let key = self.seed.key(word.bytes());
+        let key = self.key(word.bytes());
         self.add_keyed(key, word, 1);
     }
 
     /// Add `count` to `word` (hashed here), placing it last if it is new. Counts are
     /// capped at 2**62.
     pub fn add_count(&mut self, word: W, count: u64) {
-        let key = self.seed.key(word.bytes());
+        let key = self.key(word.bytes());
         match self.find(&key, word.bytes()) {
             Ok(index) => {
                 self.counts[index] = (self.counts[index] + count.min(MAX_COUNT)).min(MAX_COUNT)
@@ -406,6 +456,10 @@ impl<W: Word> WordTable<W> {
     /// [`Self::merge`], leaving `other` empty (with its memory, to give back).
     pub fn merge_out<V: Word>(&mut self, other: &mut WordTable<V>, into: impl Fn(V) -> W) {
         assert_eq!(self.seed, other.seed, "tables merged must share a seed");
+        if !other.is_empty() {
+            // Its keys, taken as they are, are those of its width.
+            self.set_unit(other.unit);
+        }
         let entries = (other.cold.drain(..))
             .zip(other.hot.drain(..))
             .zip(other.counts.drain(..));
