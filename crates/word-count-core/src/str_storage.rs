@@ -45,10 +45,17 @@ pub trait CodeUnit: sealed::Sealed + Copy + Eq + Send + Sync + TryFrom<u32> + 's
 /// The SIMD kernel the CPU has for these units (asked at run time: wheels run on any
 /// x86_64 or AArch64), else the scalar loop.
 macro_rules! simd_or_scalar {
-    ($units:expr, $after_space:expr, $avx2:path, $neon:path) => {{
+    ($units:expr, $after_space:expr, $avx512:path, $avx2:path, $neon:path) => {{
         #[cfg(target_arch = "x86_64")]
         {
-            // With POPCNT for the kernels' `count_ones` (see word_starts).
+            // With POPCNT for the kernels' `count_ones` (see word_starts). The macro also
+            // checks that the OS saves the 512-bit registers (XCR0).
+            if std::arch::is_x86_feature_detected!("avx512bw")
+                && std::arch::is_x86_feature_detected!("popcnt")
+            {
+                // SAFETY: the CPU has just been checked to support AVX-512BW and POPCNT.
+                return unsafe { $avx512($units, $after_space) };
+            }
             if std::arch::is_x86_feature_detected!("avx2")
                 && std::arch::is_x86_feature_detected!("popcnt")
             {
@@ -77,6 +84,7 @@ impl CodeUnit for u8 {
         simd_or_scalar!(
             units,
             after_space,
+            avx512::latin1_word_starts,
             avx2::latin1_word_starts,
             neon::latin1_word_starts
         )
@@ -100,6 +108,7 @@ impl CodeUnit for u16 {
         simd_or_scalar!(
             units,
             after_space,
+            avx512::ucs2_word_starts,
             avx2::ucs2_word_starts,
             neon::ucs2_word_starts
         )
@@ -127,6 +136,7 @@ impl CodeUnit for u32 {
         simd_or_scalar!(
             units,
             after_space,
+            avx512::ucs4_word_starts,
             avx2::ucs4_word_starts,
             neon::ucs4_word_starts
         )
@@ -355,6 +365,132 @@ mod avx2 {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    //! The AVX2 kernels with 64-byte vectors and AVX-512BW compares, which give a mask
+    //! bit a lane: no `movemask`, and no doubled bits to drop in UCS-2. 64 units a step in
+    //! Latin-1, 32 in UCS-2 and UCS-4 (64 bytes narrowed to 32).
+
+    use std::arch::x86_64::*;
+
+    use super::{scalar_word_starts, CodeUnit};
+    use crate::simd_x86_64::prefetch_ahead;
+
+    /// Latin-1: 09..0D, 1C..20, 85 and A0.
+    #[target_feature(enable = "avx512bw,popcnt")]
+    pub(super) fn latin1_word_starts(units: &[u8], after_space: bool) -> usize {
+        let mut count = 0;
+        let mut in_space = after_space;
+        let (chunks, rest) = units.as_chunks::<64>();
+        for chunk in chunks {
+            // SAFETY: `chunk` is 64 bytes, the size of the unaligned load.
+            let v = unsafe { _mm512_loadu_si512(chunk.as_ptr().cast()) };
+            prefetch_ahead(chunk, 0);
+            let space = in_range8(v, 0x09, 5)
+                | in_range8(v, 0x1C, 5)
+                | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x85u8 as i8))
+                | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0xA0u8 as i8));
+            let before = (space << 1) | u64::from(in_space);
+            count += (!space & before).count_ones() as usize;
+            in_space = space >> 63 != 0;
+        }
+        count + scalar_word_starts(rest, in_space)
+    }
+
+    /// UCS-2: the Latin-1 set and 1680, 2000..200A, 2028, 2029, 202F, 205F, 3000.
+    #[target_feature(enable = "avx512bw,popcnt")]
+    pub(super) fn ucs2_word_starts(units: &[u16], after_space: bool) -> usize {
+        lane_word_starts(units, after_space, |chunk| {
+            // SAFETY: 32 units of 2 bytes, the size of the unaligned load.
+            unsafe { _mm512_loadu_si512(chunk.as_ptr().cast()) }
+        })
+    }
+
+    /// UCS-4: the UCS-2 kernel on units narrowed to 16 bits with unsigned saturation, so
+    /// that every unit above FFFF (a code point or not) becomes FFFF, not whitespace.
+    #[target_feature(enable = "avx512bw,popcnt")]
+    pub(super) fn ucs4_word_starts(units: &[u32], after_space: bool) -> usize {
+        lane_word_starts(units, after_space, |chunk| {
+            // SAFETY: 32 units of 4 bytes: two unaligned 64-byte loads.
+            let (a, b) = unsafe {
+                let p = chunk.as_ptr();
+                (
+                    _mm512_loadu_si512(p.cast()),
+                    _mm512_loadu_si512(p.add(16).cast()),
+                )
+            };
+            // Saturated with `min`, then narrowed by truncation.
+            let top = _mm512_set1_epi32(0xFFFF);
+            let narrow = |v| _mm512_cvtepi32_epi16(_mm512_min_epu32(v, top));
+            _mm512_inserti64x4::<1>(_mm512_castsi256_si512(narrow(a)), narrow(b))
+        })
+    }
+
+    /// The word starts in `units`, taken 32 at a time as the 16-bit lanes `lanes` makes
+    /// of them and classified as UCS-2.
+    #[inline]
+    #[target_feature(enable = "avx512bw,popcnt")]
+    fn lane_word_starts<T: CodeUnit>(
+        units: &[T],
+        after_space: bool,
+        lanes: impl Fn(&[T; 32]) -> __m512i,
+    ) -> usize {
+        let mut count = 0;
+        let mut in_space = after_space;
+        let (chunks, rest) = units.as_chunks::<32>();
+        for chunk in chunks {
+            // One prefetch a 64 bytes: one for UCS-2, two for UCS-4.
+            for at in (0..32).step_by(64 / std::mem::size_of::<T>()) {
+                prefetch_ahead(chunk, at);
+            }
+            let space = ucs2_space(lanes(chunk));
+            let before = (space << 1) | u32::from(in_space);
+            count += (!space & before).count_ones() as usize;
+            in_space = space >> 31 != 0;
+        }
+        count + scalar_word_starts(rest, in_space)
+    }
+
+    /// Bytes `b` with `lo <= b < lo + n` (unsigned), as mask bits.
+    #[inline]
+    #[target_feature(enable = "avx512bw")]
+    fn in_range8(v: __m512i, lo: u8, n: u8) -> u64 {
+        let t = _mm512_sub_epi8(v, _mm512_set1_epi8(lo as i8));
+        _mm512_cmplt_epu8_mask(t, _mm512_set1_epi8(n as i8))
+    }
+
+    /// 16-bit lanes with `lo <= v < lo + n` (unsigned), as mask bits.
+    #[inline]
+    #[target_feature(enable = "avx512bw")]
+    fn in_range16(v: __m512i, lo: u16, n: u16) -> u32 {
+        let t = _mm512_sub_epi16(v, _mm512_set1_epi16(lo as i16));
+        _mm512_cmplt_epu16_mask(t, _mm512_set1_epi16(n as i16))
+    }
+
+    /// 16-bit lanes equal to `x`, as mask bits.
+    #[inline]
+    #[target_feature(enable = "avx512bw")]
+    fn eq16(v: __m512i, x: u16) -> u32 {
+        _mm512_cmpeq_epi16_mask(v, _mm512_set1_epi16(x as i16))
+    }
+
+    /// The 16-bit lanes of `v` that are whitespace: the UCS-2 set, as mask bits.
+    #[inline]
+    #[target_feature(enable = "avx512bw")]
+    fn ucs2_space(v: __m512i) -> u32 {
+        in_range16(v, 0x09, 5)
+            | in_range16(v, 0x1C, 5)
+            | eq16(v, 0x85)
+            | eq16(v, 0xA0)
+            | in_range16(v, 0x2000, 11)
+            | in_range16(v, 0x2028, 2)
+            | eq16(v, 0x202F)
+            | eq16(v, 0x205F)
+            | eq16(v, 0x1680)
+            | eq16(v, 0x3000)
+    }
+}
+
 #[cfg(target_arch = "aarch64")]
 mod neon {
     //! The same kernels for AArch64, 16 bytes at a time (UCS-4: 32, narrowed to 16), with
@@ -472,6 +608,61 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    type Kernel<T> = fn(&[T], bool) -> usize;
+
+    /// Every word-start kernel of a width this CPU can run, the dispatcher first: the
+    /// dispatcher takes only the widest, so each is also called by name.
+    trait Kernels: CodeUnit {
+        fn kernels() -> Vec<(&'static str, Kernel<Self>)>;
+    }
+
+    macro_rules! kernels {
+        ($t:ty, $name:ident) => {
+            impl Kernels for $t {
+                fn kernels() -> Vec<(&'static str, Kernel<$t>)> {
+                    let mut all: Vec<(&'static str, Kernel<$t>)> =
+                        vec![("dispatch", CodeUnit::word_starts)];
+                    #[cfg(target_arch = "x86_64")]
+                    if std::arch::is_x86_feature_detected!("avx512bw")
+                        && std::arch::is_x86_feature_detected!("popcnt")
+                    {
+                        // SAFETY: the CPU has just been checked for AVX-512BW and POPCNT.
+                        all.push(("avx512bw", |u, a| unsafe { avx512::$name(u, a) }));
+                    }
+                    #[cfg(target_arch = "x86_64")]
+                    if std::arch::is_x86_feature_detected!("avx2")
+                        && std::arch::is_x86_feature_detected!("popcnt")
+                    {
+                        // SAFETY: the CPU has just been checked for AVX2 and POPCNT.
+                        all.push(("avx2", |u, a| unsafe { avx2::$name(u, a) }));
+                    }
+                    #[cfg(target_arch = "aarch64")]
+                    if std::arch::is_aarch64_feature_detected!("neon") {
+                        // SAFETY: the CPU has just been checked for NEON.
+                        all.push(("neon", |u, a| unsafe { neon::$name(u, a) }));
+                    }
+                    all
+                }
+            }
+        };
+    }
+    kernels!(u8, latin1_word_starts);
+    kernels!(u16, ucs2_word_starts);
+    kernels!(u32, ucs4_word_starts);
+
+    /// Every kernel of `T` gives the scalar loop's count for `units`.
+    fn all_agree<T: Kernels>(units: &[T], after: bool) -> Result<(), TestCaseError> {
+        let expected = scalar_word_starts(units, after);
+        for (name, kernel) in T::kernels() {
+            prop_assert_eq!(kernel(units, after), expected, "kernel {}", name);
+        }
+        Ok(())
+    }
+
+    fn agree<T: Kernels>(units: &[T], after: bool) {
+        all_agree(units, after).unwrap();
+    }
+
     fn special_u16() -> impl Strategy<Value = u16> {
         prop_oneof![
             any::<u16>(),
@@ -521,10 +712,7 @@ mod tests {
         for &len in lens {
             let units: Vec<u8> = b"a ".iter().copied().cycle().take(len).collect();
             for after in [true, false] {
-                assert_eq!(
-                    CodeUnit::word_starts(&units, after),
-                    scalar_word_starts(&units, after)
-                );
+                agree(&units, after);
             }
         }
         let lens: &[usize] = if cfg!(miri) {
@@ -540,10 +728,7 @@ mod tests {
                 .take(len)
                 .collect();
             for after in [true, false] {
-                assert_eq!(
-                    CodeUnit::word_starts(&units, after),
-                    scalar_word_starts(&units, after)
-                );
+                agree(&units, after);
             }
             // UCS-4 shares the UCS-2 lanes and their flushes; one-emoji words.
             let units: Vec<u32> = [0x3000u32, 0x1F600]
@@ -553,10 +738,7 @@ mod tests {
                 .take(len)
                 .collect();
             for after in [true, false] {
-                assert_eq!(
-                    CodeUnit::word_starts(&units, after),
-                    scalar_word_starts(&units, after)
-                );
+                agree(&units, after);
             }
         }
     }
@@ -566,17 +748,17 @@ mod tests {
 
         #[test]
         fn simd_matches_scalar_latin1(units in prop::collection::vec(any::<u8>(), 0..200), after in any::<bool>()) {
-            prop_assert_eq!(CodeUnit::word_starts(&units, after), scalar_word_starts(&units, after));
+            all_agree(&units, after)?;
         }
 
         #[test]
         fn simd_matches_scalar_ucs2(units in prop::collection::vec(special_u16(), 0..200), after in any::<bool>()) {
-            prop_assert_eq!(CodeUnit::word_starts(&units, after), scalar_word_starts(&units, after));
+            all_agree(&units, after)?;
         }
 
         #[test]
         fn simd_matches_scalar_ucs4(units in prop::collection::vec(special_u32(), 0..200), after in any::<bool>()) {
-            prop_assert_eq!(CodeUnit::word_starts(&units, after), scalar_word_starts(&units, after));
+            all_agree(&units, after)?;
         }
     }
 
@@ -590,7 +772,9 @@ mod tests {
             .take(18)
             .collect();
         for after in [true, false] {
-            assert_eq!(CodeUnit::word_starts(&units, after), usize::from(after));
+            for (name, kernel) in u32::kernels() {
+                assert_eq!(kernel(&units, after), usize::from(after), "{name}");
+            }
         }
     }
 
@@ -601,10 +785,7 @@ mod tests {
         let mut units: Vec<u16> = vec![0, 14, 0x3000, 33];
         units.resize(16, 0);
         for after in [false, true] {
-            assert_eq!(
-                CodeUnit::word_starts(&units, after),
-                scalar_word_starts(&units, after)
-            );
+            agree(&units, after);
         }
     }
 
@@ -625,19 +806,26 @@ mod tests {
             } else {
                 1
             };
-            // Inside and at the edges of the SIMD blocks (16 UCS-2 or 32 Latin-1 units).
-            for at in [15, 16, 20, 31, 32] {
+            // Inside and at the edges of the SIMD blocks (16 or 32 UCS-2 or UCS-4 units,
+            // 32 or 64 Latin-1 units).
+            for at in [15, 16, 20, 31, 32, 63, 64] {
                 let mut text = vec![0x61u32; 70];
                 text[at] = c;
                 let u16s: Result<Vec<u16>, _> = text.iter().map(|&c| u16::try_from(c)).collect();
                 if let Ok(u) = u16s {
-                    assert_eq!(CodeUnit::word_starts(&u, true), expected, "U+{c:04X}");
+                    for (name, kernel) in u16::kernels() {
+                        assert_eq!(kernel(&u, true), expected, "{name}: U+{c:04X}");
+                    }
                 }
                 let u8s: Result<Vec<u8>, _> = text.iter().map(|&c| u8::try_from(c)).collect();
                 if let Ok(u) = u8s {
-                    assert_eq!(CodeUnit::word_starts(&u, true), expected, "U+{c:04X}");
+                    for (name, kernel) in u8::kernels() {
+                        assert_eq!(kernel(&u, true), expected, "{name}: U+{c:04X}");
+                    }
                 }
-                assert_eq!(CodeUnit::word_starts(&text, true), expected, "U+{c:04X}");
+                for (name, kernel) in u32::kernels() {
+                    assert_eq!(kernel(&text, true), expected, "{name}: U+{c:04X}");
+                }
             }
         }
     }
