@@ -863,10 +863,12 @@ def tests_aarch64(session: nox.Session) -> None:
 
 # The core's tests that reach the AVX-512BW kernels: their own (every kernel against the
 # scalar model, 1000 cases each), and those of the word counts built on the word-start
-# kernel (the only caller, encoding.rs's count of word starts). The token search kernel's
-# tests check it directly. The rest of the core has no AVX-512 code, and under Bochs all
-# of it took 8 of CI's minutes on an AMD machine.
-AVX512_TESTS = ["word_starts::", "words::", "text::", "chunks::", "stream::", "token_masks::"]
+# kernel (the only caller, encoding.rs's count of word starts). The token search kernels'
+# tests (UTF-8 and a str's storage) and the storage word-start kernels' check them
+# directly. The rest of the core has no AVX-512 code, and under Bochs all of it took 8 of
+# CI's minutes on an AMD machine.
+AVX512_TESTS = ["word_starts::", "words::", "text::", "chunks::", "stream::", "token_masks::",
+                "str_storage::", "storage_tokens::"]  # fmt: skip
 
 
 def has_avx512bw() -> bool:
