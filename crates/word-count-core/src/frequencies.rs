@@ -154,12 +154,8 @@ mod tests {
         fn storage_matches_counter(text in text(), n in 1usize..6) {
             let units: Vec<u32> = text.chars().map(u32::from).collect();
             let table = frequencies_in::<Ucs4>(&units, 0, units.len(), n, Seed::random());
-            let got: Vec<(String, u64)> = table.iter().map(|(w, n)| {
-                let s = w.chunks(4).map(|c| char::from_u32(u32::from_ne_bytes(c.try_into().unwrap())).unwrap()).collect();
-                (s, n)
-            }).collect();
             let expected: Vec<(String, u64)> = model(&text).into_iter().map(|(w, n)| (String::from_utf8(w).unwrap(), n)).collect();
-            prop_assert_eq!(got, expected);
+            prop_assert_eq!(words_of::<4>(&table), expected);
         }
 
         /// Long words in UCS-2 and UCS-4, where a word of up to 15 units all below 256

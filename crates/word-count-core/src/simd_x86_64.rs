@@ -41,6 +41,23 @@ pub(crate) fn in_range8_mask(v: __m512i, lo: u8, n: u8) -> __mmask64 {
     )
 }
 
+/// 16-bit lanes with `lo <= v < lo + n` (unsigned), as mask bits (AVX-512BW).
+#[inline]
+#[target_feature(enable = "avx512bw")]
+pub(crate) fn in_range16_mask(v: __m512i, lo: u16, n: u16) -> __mmask32 {
+    _mm512_cmplt_epu16_mask(
+        _mm512_sub_epi16(v, _mm512_set1_epi16(lo as i16)),
+        _mm512_set1_epi16(n as i16),
+    )
+}
+
+/// 16-bit lanes equal to `x`, as mask bits (AVX-512BW).
+#[inline]
+#[target_feature(enable = "avx512bw")]
+pub(crate) fn eq16_mask(v: __m512i, x: u16) -> __mmask32 {
+    _mm512_cmpeq_epi16_mask(v, _mm512_set1_epi16(x as i16))
+}
+
 /// How many bytes past its loads a streaming kernel asks the cache for the text.
 ///
 /// The hardware prefetcher keeps a loop that only sums bytes at memory speed, but on an

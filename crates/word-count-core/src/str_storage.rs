@@ -374,7 +374,7 @@ mod avx512 {
     use std::arch::x86_64::*;
 
     use super::{scalar_word_starts, CodeUnit};
-    use crate::simd_x86_64::prefetch_ahead;
+    use crate::simd_x86_64::{eq16_mask, in_range16_mask, in_range8_mask, prefetch_ahead};
 
     /// Latin-1: 09..0D, 1C..20, 85 and A0.
     #[target_feature(enable = "avx512bw,popcnt")]
@@ -386,8 +386,8 @@ mod avx512 {
             // SAFETY: `chunk` is 64 bytes, the size of the unaligned load.
             let v = unsafe { _mm512_loadu_si512(chunk.as_ptr().cast()) };
             prefetch_ahead(chunk, 0);
-            let space = in_range8(v, 0x09, 5)
-                | in_range8(v, 0x1C, 5)
+            let space = in_range8_mask(v, 0x09, 5)
+                | in_range8_mask(v, 0x1C, 5)
                 | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x85u8 as i8))
                 | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0xA0u8 as i8));
             let before = (space << 1) | u64::from(in_space);
@@ -451,43 +451,20 @@ mod avx512 {
         count + scalar_word_starts(rest, in_space)
     }
 
-    /// Bytes `b` with `lo <= b < lo + n` (unsigned), as mask bits.
-    #[inline]
-    #[target_feature(enable = "avx512bw")]
-    fn in_range8(v: __m512i, lo: u8, n: u8) -> u64 {
-        let t = _mm512_sub_epi8(v, _mm512_set1_epi8(lo as i8));
-        _mm512_cmplt_epu8_mask(t, _mm512_set1_epi8(n as i8))
-    }
-
-    /// 16-bit lanes with `lo <= v < lo + n` (unsigned), as mask bits.
-    #[inline]
-    #[target_feature(enable = "avx512bw")]
-    fn in_range16(v: __m512i, lo: u16, n: u16) -> u32 {
-        let t = _mm512_sub_epi16(v, _mm512_set1_epi16(lo as i16));
-        _mm512_cmplt_epu16_mask(t, _mm512_set1_epi16(n as i16))
-    }
-
-    /// 16-bit lanes equal to `x`, as mask bits.
-    #[inline]
-    #[target_feature(enable = "avx512bw")]
-    fn eq16(v: __m512i, x: u16) -> u32 {
-        _mm512_cmpeq_epi16_mask(v, _mm512_set1_epi16(x as i16))
-    }
-
     /// The 16-bit lanes of `v` that are whitespace: the UCS-2 set, as mask bits.
     #[inline]
     #[target_feature(enable = "avx512bw")]
     fn ucs2_space(v: __m512i) -> u32 {
-        in_range16(v, 0x09, 5)
-            | in_range16(v, 0x1C, 5)
-            | eq16(v, 0x85)
-            | eq16(v, 0xA0)
-            | in_range16(v, 0x2000, 11)
-            | in_range16(v, 0x2028, 2)
-            | eq16(v, 0x202F)
-            | eq16(v, 0x205F)
-            | eq16(v, 0x1680)
-            | eq16(v, 0x3000)
+        in_range16_mask(v, 0x09, 5)
+            | in_range16_mask(v, 0x1C, 5)
+            | eq16_mask(v, 0x85)
+            | eq16_mask(v, 0xA0)
+            | in_range16_mask(v, 0x2000, 11)
+            | in_range16_mask(v, 0x2028, 2)
+            | eq16_mask(v, 0x202F)
+            | eq16_mask(v, 0x205F)
+            | eq16_mask(v, 0x1680)
+            | eq16_mask(v, 0x3000)
     }
 }
 
