@@ -1,6 +1,6 @@
 //! Whole-token matches of a short needle in a `str`'s storage (Latin-1, UCS-2 or UCS-4
-//! units), counted from SIMD masks (AVX-512BW or AVX2, chosen at run time), as
-//! [`crate::token_masks`] counts them in UTF-8.
+//! units), counted from SIMD masks (AVX-512BW or AVX2 on x86_64, chosen at run time;
+//! NEON on AArch64), as [`crate::token_masks`] counts them in UTF-8.
 //!
 //! Every unit is a whole character here, so each test is one unit wide: at every
 //! position `p` of a vector, the needle's units compared at `p + i` (first and last
@@ -45,6 +45,13 @@ pub fn count<T: CodeUnit>(
             return unsafe { avx2::count(units, needle, start, end) };
         }
     }
+    #[cfg(target_arch = "aarch64")]
+    {
+        if std::arch::is_aarch64_feature_detected!("neon") {
+            // SAFETY: the CPU has just been checked to support NEON.
+            return unsafe { neon::count(units, needle, start, end) };
+        }
+    }
     (0, start, start)
 }
 
@@ -55,8 +62,9 @@ pub fn count<T: CodeUnit>(
 /// 5.9 -> 7.4 and at 16 4.4 -> 9.1, but at 10 6.8 -> 5.9; UCS-2 at 16 2.35 -> 2.93,
 /// but at 12 3.04 -> 2.89; UCS-4 at 10 1.82 -> 2.12 and at 16 1.27 -> 2.21, the
 /// same at 8. The wider the unit, the more vectors a step of 64 positions takes, so
-/// the more a needle unit costs in masks. The AVX-512BW kernel uses the same lengths.
-#[cfg(target_arch = "x86_64")]
+/// the more a needle unit costs in masks. The AVX-512BW kernel uses the same lengths,
+/// and so does NEON's, whose vectors are narrower still: not measured on an ARM CPU.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 fn verify_from<T>() -> usize {
     match std::mem::size_of::<T>() {
         1 => 12,
@@ -69,7 +77,7 @@ fn verify_from<T>() -> usize {
 /// at a time, the last 8 overlapping the ones before, with no branch before the end.
 /// A slice comparison here (a call to `bcmp`) made 8-unit needles slower than the
 /// masks were: Latin-1 from 7.4 to 5.9 G units/s.
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[inline(always)]
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     debug_assert!(a.len() == b.len() && a.len() >= 8);
@@ -410,6 +418,210 @@ pub(crate) mod avx512 {
     }
 }
 
+/// The AArch64 kernel: the AVX2 one with 16-byte vectors. NEON has no byte mask like
+/// AVX2's `movemask`: a short needle's matches stay in vector lanes, their bytes (0xFF)
+/// subtracted from a byte accumulator that is summed across lanes before any can
+/// overflow, the sum being the count times the unit's size; a long needle's candidates
+/// are narrowed to 4 bits a byte (`shrn`) to be found one by one.
+#[cfg(target_arch = "aarch64")]
+pub(crate) mod neon {
+    use std::arch::aarch64::*;
+    use std::mem::size_of;
+
+    use super::{same_bytes, verify_from};
+    use crate::str_storage::CodeUnit;
+    use crate::token_masks::by_length;
+
+    /// Every lane set to `x`, in lanes of `T`'s width.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    fn splat<T>(x: u32) -> uint8x16_t {
+        // Truncation is meant: `x` is a unit of `T` or a boundary that fits it.
+        match size_of::<T>() {
+            1 => vdupq_n_u8(x as u8),
+            2 => vreinterpretq_u8_u16(vdupq_n_u16(x as u16)),
+            _ => vreinterpretq_u8_u32(vdupq_n_u32(x)),
+        }
+    }
+
+    /// Lanes of `a` equal to those of `b`, as all-ones lanes.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    fn eq<T>(a: uint8x16_t, b: uint8x16_t) -> uint8x16_t {
+        match size_of::<T>() {
+            1 => vceqq_u8(a, b),
+            2 => vreinterpretq_u8_u16(vceqq_u16(vreinterpretq_u16_u8(a), vreinterpretq_u16_u8(b))),
+            _ => vreinterpretq_u8_u32(vceqq_u32(vreinterpretq_u32_u8(a), vreinterpretq_u32_u8(b))),
+        }
+    }
+
+    /// Lanes `u` with `lo <= u < lo + n` (unsigned), as all-ones lanes.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    fn in_range<T>(v: uint8x16_t, lo: u32, n: u32) -> uint8x16_t {
+        match size_of::<T>() {
+            1 => vcltq_u8(vsubq_u8(v, splat::<T>(lo)), splat::<T>(n)),
+            2 => {
+                let t = vsubq_u16(
+                    vreinterpretq_u16_u8(v),
+                    vreinterpretq_u16_u8(splat::<T>(lo)),
+                );
+                vreinterpretq_u8_u16(vcltq_u16(t, vreinterpretq_u16_u8(splat::<T>(n))))
+            }
+            _ => {
+                let t = vsubq_u32(
+                    vreinterpretq_u32_u8(v),
+                    vreinterpretq_u32_u8(splat::<T>(lo)),
+                );
+                vreinterpretq_u8_u32(vcltq_u32(t, vreinterpretq_u32_u8(splat::<T>(n))))
+            }
+        }
+    }
+
+    /// The token boundaries, as in the AVX2 kernel.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    fn boundary<T>(v: uint8x16_t) -> uint8x16_t {
+        let ascii = vorrq_u8(
+            eq::<T>(v, splat::<T>(0x20)),
+            vorrq_u8(in_range::<T>(v, 0x0A, 4), in_range::<T>(v, 0x1C, 3)),
+        );
+        let b = vorrq_u8(ascii, eq::<T>(v, splat::<T>(0x85)));
+        if size_of::<T>() > 1 {
+            vorrq_u8(b, in_range::<T>(v, 0x2028, 2))
+        } else {
+            b
+        }
+    }
+
+    /// 4 bits for each byte of `v` (0x00 or 0xFF bytes), byte `i` at bits `4i..4i + 4`.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    fn nibbles(v: uint8x16_t) -> u64 {
+        vget_lane_u64::<0>(vreinterpret_u64_u8(vshrn_n_u16::<4>(vreinterpretq_u16_u8(
+            v,
+        ))))
+    }
+
+    /// The bits of [`nibbles`] that are the top of the lowest byte's nibble of each
+    /// lane of `T`: one bit a lane.
+    fn one_bit_a_lane<T>() -> u64 {
+        match size_of::<T>() {
+            1 => 0x8888_8888_8888_8888,
+            2 => 0x0808_0808_0808_0808,
+            _ => 0x0008_0008_0008_0008,
+        }
+    }
+
+    #[target_feature(enable = "neon")]
+    pub(crate) fn count<T: CodeUnit>(
+        units: &[T],
+        needle: &[T],
+        start: usize,
+        end: usize,
+    ) -> (usize, usize, usize) {
+        by_length!(count_m::<T>, units, needle, start, end)
+    }
+
+    /// [`count`] for needles of `M` units, its comparisons unrolled.
+    #[target_feature(enable = "neon")]
+    fn count_m<T: CodeUnit, const M: usize>(
+        units: &[T],
+        needle: &[T],
+        start: usize,
+        end: usize,
+    ) -> (usize, usize, usize) {
+        let w = 16 / size_of::<T>();
+        // Positions lo .. lo + k * w, each with its unit before (lo >= 1) and the w units
+        // after the needle inside `units` (p + w + M <= len), and before `end`.
+        let lo = start.max(1).min(end);
+        let limit = end.min(units.len().saturating_sub(M));
+        let n_vectors = limit.saturating_sub(lo) / w;
+        // SAFETY: called only with `p - 1 <= at <= p + M` for a position `p` above, so the
+        // 16 bytes from `at` lie inside `units`.
+        let load = |at: usize| unsafe { vld1q_u8(units.as_ptr().add(at).cast::<u8>()) };
+        let first = splat::<T>(needle[0].code_point());
+        let last = splat::<T>(needle[M - 1].code_point());
+        let candidates =
+            |p: usize| vandq_u8(eq::<T>(load(p), first), eq::<T>(load(p + M - 1), last));
+        let needle_bytes = T::as_bytes(&needle[..M]);
+        let short = M < verify_from::<T>();
+        // The lanes of the tokens at the w positions from `p` (all-ones), given its
+        // candidates; for a long needle, candidates still to be compared whole.
+        let tokens = |p: usize, candidates: uint8x16_t| {
+            let mut hit = candidates;
+            // An index loop (unrolled, as M is a constant).
+            #[allow(clippy::needless_range_loop)]
+            for i in 1..if short { M.saturating_sub(1) } else { 1 } {
+                let unit = splat::<T>(needle[i].code_point());
+                hit = vandq_u8(hit, eq::<T>(load(p + i), unit));
+            }
+            hit = vandq_u8(hit, boundary::<T>(load(p - 1)));
+            vandq_u8(hit, boundary::<T>(load(p + M)))
+        };
+        let verified = |p: usize, candidates: uint8x16_t| {
+            let mut lanes = nibbles(candidates) & one_bit_a_lane::<T>();
+            let mut count = 0;
+            while lanes != 0 {
+                let at = p + lanes.trailing_zeros() as usize / (4 * size_of::<T>());
+                lanes &= lanes - 1;
+                // In bounds: `at < p + w` and `p + w + M <= units.len()` (above).
+                count += usize::from(same_bytes(T::as_bytes(&units[at..at + M]), needle_bytes));
+            }
+            count
+        };
+        // 64 positions a step (4, 8 or 16 vectors), with one test for candidates in any,
+        // as in the AVX2 kernel. A step adds at most `per_group` to a byte of `acc`.
+        const GROUP: usize = 64;
+        let per_group = GROUP / w;
+        let steps_per_flush = 255 / per_group;
+        let mut acc = vdupq_n_u8(0);
+        let mut pending = 0;
+        let mut count = 0;
+        let mut k = 0;
+        while k + per_group <= n_vectors {
+            let p = lo + k * w;
+            k += per_group;
+            let mut hits = [vdupq_n_u8(0); GROUP / 4];
+            let mut any = vdupq_n_u8(0);
+            for (j, hit) in hits.iter_mut().take(per_group).enumerate() {
+                *hit = candidates(p + j * w);
+                any = vorrq_u8(any, *hit);
+            }
+            if nibbles(any) == 0 {
+                continue;
+            }
+            for (j, &hit) in hits.iter().take(per_group).enumerate() {
+                let t = tokens(p + j * w, hit);
+                if short {
+                    acc = vsubq_u8(acc, t);
+                } else {
+                    count += verified(p + j * w, t);
+                }
+            }
+            pending += 1;
+            if pending == steps_per_flush {
+                count += usize::from(vaddlvq_u8(acc)) / size_of::<T>();
+                acc = vdupq_n_u8(0);
+                pending = 0;
+            }
+        }
+        // Fewer than `per_group` vectors: with fewer than `steps_per_flush` steps
+        // pending, no byte of `acc` reaches 256.
+        for k in k..n_vectors {
+            let p = lo + k * w;
+            let t = tokens(p, candidates(p));
+            if short {
+                acc = vsubq_u8(acc, t);
+            } else {
+                count += verified(p, t);
+            }
+        }
+        count += usize::from(vaddlvq_u8(acc)) / size_of::<T>();
+        (count, lo, lo + n_vectors * w)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -448,7 +660,10 @@ mod tests {
     /// The dispatcher and every kernel this CPU has, each with the positions it leaves
     /// at the end at most (a step, less one), past the needle.
     fn kernels<T: CodeUnit>() -> Vec<(&'static str, Kernel<T>, usize)> {
-        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
+        #[cfg_attr(
+            not(any(target_arch = "x86_64", target_arch = "aarch64")),
+            allow(unused_mut)
+        )]
         let mut kernels: Vec<(&'static str, Kernel<T>, usize)> = vec![("count", count, 63)];
         #[cfg(target_arch = "x86_64")]
         {
@@ -466,6 +681,12 @@ mod tests {
                 let avx512: Kernel<T> = |u, n, s, e| unsafe { avx512::count(u, n, s, e) };
                 kernels.push(("avx512", avx512, 63));
             }
+        }
+        #[cfg(target_arch = "aarch64")]
+        if std::arch::is_aarch64_feature_detected!("neon") {
+            // SAFETY: the CPU has just been checked to support NEON.
+            let neon: Kernel<T> = |u, n, s, e| unsafe { neon::count(u, n, s, e) };
+            kernels.push(("neon", neon, 16 / std::mem::size_of::<T>() - 1));
         }
         kernels
     }
@@ -539,7 +760,11 @@ mod tests {
             seen.extend(check::<u32>(&text, &needle, 0, text.len()));
             // All but the ends are each kernel's.
             #[cfg(target_arch = "x86_64")]
-            if std::arch::is_x86_feature_detected!("avx2") {
+            let has_kernel = std::arch::is_x86_feature_detected!("avx2");
+            #[cfg(target_arch = "aarch64")]
+            let has_kernel = std::arch::is_aarch64_feature_detected!("neon");
+            #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+            if has_kernel {
                 for (name, n, lo, hi, left, len) in seen {
                     assert!(
                         lo <= 1 && hi + left + needle.len() >= len,
@@ -550,7 +775,7 @@ mod tests {
                     assert!(n + missed >= repeats, "{name}: {n} of {repeats}");
                 }
             }
-            #[cfg(not(target_arch = "x86_64"))]
+            #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
             drop(seen);
         }
     }
