@@ -27,3 +27,18 @@ pub(crate) fn in_range16(v: uint16x8_t, lo: u16, n: u16) -> uint16x8_t {
 pub(crate) fn eq16(v: uint16x8_t, x: u16) -> uint16x8_t {
     vceqq_u16(v, vdupq_n_u16(x))
 }
+
+/// Four vectors of 0x00 or 0xFF lanes as one 64-bit mask, bit `16 * j + i` for lane `i`
+/// of `v[j]`: the stand-in for x86's `movemask` (NEON has none). Each lane keeps the bit
+/// of its place in its 8-lane half, and three rounds of pairwise adds gather the halves'
+/// bits into the mask's eight bytes, in order.
+#[inline]
+#[target_feature(enable = "neon")]
+pub(crate) fn mask64(v: [uint8x16_t; 4]) -> u64 {
+    // Lane i of `bits` holds 1 << (i % 8): the u64 0x8040201008040201 in both halves,
+    // little-endian.
+    let bits = vreinterpretq_u8_u64(vdupq_n_u64(0x8040_2010_0804_0201));
+    let [a, b, c, d] = v.map(|x| vandq_u8(x, bits));
+    let s = vpaddq_u8(vpaddq_u8(a, b), vpaddq_u8(c, d));
+    vgetq_lane_u64::<0>(vreinterpretq_u64_u8(vpaddq_u8(s, s)))
+}

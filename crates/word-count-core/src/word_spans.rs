@@ -9,8 +9,8 @@
 //! lead bytes (C2, E1, E2, E3) of the multibyte whitespace characters. A word starts
 //! where a non-space follows a space and ends where a space follows a non-space, so the
 //! loop visits each word boundary once (a `trailing_zeros` each), not each byte; the
-//! masks come from AVX2 where the CPU has it (asked at run time), else from a portable
-//! loop. A block holding a lead byte checks each one with the byte rule of
+//! masks come from AVX2 where the CPU has it (asked at run time), from NEON on AArch64,
+//! else from a portable loop. A block holding a lead byte checks each one with the byte rule of
 //! [`whitespace_len`], which the multibyte whitespace characters spill into the next
 //! block through `carry`.
 //!
@@ -34,6 +34,11 @@ pub fn utf8_words(bytes: &[u8], start: usize, end: usize, f: impl FnMut(usize, u
     if avx2::supported() {
         // SAFETY: the CPU has just been checked to support AVX2, BMI1, BMI2 and POPCNT.
         return unsafe { avx2::utf8_words(bytes, start, end, f) };
+    }
+    #[cfg(target_arch = "aarch64")]
+    if std::arch::is_aarch64_feature_detected!("neon") {
+        // SAFETY: the CPU has just been checked to support NEON.
+        return unsafe { neon::utf8_words(bytes, start, end, f) };
     }
     utf8_words_with::<Portable>(bytes, start, end, f)
 }
@@ -291,6 +296,43 @@ mod avx2 {
     #[target_feature(enable = "avx2,bmi1,bmi2,popcnt")]
     pub(super) fn utf8_words(bytes: &[u8], start: usize, end: usize, f: impl FnMut(usize, usize)) {
         utf8_words_with::<Avx2>(bytes, start, end, f)
+    }
+}
+
+#[cfg(target_arch = "aarch64")]
+mod neon {
+    use std::arch::aarch64::*;
+
+    use super::{utf8_words_with, Masks};
+    use crate::simd_aarch64::{in_range8, mask64};
+
+    struct Neon;
+
+    impl Masks for Neon {
+        #[inline]
+        #[target_feature(enable = "neon")]
+        unsafe fn masks(block: &[u8; 64]) -> (u64, u64) {
+            // SAFETY: the four 16-byte loads cover the 64-byte block.
+            let v: [uint8x16_t; 4] =
+                std::array::from_fn(|j| unsafe { vld1q_u8(block.as_ptr().add(16 * j)) });
+            let space = v.map(|x| vorrq_u8(in_range8(x, 0x09, 5), in_range8(x, 0x1C, 5)));
+            let lead = v.map(|x| vorrq_u8(vceqq_u8(x, vdupq_n_u8(0xC2)), in_range8(x, 0xE1, 3)));
+            // Lead bytes are rare outside some scripts: their mask is made only when the
+            // block holds one.
+            let any_lead = vorrq_u8(vorrq_u8(lead[0], lead[1]), vorrq_u8(lead[2], lead[3]));
+            let lead = if vmaxvq_u8(any_lead) == 0 {
+                0
+            } else {
+                mask64(lead)
+            };
+            (mask64(space), lead)
+        }
+    }
+
+    /// [`super::utf8_words`] with NEON masks.
+    #[target_feature(enable = "neon")]
+    pub(super) fn utf8_words(bytes: &[u8], start: usize, end: usize, f: impl FnMut(usize, usize)) {
+        utf8_words_with::<Neon>(bytes, start, end, f)
     }
 }
 
