@@ -31,6 +31,13 @@ pub trait CodeUnit: sealed::Sealed + Copy + Eq + Send + Sync + TryFrom<u32> + 's
     #[cfg(target_arch = "x86_64")]
     unsafe fn space_mask_avx2(block: &[Self; 64]) -> u64;
 
+    /// The same mask from NEON compares.
+    ///
+    /// # Safety
+    /// The CPU must support NEON.
+    #[cfg(target_arch = "aarch64")]
+    unsafe fn space_mask_neon(block: &[Self; 64]) -> u64;
+
     /// The bytes of `units` in memory order.
     fn as_bytes(units: &[Self]) -> &[u8] {
         // SAFETY: `Self` is u8, u16 or u32 (the trait is sealed): no padding, so every
@@ -96,6 +103,13 @@ impl CodeUnit for u8 {
         // SAFETY: the caller checked the CPU for AVX2.
         unsafe { avx2::latin1_space_mask(block) }
     }
+
+    #[cfg(target_arch = "aarch64")]
+    #[inline(always)]
+    unsafe fn space_mask_neon(block: &[u8; 64]) -> u64 {
+        // SAFETY: the caller checked the CPU for NEON.
+        unsafe { neon::latin1_space_mask(block) }
+    }
 }
 
 impl CodeUnit for u16 {
@@ -119,6 +133,13 @@ impl CodeUnit for u16 {
     unsafe fn space_mask_avx2(block: &[u16; 64]) -> u64 {
         // SAFETY: the caller checked the CPU for AVX2.
         unsafe { avx2::ucs2_space_mask(block) }
+    }
+
+    #[cfg(target_arch = "aarch64")]
+    #[inline(always)]
+    unsafe fn space_mask_neon(block: &[u16; 64]) -> u64 {
+        // SAFETY: the caller checked the CPU for NEON.
+        unsafe { neon::ucs2_space_mask(block) }
     }
 }
 
@@ -147,6 +168,13 @@ impl CodeUnit for u32 {
     unsafe fn space_mask_avx2(block: &[u32; 64]) -> u64 {
         // SAFETY: the caller checked the CPU for AVX2.
         unsafe { avx2::ucs4_space_mask(block) }
+    }
+
+    #[cfg(target_arch = "aarch64")]
+    #[inline(always)]
+    unsafe fn space_mask_neon(block: &[u32; 64]) -> u64 {
+        // SAFETY: the caller checked the CPU for NEON.
+        unsafe { neon::ucs4_space_mask(block) }
     }
 }
 
@@ -479,7 +507,7 @@ mod neon {
     use std::arch::aarch64::*;
 
     use super::{scalar_word_starts, CodeUnit};
-    use crate::simd_aarch64::{eq16, in_range16, in_range8};
+    use crate::simd_aarch64::{eq16, in_range16, in_range8, mask64};
 
     /// Latin-1: 09..0D, 1C..20, 85 and A0.
     #[target_feature(enable = "neon")]
@@ -494,11 +522,7 @@ mod neon {
         let mut chunks = units.chunks_exact(16);
         for chunk in &mut chunks {
             // SAFETY: `chunk` is 16 bytes, the size of the load.
-            let v = unsafe { vld1q_u8(chunk.as_ptr()) };
-            let space = vorrq_u8(
-                vorrq_u8(in_range8(v, 0x09, 5), in_range8(v, 0x1C, 5)),
-                vorrq_u8(vceqq_u8(v, vdupq_n_u8(0x85)), vceqq_u8(v, vdupq_n_u8(0xA0))),
-            );
+            let space = latin1_space(unsafe { vld1q_u8(chunk.as_ptr()) });
             acc = vsubq_u8(acc, vbicq_u8(vextq_u8::<15>(prev, space), space));
             prev = space;
             pending += 1;
@@ -510,6 +534,56 @@ mod neon {
         }
         count += usize::from(vaddlvq_u8(acc));
         count + scalar_word_starts(chunks.remainder(), vgetq_lane_u8::<15>(prev) != 0)
+    }
+
+    /// The bytes of `v` that are Latin-1 whitespace (0xFF).
+    #[inline]
+    #[target_feature(enable = "neon")]
+    fn latin1_space(v: uint8x16_t) -> uint8x16_t {
+        vorrq_u8(
+            vorrq_u8(in_range8(v, 0x09, 5), in_range8(v, 0x1C, 5)),
+            vorrq_u8(vceqq_u8(v, vdupq_n_u8(0x85)), vceqq_u8(v, vdupq_n_u8(0xA0))),
+        )
+    }
+
+    /// Bit `i` set where unit `i` of `block` is whitespace: the masks
+    /// [`crate::word_spans`] finds the words of a Latin-1 `str` with.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    pub(super) fn latin1_space_mask(block: &[u8; 64]) -> u64 {
+        mask64(std::array::from_fn(|j| {
+            // SAFETY: the 16 bytes from 16 * j (j < 4) are inside the 64-byte block.
+            latin1_space(unsafe { vld1q_u8(block.as_ptr().add(16 * j)) })
+        }))
+    }
+
+    /// [`latin1_space_mask`] for UCS-2: whitespace lanes narrowed to bytes in pairs.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    pub(super) fn ucs2_space_mask(block: &[u16; 64]) -> u64 {
+        // SAFETY: the 8 units from 8 * k (k < 8) are inside the 64-unit block.
+        let space = |k: usize| ucs2_space(unsafe { vld1q_u16(block.as_ptr().add(8 * k)) });
+        mask64(std::array::from_fn(|j| {
+            vcombine_u8(vmovn_u16(space(2 * j)), vmovn_u16(space(2 * j + 1)))
+        }))
+    }
+
+    /// [`latin1_space_mask`] for UCS-4: units saturated to 16 bits as in
+    /// [`ucs4_word_starts`], then classified as UCS-2.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    pub(super) fn ucs4_space_mask(block: &[u32; 64]) -> u64 {
+        let space = |k: usize| {
+            // SAFETY: the 8 units from 8 * k (k < 8) are inside the 64-unit block.
+            let (a, b) = unsafe {
+                let at = block.as_ptr().add(8 * k);
+                (vld1q_u32(at), vld1q_u32(at.add(4)))
+            };
+            ucs2_space(vcombine_u16(vqmovn_u32(a), vqmovn_u32(b)))
+        };
+        mask64(std::array::from_fn(|j| {
+            vcombine_u8(vmovn_u16(space(2 * j)), vmovn_u16(space(2 * j + 1)))
+        }))
     }
 
     /// UCS-2: the Latin-1 set and 1680, 2000..200A, 2028, 2029, 202F, 205F, 3000.

@@ -10,9 +10,9 @@
 //! where a non-space follows a space and ends where a space follows a non-space, so the
 //! loop visits each word boundary once (a `trailing_zeros` each), not each byte; the
 //! masks come from AVX2 where the CPU has it (asked at run time), from NEON on AArch64,
-//! else from a portable loop. A block holding a lead byte checks each one with the byte rule of
-//! [`whitespace_len`], which the multibyte whitespace characters spill into the next
-//! block through `carry`.
+//! else from a portable loop. A block holding a lead byte checks each one with the byte
+//! rule of [`whitespace_len`], which the multibyte whitespace characters spill into the
+//! next block through `carry`.
 //!
 //! A `str`'s storage ([`storage_words`]) takes the same pairing of starts and ends, on
 //! masks of 64 units: every unit there is a whole character, so there are no lead bytes.
@@ -305,6 +305,7 @@ mod neon {
 
     use super::{utf8_words_with, Masks};
     use crate::simd_aarch64::{in_range8, mask64};
+    use crate::str_storage::CodeUnit;
 
     struct Neon;
 
@@ -334,6 +335,27 @@ mod neon {
     pub(super) fn utf8_words(bytes: &[u8], start: usize, end: usize, f: impl FnMut(usize, usize)) {
         utf8_words_with::<Neon>(bytes, start, end, f)
     }
+
+    struct NeonUnits;
+
+    impl super::UnitMasks for NeonUnits {
+        #[inline(always)]
+        unsafe fn space<T: CodeUnit>(block: &[T; 64]) -> u64 {
+            // SAFETY: the caller checked the CPU for NEON (see `super::storage_words`).
+            unsafe { T::space_mask_neon(block) }
+        }
+    }
+
+    /// [`super::storage_words`] with NEON masks.
+    #[target_feature(enable = "neon")]
+    pub(super) fn storage_words<T: CodeUnit>(
+        units: &[T],
+        start: usize,
+        end: usize,
+        f: impl FnMut(usize, usize),
+    ) {
+        super::storage_words_with::<T, NeonUnits>(units, start, end, f)
+    }
 }
 
 /// Calls `f(a, b)` for each word `units[a..b]` of a `str`'s storage that starts in
@@ -341,7 +363,8 @@ mod neon {
 ///
 /// Every unit is a whole character, so a block's whitespace is one compare a unit, with
 /// no lead bytes to follow: 64 units a step, from AVX2 compares where the CPU has them
-/// (asked at run time), else from a portable loop, then paired as on UTF-8.
+/// (asked at run time), from NEON on AArch64, else from a portable loop, then paired as
+/// on UTF-8.
 #[inline]
 pub fn storage_words<T: CodeUnit>(
     units: &[T],
@@ -353,6 +376,11 @@ pub fn storage_words<T: CodeUnit>(
     if avx2::supported() {
         // SAFETY: the CPU has just been checked to support AVX2, BMI1, BMI2 and POPCNT.
         return unsafe { avx2::storage_words(units, start, end, f) };
+    }
+    #[cfg(target_arch = "aarch64")]
+    if std::arch::is_aarch64_feature_detected!("neon") {
+        // SAFETY: the CPU has just been checked to support NEON.
+        return unsafe { neon::storage_words(units, start, end, f) };
     }
     storage_words_with::<T, PortableUnits>(units, start, end, f)
 }
