@@ -7,6 +7,7 @@
     nox -s rust lint          # cargo fmt/clippy/test; ruff, stub check
     nox -s rust-aarch64       # the core's tests (NEON kernels) for AArch64, under qemu
     nox -s tests-aarch64      # the AArch64 wheel on Debian's arm64 CPython, under qemu
+    nox -s insns-aarch64      # instructions a byte of the AArch64 kernels (qemu plugin)
     nox -s rust-avx512        # the AVX-512BW kernel's tests (under Bochs if the CPU lacks it)
     nox -s bench-3.13 bench-3.13t report   # the benchmark on both builds, and its report
     nox -s bench-kernels      # the kernels against memory bandwidth, wc -w, grep, Python
@@ -859,6 +860,115 @@ def tests_aarch64(session: nox.Session) -> None:
             "--durations=5", *(session.posargs or AARCH64_TESTS),
             env={"PYTHONPATH": str(site)},
         )  # fmt: skip
+
+
+# What insns-aarch64 counts, each case as run by ci/aarch64-insns/main.rs, and the case
+# whose count (the text made, nothing counted) is subtracted from it.
+INSNS_CASES = [
+    ("none", "the English-like text alone"),
+    ("ab", '"a b a b ..." alone'),
+    ("word_count", "`count_words`"),
+    ("frequencies", "`frequencies_in`, one chunk"),
+    ("search:the", '`count_token(text, "the")`'),
+    ("search:government", '`count_token(text, "government")`'),
+    ("search:Zanzibar", '`count_token(text, "Zanzibar")` (no match)'),
+    ("ab:a", '`count_token("a b a b ...", "a")`'),
+]
+
+
+@nox.session(name="insns-aarch64", python=False)
+def insns_aarch64(session: nox.Session) -> None:
+    """Instructions a byte the AArch64 kernels execute, counted under qemu-aarch64 by a
+    TCG plugin (ci/aarch64-insns): the one measure of the NEON code this project can
+    take without an ARM CPU. A count, not a time: it says nothing of the cycles an
+    instruction takes or of memory. Not part of CI.
+
+    nox -s insns-aarch64 -- [--base REV] [--mib N]
+
+    With --base, the same program is built against the core of REV too (a git worktree)
+    and the table compares the two; the text is the same on every run."""
+    parser = argparse.ArgumentParser(prog="nox -s insns-aarch64 --")
+    parser.add_argument("--base", help="a commit to compare with (git rev)")
+    parser.add_argument("--mib", type=int, default=4, help="MiB of text (default 4)")
+    args = parser.parse_args(session.posargs)
+    env = aarch64_toolchain(session)
+    apt_install(session, ["gcc"], "to build the QEMU plugin that counts instructions")
+    work = ROOT / ".nox" / "insns-aarch64"
+    work.mkdir(parents=True, exist_ok=True)
+    plugin = work / "libinsn-count.so"
+    session.run(
+        "gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Werror", "-o", str(plugin),
+        str(ROOT / "ci" / "aarch64-insns" / "insn-count.c"),
+    )  # fmt: skip
+    sources = {"HEAD (working tree)": ROOT / "crates" / "word-count-core"}
+    if args.base:
+        base = work / "base"
+        if base.exists():
+            subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=ROOT)
+        session.run("git", "worktree", "add", "--detach", "--force", str(base), args.base)
+        sources = {args.base: base / "crates" / "word-count-core", **sources}
+    exes = {}
+    for i, (name, core) in enumerate(sources.items()):
+        crate = work / f"program{i}"
+        (crate / "src").mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "ci" / "aarch64-insns" / "main.rs", crate / "src" / "main.rs")
+        (crate / "Cargo.toml").write_text(
+            '[package]\nname = "aarch64-insns"\nversion = "0.0.0"\nedition = "2021"\n'
+            f"[dependencies]\nword-count-core = {{ path = {json.dumps(str(core))} }}\n"
+            "[workspace]\n"
+        )
+        session.run(
+            "cargo", "build", "--quiet", "--release", "--target", AARCH64,
+            "--manifest-path", str(crate / "Cargo.toml"), env=env,
+        )  # fmt: skip
+        exes[name] = crate / "target" / AARCH64 / "release" / "aarch64-insns"
+
+    def insns(exe: Path, case: str) -> tuple[int, str]:
+        run = subprocess.run(
+            ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", "-plugin", str(plugin),
+             str(exe), case, str(args.mib)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        found = re.search(r"^insns (\d+)$", run.stderr, re.M)
+        if run.returncode != 0 or not found:
+            session.error(
+                f"{case}: qemu-aarch64 with the plugin failed (exit {run.returncode}): "
+                f"{run.stderr.strip()[:300]} -- the plugin is written for QEMU 7.2's API "
+                "(Debian 12); see ci/aarch64-insns/insn-count.c"
+            )
+        return int(found.group(1)), run.stdout.strip()
+
+    size = args.mib << 20
+    rows = []
+    for case, what in INSNS_CASES:
+        rows.append((case, what, {name: insns(exe, case) for name, exe in exes.items()}))
+    names = list(exes)
+    cpu = subprocess.run(
+        ["qemu-aarch64", "--version"], capture_output=True, text=True
+    ).stdout.splitlines()[0]
+    lines = [
+        f"Instructions a byte of text, counted under {cpu}, {args.mib} MiB of text",
+        "(the instructions that make the text subtracted). Each cell: instructions a",
+        "byte, and the call's result. The ratio is the first column over the second.",
+        "",
+        "| case | " + " | ".join(names) + (" | ratio |" if len(names) == 2 else " |"),
+        "|---|" + "---:|" * (len(names) + (len(names) == 2)),
+    ]
+    alone = {case: counts for case, _, counts in rows if case in ("none", "ab")}
+    for case, what, counts in rows:
+        if case in alone:
+            continue
+        none = alone["ab" if case.startswith("ab:") else "none"]
+        per_byte = [(counts[n][0] - none[n][0]) / size for n in names]
+        cells = [f"{b:.2f} ({counts[n][1]})" for b, n in zip(per_byte, names, strict=True)]
+        if len(names) == 2:
+            cells.append(f"{per_byte[0] / per_byte[1]:.2f}×" if per_byte[1] > 0 else "")
+        lines.append(f"| {what} | " + " | ".join(cells) + " |")
+    BENCH_RESULTS.mkdir(exist_ok=True)
+    out = BENCH_RESULTS / "insns-aarch64.md"
+    out.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    session.log(f"written to {out.relative_to(ROOT)}")
 
 
 # The core's tests that reach the AVX-512BW kernels: their own (every kernel against the
