@@ -42,3 +42,14 @@ pub(crate) fn mask64(v: [uint8x16_t; 4]) -> u64 {
     let s = vpaddq_u8(vpaddq_u8(a, b), vpaddq_u8(c, d));
     vgetq_lane_u64::<0>(vreinterpretq_u64_u8(vpaddq_u8(s, s)))
 }
+
+/// 4 bits for each byte of `v` (0x00 or 0xFF bytes), byte `i` at bits `4i..4i + 4`
+/// (`shrn` by 4 of the 16-bit lanes): the usual stand-in for `movemask` on NEON when the
+/// positions of a vector's few set lanes are wanted, or only whether it has any.
+#[inline]
+#[target_feature(enable = "neon")]
+pub(crate) fn nibbles(v: uint8x16_t) -> u64 {
+    vget_lane_u64::<0>(vreinterpret_u64_u8(vshrn_n_u16::<4>(vreinterpretq_u16_u8(
+        v,
+    ))))
+}

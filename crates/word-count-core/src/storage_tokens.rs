@@ -73,6 +73,18 @@ fn verify_from<T>() -> usize {
     }
 }
 
+/// The positions a kernel counts in steps of `width` positions, for a needle of `m`
+/// units in `len` units: from `lo`, whole steps of positions `p` that have a unit before
+/// them (`lo >= 1`), whose loads of `width` units from `p + m` stay inside the units
+/// (`p + width + m <= len`), and that start before `end`. Returns `lo` and the number of
+/// steps.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+fn vectors(len: usize, m: usize, start: usize, end: usize, width: usize) -> (usize, usize) {
+    let lo = start.max(1).min(end);
+    let limit = end.min(len.saturating_sub(m));
+    (lo, limit.saturating_sub(lo) / width)
+}
+
 /// Whether `a` and `b`, of one length of 8 bytes or more, are equal: compared 8 bytes
 /// at a time, the last 8 overlapping the ones before, with no branch before the end.
 /// A slice comparison here (a call to `bcmp`) made 8-unit needles slower than the
@@ -97,7 +109,7 @@ pub(crate) mod avx2 {
     use std::arch::x86_64::*;
     use std::mem::size_of;
 
-    use super::{same_bytes, verify_from};
+    use super::{same_bytes, vectors, verify_from};
     use crate::simd_x86_64::prefetch_ahead;
     use crate::str_storage::CodeUnit;
     use crate::token_masks::by_length;
@@ -191,13 +203,10 @@ pub(crate) mod avx2 {
         end: usize,
     ) -> (usize, usize, usize) {
         let w = 32 / size_of::<T>();
-        // Positions lo .. lo + k * w, each with its unit before (lo >= 1) and the w units
-        // after the needle inside `units` (p + w + M <= len), and before `end`.
-        let lo = start.max(1).min(end);
-        let limit = end.min(units.len().saturating_sub(M));
-        let n_vectors = limit.saturating_sub(lo) / w;
-        // SAFETY: called only with `p - 1 <= at <= p + M` for a position `p` above, so the
-        // 32 bytes from `at` lie inside `units`.
+        let (lo, n_vectors) = vectors(units.len(), M, start, end, w);
+        // SAFETY: called only with `p - 1 <= at <= p + M` for a position `p` of the
+        // vectors `vectors` gives (p >= 1 and p + w + M <= len), so the 32 bytes from `at`
+        // lie inside `units`.
         let load = |at: usize| unsafe { _mm256_loadu_si256(units.as_ptr().add(at).cast()) };
         let first = splat::<T>(needle[0].code_point());
         let last = splat::<T>(needle[M - 1].code_point());
@@ -229,7 +238,7 @@ pub(crate) mod avx2 {
             while lanes != 0 {
                 let at = p + lanes.trailing_zeros() as usize / size_of::<T>();
                 lanes &= lanes - 1;
-                // In bounds: `at < p + w` and `p + w + M <= units.len()` (above).
+                // In bounds: `at < p + w` and `p + w + M <= units.len()` (`vectors`).
                 count += usize::from(same_bytes(T::as_bytes(&units[at..at + M]), needle_bytes));
             }
             count
@@ -279,7 +288,7 @@ pub(crate) mod avx512 {
     use std::arch::x86_64::*;
     use std::mem::size_of;
 
-    use super::{same_bytes, verify_from};
+    use super::{same_bytes, vectors, verify_from};
     use crate::simd_x86_64::prefetch_ahead;
     use crate::str_storage::CodeUnit;
     use crate::token_masks::by_length;
@@ -358,14 +367,12 @@ pub(crate) mod avx512 {
         // Lanes a vector, and vectors a step of 64 positions.
         let w = 64 / size_of::<T>();
         let per_step = size_of::<T>();
-        // Steps of 64 positions from lo, each with its unit before (lo >= 1) and the w
-        // units after its last vector's needle inside `units` (p + 64 + M <= len), and
-        // before `end`.
-        let lo = start.max(1).min(end);
-        let limit = end.min(units.len().saturating_sub(M));
-        let n_steps = limit.saturating_sub(lo) / 64;
-        // SAFETY: called only with `q - 1 <= at <= q + M` for a vector at `q` of a step
-        // above (q + w <= p + 64), so the 64 bytes from `at` lie inside `units`.
+        // Steps of 64 positions, so the w units after its last vector's needle are inside
+        // `units` (p + 64 + M <= len).
+        let (lo, n_steps) = vectors(units.len(), M, start, end, 64);
+        // SAFETY: called only with `q - 1 <= at <= q + M` for a vector at `q` of a step `p`
+        // that `vectors` gives (q >= p >= 1 and q + w <= p + 64), so the 64 bytes from `at`
+        // lie inside `units`.
         let load = |at: usize| unsafe { _mm512_loadu_si512(units.as_ptr().add(at).cast()) };
         let (first, last) = (needle[0].code_point(), needle[M - 1].code_point());
         let needle_bytes = T::as_bytes(&needle[..M]);
@@ -410,7 +417,7 @@ pub(crate) mod avx512 {
             while tokens != 0 {
                 let at = p + tokens.trailing_zeros() as usize;
                 tokens &= tokens - 1;
-                // In bounds: `at < p + 64` and `p + 64 + M <= units.len()` (above).
+                // In bounds: `at < p + 64` and `p + 64 + M <= units.len()` (`vectors`).
                 count += usize::from(same_bytes(T::as_bytes(&units[at..at + M]), needle_bytes));
             }
         }
@@ -428,7 +435,8 @@ pub(crate) mod neon {
     use std::arch::aarch64::*;
     use std::mem::size_of;
 
-    use super::{same_bytes, verify_from};
+    use super::{same_bytes, vectors, verify_from};
+    use crate::simd_aarch64::nibbles;
     use crate::str_storage::CodeUnit;
     use crate::token_masks::by_length;
 
@@ -494,15 +502,6 @@ pub(crate) mod neon {
         }
     }
 
-    /// 4 bits for each byte of `v` (0x00 or 0xFF bytes), byte `i` at bits `4i..4i + 4`.
-    #[inline]
-    #[target_feature(enable = "neon")]
-    fn nibbles(v: uint8x16_t) -> u64 {
-        vget_lane_u64::<0>(vreinterpret_u64_u8(vshrn_n_u16::<4>(vreinterpretq_u16_u8(
-            v,
-        ))))
-    }
-
     /// The bits of [`nibbles`] that are the top of the lowest byte's nibble of each
     /// lane of `T`: one bit a lane.
     fn one_bit_a_lane<T>() -> u64 {
@@ -532,13 +531,10 @@ pub(crate) mod neon {
         end: usize,
     ) -> (usize, usize, usize) {
         let w = 16 / size_of::<T>();
-        // Positions lo .. lo + k * w, each with its unit before (lo >= 1) and the w units
-        // after the needle inside `units` (p + w + M <= len), and before `end`.
-        let lo = start.max(1).min(end);
-        let limit = end.min(units.len().saturating_sub(M));
-        let n_vectors = limit.saturating_sub(lo) / w;
-        // SAFETY: called only with `p - 1 <= at <= p + M` for a position `p` above, so the
-        // 16 bytes from `at` lie inside `units`.
+        let (lo, n_vectors) = vectors(units.len(), M, start, end, w);
+        // SAFETY: called only with `p - 1 <= at <= p + M` for a position `p` of the
+        // vectors `vectors` gives (p >= 1 and p + w + M <= len), so the 16 bytes from `at`
+        // lie inside `units`.
         let load = |at: usize| unsafe { vld1q_u8(units.as_ptr().add(at).cast::<u8>()) };
         let first = splat::<T>(needle[0].code_point());
         let last = splat::<T>(needle[M - 1].code_point());
@@ -565,7 +561,7 @@ pub(crate) mod neon {
             while lanes != 0 {
                 let at = p + lanes.trailing_zeros() as usize / (4 * size_of::<T>());
                 lanes &= lanes - 1;
-                // In bounds: `at < p + w` and `p + w + M <= units.len()` (above).
+                // In bounds: `at < p + w` and `p + w + M <= units.len()` (`vectors`).
                 count += usize::from(same_bytes(T::as_bytes(&units[at..at + M]), needle_bytes));
             }
             count

@@ -388,7 +388,7 @@ pub(crate) mod neon {
     use std::arch::aarch64::*;
 
     use super::{vectors, verify, verify_words, BEFORE, VERIFY_FROM};
-    use crate::simd_aarch64::in_range8;
+    use crate::simd_aarch64::{in_range8, nibbles};
 
     /// Bytes equal to `x`, as 0xFF lanes.
     #[inline]
@@ -405,15 +405,6 @@ pub(crate) mod neon {
             eq(v, b' '),
             vorrq_u8(in_range8(v, 0x0A, 4), in_range8(v, 0x1C, 3)),
         )
-    }
-
-    /// 4 bits for each lane of `v` (0x00 or 0xFF lanes), lane `i` at bits `4i..4i + 4`.
-    #[inline]
-    #[target_feature(enable = "neon")]
-    fn nibbles(v: uint8x16_t) -> u64 {
-        vget_lane_u64::<0>(vreinterpret_u64_u8(vshrn_n_u16::<4>(vreinterpretq_u16_u8(
-            v,
-        ))))
     }
 
     #[target_feature(enable = "neon")]
