@@ -943,11 +943,11 @@ def insns_aarch64(session: nox.Session) -> None:
     for case, what in INSNS_CASES:
         rows.append((case, what, {name: insns(exe, case) for name, exe in exes.items()}))
     names = list(exes)
-    cpu = subprocess.run(
+    emulator = subprocess.run(
         ["qemu-aarch64", "--version"], capture_output=True, text=True
     ).stdout.splitlines()[0]
     lines = [
-        f"Instructions a byte of text, counted under {cpu}, {args.mib} MiB of text",
+        f"Instructions a byte of text, counted under {emulator}, {args.mib} MiB of text",
         "(the instructions that make the text subtracted). Each cell: instructions a",
         "byte, and the call's result. The ratio is the first column over the second.",
         "",

@@ -28,6 +28,22 @@ pub(crate) fn eq16(v: uint16x8_t, x: u16) -> uint16x8_t {
     vceqq_u16(v, vdupq_n_u16(x))
 }
 
+/// Python's ASCII whitespace, 09..0D and 1C..20, as 0xFF lanes: the one-byte spaces of
+/// UTF-8, for the word starts ([`crate::word_starts`]) and the word spans
+/// ([`crate::word_spans`]).
+#[inline]
+#[target_feature(enable = "neon")]
+pub(crate) fn ascii_space(v: uint8x16_t) -> uint8x16_t {
+    vorrq_u8(in_range8(v, 0x09, 5), in_range8(v, 0x1C, 5))
+}
+
+/// The lead bytes of UTF-8's multibyte whitespace, C2 and E1..E3, as 0xFF lanes.
+#[inline]
+#[target_feature(enable = "neon")]
+pub(crate) fn space_lead(v: uint8x16_t) -> uint8x16_t {
+    vorrq_u8(vceqq_u8(v, vdupq_n_u8(0xC2)), in_range8(v, 0xE1, 3))
+}
+
 /// Four vectors of 0x00 or 0xFF lanes as one 64-bit mask, bit `16 * j + i` for lane `i`
 /// of `v[j]`: the stand-in for x86's `movemask` (NEON has none). Each lane keeps the bit
 /// of its place in its 8-lane half, and three rounds of pairwise adds gather the halves'

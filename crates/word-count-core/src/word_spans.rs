@@ -304,7 +304,7 @@ mod neon {
     use std::arch::aarch64::*;
 
     use super::{utf8_words_with, Masks};
-    use crate::simd_aarch64::{in_range8, mask64};
+    use crate::simd_aarch64::{ascii_space, mask64, space_lead};
     use crate::str_storage::CodeUnit;
 
     struct Neon;
@@ -316,8 +316,8 @@ mod neon {
             // SAFETY: the four 16-byte loads cover the 64-byte block.
             let v: [uint8x16_t; 4] =
                 std::array::from_fn(|j| unsafe { vld1q_u8(block.as_ptr().add(16 * j)) });
-            let space = v.map(|x| vorrq_u8(in_range8(x, 0x09, 5), in_range8(x, 0x1C, 5)));
-            let lead = v.map(|x| vorrq_u8(vceqq_u8(x, vdupq_n_u8(0xC2)), in_range8(x, 0xE1, 3)));
+            let space = v.map(|x| ascii_space(x));
+            let lead = v.map(|x| space_lead(x));
             // Lead bytes are rare outside some scripts: their mask is made only when the
             // block holds one.
             let any_lead = vorrq_u8(vorrq_u8(lead[0], lead[1]), vorrq_u8(lead[2], lead[3]));

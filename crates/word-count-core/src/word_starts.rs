@@ -172,21 +172,7 @@ mod neon {
     use std::arch::aarch64::*;
 
     use super::scalar;
-    use crate::simd_aarch64::in_range8;
-
-    /// Python's ASCII whitespace, 09..0D and 1C..20, as 0xFF lanes.
-    #[inline]
-    #[target_feature(enable = "neon")]
-    fn ascii_space(v: uint8x16_t) -> uint8x16_t {
-        vorrq_u8(in_range8(v, 0x09, 5), in_range8(v, 0x1C, 5))
-    }
-
-    /// Lead bytes of multibyte whitespace, C2 and E1..E3, as 0xFF lanes.
-    #[inline]
-    #[target_feature(enable = "neon")]
-    fn lead(v: uint8x16_t) -> uint8x16_t {
-        vorrq_u8(vceqq_u8(v, vdupq_n_u8(0xC2)), in_range8(v, 0xE1, 3))
-    }
+    use crate::simd_aarch64::{ascii_space, space_lead};
 
     #[target_feature(enable = "neon")]
     pub(super) fn count_word_starts(bytes: &[u8], after_space: bool) -> usize {
@@ -213,8 +199,8 @@ mod neon {
                 ]
             };
             let leads = vorrq_u8(
-                vorrq_u8(lead(v[0]), lead(v[1])),
-                vorrq_u8(lead(v[2]), lead(v[3])),
+                vorrq_u8(space_lead(v[0]), space_lead(v[1])),
+                vorrq_u8(space_lead(v[2]), space_lead(v[3])),
             );
             if vmaxvq_u8(leads) != 0 {
                 // Rare outside some scripts: count this block character by character,
