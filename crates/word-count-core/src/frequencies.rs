@@ -197,6 +197,34 @@ mod tests {
             prop_assert_eq!(words_of::<4>(&table), expected);
         }
 
+        /// Words of 14 to 34 bytes in UTF-8, around the 17 to 32 that the table finds
+        /// by their first and last 16 bytes (`WordTable::add_mid`): each with a sibling
+        /// that differs in one character, anywhere, so that only one of the two halves
+        /// tells them apart (or, from 17 to 31 bytes, both, where they overlap).
+        #[test]
+        fn utf8_mid_length_words_match_counter(
+            words in prop::collection::vec((mid_word(), any::<prop::sample::Index>()), 1..4),
+            picks in prop::collection::vec((any::<prop::sample::Index>(), 0usize..3), 1..60),
+            n in 1usize..5,
+        ) {
+            let mut vocabulary = Vec::new();
+            for (word, at) in words {
+                let mut chars: Vec<char> = word.chars().collect();
+                let c = at.get_mut(&mut chars);
+                *c = if *c == 'a' { 'b' } else { 'a' };
+                vocabulary.push(word);
+                vocabulary.push(chars.into_iter().collect());
+            }
+            let mut text = String::new();
+            for (pick, space) in picks {
+                text.push_str(pick.get::<String>(&vocabulary));
+                text.push([' ', '\u{3000}', '\n'][space]);
+            }
+            let bytes = text.as_bytes();
+            let table = frequencies_in::<Utf8>(bytes, 0, bytes.len(), n, Seed::random());
+            prop_assert_eq!(listed(&table), model(&text));
+        }
+
         #[test]
         fn ranges_merge_to_the_whole(text in text(), cut in 0usize..600) {
             let bytes = text.as_bytes();
@@ -209,6 +237,35 @@ mod tests {
             whole.merge(frequencies_in::<Utf8>(bytes, cut, bytes.len(), 3, seed), |w| w);
             prop_assert_eq!(listed(&whole), model(&text));
         }
+    }
+
+    /// Words of 32 bytes that share their length, their first 8 bytes (zero) and their
+    /// last 16, so that under `Seed::weak` they share their hash and their slot's check:
+    /// only bytes 8 to 15 tell them apart, as `WordTable::add_mid` must.
+    #[test]
+    fn colliding_mid_length_words_are_told_apart() {
+        let word = |v: u8| [&[0; 8][..], b"abcdefg", &[v], b"samelastsixteen!"].concat();
+        let picks = [1, 2, 1, 3, 1, 2, 4, 4, 1, 3];
+        let text: Vec<u8> = picks
+            .iter()
+            .flat_map(|&v| [word(v), b" ".to_vec()].concat())
+            .collect();
+        let expected: Vec<(Vec<u8>, u64)> =
+            vec![(word(1), 4), (word(2), 2), (word(3), 2), (word(4), 2)];
+        assert_eq!(Seed::weak().hash(&word(1)), Seed::weak().hash(&word(4)));
+        for n in [1, 2, 3] {
+            let table = frequencies_in::<Utf8>(&text, 0, text.len(), n, Seed::weak());
+            assert_eq!(listed(&table), expected, "n = {n}");
+        }
+        // The same words as UCS-2 units of one byte each (16 units, 32 bytes).
+        let half = |v: u8| [&[0; 4][..], b"abc", &[v], b"lasteigh"].concat();
+        let units: Vec<u16> = picks
+            .iter()
+            .flat_map(|&v| half(v).into_iter().map(u16::from).chain([0x20]))
+            .collect();
+        let table = frequencies_in::<Ucs2>(&units, 0, units.len(), 1, Seed::weak());
+        let counts: Vec<u64> = table.iter().map(|(_, n)| n).collect();
+        assert_eq!((table.len(), counts), (4, vec![4, 2, 2, 2]));
     }
 
     #[test]
@@ -266,6 +323,25 @@ mod tests {
         let c = prop::sample::select(vec!['a', 'b', '\0', '\u{FF}', '\u{100}', '\u{161}']);
         let weighted = prop_oneof![4 => prop::sample::select(vec!['a', 'b']), 1 => c];
         prop::collection::vec(weighted, 1..=17).prop_map(|v| v.into_iter().collect())
+    }
+
+    /// A word of 14 to 34 bytes in UTF-8: ASCII letters, and characters of two and
+    /// three bytes, so that its halves fall on and off character boundaries.
+    fn mid_word() -> impl Strategy<Value = String> {
+        let c = prop::sample::select(vec!['a', 'b', 'ж', '\u{3042}']);
+        prop::collection::vec(c, 5..=34).prop_map(|v| {
+            let mut word = String::new();
+            for c in v {
+                if word.len() + c.len_utf8() > 34 {
+                    break;
+                }
+                word.push(c);
+            }
+            while word.len() < 14 {
+                word.push('a');
+            }
+            word
+        })
     }
 
     /// A table of `UNIT`-byte units' words, as strings.
