@@ -1528,7 +1528,7 @@ def miri(session: nox.Session) -> None:
     if host.startswith("x86_64-"):
         runs.append(
             ("x86 SIMD kernels, Stacked Borrows", f"-Ctarget-feature={simd_features}", stacked,
-             ["--lib", "--"], simd_tests, "dispatch, avx512bw, avx2")
+             ["--lib", "--", *skip_pool], simd_tests, "dispatch, avx512bw, avx2")
         )  # fmt: skip
     else:
         session.log(f"no x86 SIMD run: Miri runs the host's target, {host}")
