@@ -399,7 +399,7 @@ def test_sizes_are_named_one_way():
 FREQUENCY_ROWS = {
     *(f"{text}freq_{what}" for text in ("", "hc_")
       for what in ("1", "all", "add", "counter", "pipeline")),
-    "small_freq_1", "small_freq_all", "freq_file",
+    "small_freq_1", "small_freq_all", "freq_file", "ru_freq_1", "ru_freq_counter",
     *(f"{kind}_freq_1" for kind in ("latin1", "ucs2", "ucs4")),
 }  # fmt: skip
 KERNEL_ROWS = {
@@ -459,6 +459,11 @@ def test_a_tiny_kernels_run_has_every_row_and_the_counts_agree(tmp_path):
     assert "x_freq_counter" in rows["freq_1"]
     assert "x_hc_freq_pipeline" in rows["hc_freq_all"]
     assert "x_small_freq_1" in rows["small_freq_all"]
+    # The same words in Cyrillic: as many, against their own Counter only.
+    assert refs["ru_words"] == refs["small_words"]
+    ru_ratios = {k for k in rows["ru_freq_1"] if k.startswith("x_")}
+    assert "x_ru_freq_counter" in ru_ratios
+    assert not ru_ratios & {"x_freq_1", "x_small_freq_1", "x_freq_counter"}
     # A non-ASCII text's row against the (ASCII) text's, in the JSON and in the table.
     assert "x_freq_1" in rows["ucs4_freq_1"]
     line = next(x for x in proc.stdout.splitlines() if x.startswith("| `word_frequencies(s, 1)"))

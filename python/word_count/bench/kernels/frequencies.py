@@ -13,6 +13,7 @@ import word_count
 from word_count.bench.kernels.rows import NON_ASCII, Row
 from word_count.bench.kernels.yardsticks import PIPELINE, pipeline
 from word_count.bench.measure import Cell, frequency_mismatch, progress, repeat, size_name
+from word_count.bench.text import cyrillic_words
 
 SCALING_SIZE = 4 << 20  # every thread against one, on a text of this size (cut from the text)
 
@@ -76,7 +77,8 @@ def frequency_rows(
 ) -> tuple[list[Row], dict[str, int]]:
     """The word-frequency rows and the sizes of their references: on the
     text, on the high-cardinality text, and on the text's first SCALING_SIZE bytes (one
-    thread against every thread); and one thread on each non-ASCII text (``non_ascii``,
+    thread against every thread), and on those bytes' words in Cyrillic (one thread,
+    and the Counter); and one thread on each non-ASCII text (``non_ascii``,
     by kind: a free-threaded build reads its storage). A text's reference is
     ``Counter(text.split())``, made once; a row's ratios are to the rows of the same text
     named in ``versus``, and a non-ASCII row's to the (ASCII) text's."""
@@ -126,6 +128,23 @@ def frequency_rows(
             # The file row against the same call on the text in memory, too.
             also = (prefix + "freq_all",) if id_ == "freq_file" else ()
             rows.append(Row(prefix + id_, what, cell, len(t.encode()), len(ref), versus + also))
+    # The first SCALING_SIZE bytes' words in Cyrillic (cyrillic_words): a quarter of
+    # them 17 to 32 bytes long, against almost none in the text. Its own Counter row,
+    # since its bytes are not the text's (ratios of GB/s to the text's rows would
+    # compare different amounts of text for the same words).
+    ru = cyrillic_words(small)
+    ru_name = f"cyrillic_words(text[:{size_name(SCALING_SIZE)}])"
+    progress(f"computing the reference word frequencies, Counter({ru_name}.split()) ...")
+    ref = counter_split(ru)
+    refs["ru_distinct"], refs["ru_words"] = len(ref), ref.total()
+    ru_spec: list[tuple[str, str, Callable[[], Any], Counter[str] | None]] = [
+        ("ru_freq_1", f"word_frequencies({ru_name}, 1)", partial(wf, ru, 1), ref),
+        ("ru_freq_counter", f"Counter({ru_name}.split())", partial(counter_split, ru), None),
+    ]
+    for id_, what, fn, reference in ru_spec:
+        call = FrequencyCall(what, fn, ref.total(), reference=reference)
+        cell = Cell("frequencies", 1, repeat(call), len(ref), variant=what)
+        rows.append(Row(id_, what, cell, len(ru.encode()), len(ref), ("ru_freq_counter",)))
     for kind, s in non_ascii.items():
         progress(f"computing the reference word frequencies of the {kind} text ...")
         ref = counter_split(s)
