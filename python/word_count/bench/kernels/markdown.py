@@ -74,8 +74,9 @@ def markdown(doc: dict[str, Any]) -> list[str]:
         f"`{NEEDLE}` (what `grep -c -w` counts: lines, not occurrences; a regex reference); "
         f"word frequencies equal to `Counter(text.split())`: {ref['distinct']:,} distinct "
         f"words in the text, {ref['hc_distinct']:,} in hc_text ({ref['hc_words']:,} words), "
-        f"{ref['small_distinct']:,} in text[:{size_name(SCALING_SIZE)}] (every call's number "
-        "of distinct words and total; the first call's words, counts and order in full).",
+        f"{ref['small_distinct']:,} in text[:{size_name(SCALING_SIZE)}] and "
+        f"{ref['ru_distinct']:,} in its words in Cyrillic (every call's number of distinct "
+        "words and total; the first call's words, counts and order in full).",
         "",
         "Checks (the issues' targets; ratios from this one run). FAIL counts with --check; "
         "the goals (frequent tokens, word frequencies, files) never change the exit status: "
