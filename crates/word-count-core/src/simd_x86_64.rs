@@ -16,14 +16,6 @@ pub(crate) fn in_range8(v: __m256i, lo: u8, n: u8) -> __m256i {
     _mm256_cmpeq_epi8(_mm256_min_epu8(t, _mm256_set1_epi8((n - 1) as i8)), t)
 }
 
-/// Lanes with `lo <= v < lo + n` (unsigned 16-bit), as 0xFFFF.
-#[inline]
-#[target_feature(enable = "avx2")]
-pub(crate) fn in_range16(v: __m256i, lo: u16, n: u16) -> __m256i {
-    let t = _mm256_sub_epi16(v, _mm256_set1_epi16(lo as i16));
-    _mm256_cmpeq_epi16(_mm256_min_epu16(t, _mm256_set1_epi16((n - 1) as i16)), t)
-}
-
 /// 16-bit lanes equal to `x`, as 0xFFFF.
 #[inline]
 #[target_feature(enable = "avx2")]
