@@ -33,16 +33,6 @@ pub(crate) fn in_range8_mask(v: __m512i, lo: u8, n: u8) -> __mmask64 {
     )
 }
 
-/// 16-bit lanes with `lo <= v < lo + n` (unsigned), as mask bits (AVX-512BW).
-#[inline]
-#[target_feature(enable = "avx512bw")]
-pub(crate) fn in_range16_mask(v: __m512i, lo: u16, n: u16) -> __mmask32 {
-    _mm512_cmplt_epu16_mask(
-        _mm512_sub_epi16(v, _mm512_set1_epi16(lo as i16)),
-        _mm512_set1_epi16(n as i16),
-    )
-}
-
 /// 16-bit lanes equal to `x`, as mask bits (AVX-512BW).
 #[inline]
 #[target_feature(enable = "avx512bw")]
