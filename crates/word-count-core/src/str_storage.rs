@@ -438,15 +438,22 @@ mod avx512 {
             // SAFETY: `chunk` is 64 bytes, the size of the unaligned load.
             let v = unsafe { _mm512_loadu_si512(chunk.as_ptr().cast()) };
             prefetch_ahead(chunk, 0);
-            let space = in_range8_mask(v, 0x09, 5)
-                | in_range8_mask(v, 0x1C, 5)
-                | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x85u8 as i8))
-                | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0xA0u8 as i8));
+            let space = latin1_space(v);
             let before = (space << 1) | u64::from(in_space);
             count += (!space & before).count_ones() as usize;
             in_space = space >> 63 != 0;
         }
         count + scalar_word_starts(rest, in_space)
+    }
+
+    /// The bytes of `v` that are Latin-1 whitespace, a bit each.
+    #[inline]
+    #[target_feature(enable = "avx512bw")]
+    fn latin1_space(v: __m512i) -> u64 {
+        in_range8_mask(v, 0x09, 5)
+            | in_range8_mask(v, 0x1C, 5)
+            | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x85u8 as i8))
+            | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0xA0u8 as i8))
     }
 
     /// UCS-2: the Latin-1 set and 1680, 2000..200A, 2028, 2029, 202F, 205F, 3000.
@@ -498,10 +505,7 @@ mod avx512 {
             )
         };
         let low = bytes(low_of_20xx(a), low_of_20xx(b));
-        let l = in_range8_mask(latin1, 0x09, 5)
-            | in_range8_mask(latin1, 0x1C, 5)
-            | _mm512_cmpeq_epi8_mask(latin1, _mm512_set1_epi8(0x85u8 as i8))
-            | _mm512_cmpeq_epi8_mask(latin1, _mm512_set1_epi8(0xA0u8 as i8));
+        let l = latin1_space(latin1);
         let g = _mm512_cmplt_epu8_mask(low, _mm512_set1_epi8(11))
             | in_range8_mask(low, 0x28, 2)
             | _mm512_cmpeq_epi8_mask(low, _mm512_set1_epi8(0x2F))
