@@ -873,7 +873,17 @@ INSNS_CASES = [
     ("search:government", '`count_token(text, "government")`'),
     ("search:Zanzibar", '`count_token(text, "Zanzibar")` (no match)'),
     ("ab:a", '`count_token("a b a b ...", "a")`'),
+    ("latin1", "the text as Latin-1 units alone"),
+    ("latin1:words", "`word_starts`, Latin-1"),
+    ("ucs2", "the text as UCS-2 units alone"),
+    ("ucs2:words", "`word_starts`, UCS-2"),
+    ("ucs2:frequencies", "`frequencies_in`, UCS-2, one chunk"),
+    ("ucs4", "the text as UCS-4 units alone"),
+    ("ucs4:words", "`word_starts`, UCS-4"),
+    ("ucs4:frequencies", "`frequencies_in`, UCS-4, one chunk"),
 ]
+# The cases that make a text and call nothing on it.
+INSNS_TEXTS = ("none", "ab", "latin1", "ucs2", "ucs4")
 
 
 @nox.session(name="insns-aarch64", python=False)
@@ -950,15 +960,17 @@ def insns_aarch64(session: nox.Session) -> None:
         f"Instructions a byte of text, counted under {emulator}, {args.mib} MiB of text",
         "(the instructions that make the text subtracted). Each cell: instructions a",
         "byte, and the call's result. The ratio is the first column over the second.",
+        "The text is ASCII: in a `str`'s storage (UCS-2, UCS-4), a byte is a character.",
         "",
         "| case | " + " | ".join(names) + (" | ratio |" if len(names) == 2 else " |"),
         "|---|" + "---:|" * (len(names) + (len(names) == 2)),
     ]
-    alone = {case: counts for case, _, counts in rows if case in ("none", "ab")}
+    # A text alone, subtracted from the cases "TEXT:..." (and "none" from the others).
+    alone = {case: counts for case, _, counts in rows if case in INSNS_TEXTS}
     for case, what, counts in rows:
         if case in alone:
             continue
-        none = alone["ab" if case.startswith("ab:") else "none"]
+        none = alone.get(case.split(":")[0], alone["none"])
         per_byte = [(counts[n][0] - none[n][0]) / size for n in names]
         cells = [f"{b:.2f} ({counts[n][1]})" for b, n in zip(per_byte, names, strict=True)]
         if len(names) == 2:

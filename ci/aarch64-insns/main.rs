@@ -4,14 +4,17 @@
 //!
 //! Usage: `aarch64-insns CASE MIB`, CASE one of `none`, `word_count`, `frequencies`,
 //! `search:NEEDLE` (on English-like text), `ab` (the text alone) and `ab:NEEDLE` (on
-//! "a b a b ...").
+//! "a b a b ..."), and on the same text as a `str`'s storage of 1, 2 or 4 bytes a
+//! character: `latin1`, `ucs2` and `ucs4` (the text and its units alone), then
+//! `WIDTH:words` and `WIDTH:frequencies` for each of them.
 //! Built against the core of any commit (its public API since 81534fa), so it names
 //! only functions that have kept their signatures.
 
-use word_count_core::encoding::Utf8;
+use word_count_core::encoding::{Storage, Utf8};
 use word_count_core::frequencies::frequencies_in;
 use word_count_core::hash::Seed;
 use word_count_core::search::count_token;
+use word_count_core::str_storage::CodeUnit;
 use word_count_core::words::count_words;
 
 /// Words drawn far more often the earlier they come (a cubic law), separated by spaces
@@ -40,6 +43,23 @@ fn english(bytes: usize) -> Vec<u8> {
     out
 }
 
+/// `kernel` (`words`, `frequencies`, or "" for none) on `text` as units of `T`: the
+/// text is ASCII, so a unit a byte.
+fn storage<T: CodeUnit>(text: &[u8], kernel: &str) -> usize {
+    let units: Vec<T> = text
+        .iter()
+        .map(|&b| T::try_from(u32::from(b)).ok().expect("ASCII fits every width"))
+        .collect();
+    match kernel {
+        "" => units.len(),
+        "words" => T::word_starts(&units, true),
+        "frequencies" => {
+            frequencies_in::<Storage<T>>(&units, 0, units.len(), 1, Seed::random()).len()
+        }
+        other => panic!("unknown kernel {other}"),
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (case, mib) = (&args[1], args[2].parse::<usize>().expect("MIB"));
@@ -55,6 +75,12 @@ fn main() {
         None if case == "frequencies" => {
             frequencies_in::<Utf8>(&text, 0, text.len(), 1, Seed::random()).len()
         }
+        None if case == "latin1" => storage::<u8>(&text, ""),
+        None if case == "ucs2" => storage::<u16>(&text, ""),
+        None if case == "ucs4" => storage::<u32>(&text, ""),
+        Some(("latin1", kernel)) => storage::<u8>(&text, kernel),
+        Some(("ucs2", kernel)) => storage::<u16>(&text, kernel),
+        Some(("ucs4", kernel)) => storage::<u32>(&text, kernel),
         Some((_, needle)) => count_token(&text, needle.as_bytes()).expect("a valid needle"),
         None => panic!("unknown case {case}"),
     };
