@@ -14,13 +14,6 @@ pub(crate) fn in_range8(v: uint8x16_t, lo: u8, n: u8) -> uint8x16_t {
     vcltq_u8(vsubq_u8(v, vdupq_n_u8(lo)), vdupq_n_u8(n))
 }
 
-/// Lanes with `lo <= v < lo + n` (unsigned 16-bit), as 0xFFFF.
-#[inline]
-#[target_feature(enable = "neon")]
-pub(crate) fn in_range16(v: uint16x8_t, lo: u16, n: u16) -> uint16x8_t {
-    vcltq_u16(vsubq_u16(v, vdupq_n_u16(lo)), vdupq_n_u16(n))
-}
-
 /// 16-bit lanes equal to `x`, as 0xFFFF.
 #[inline]
 #[target_feature(enable = "neon")]

@@ -517,42 +517,90 @@ mod avx512 {
 
 #[cfg(target_arch = "aarch64")]
 mod neon {
-    //! The same kernels for AArch64, 16 bytes at a time (UCS-4: 32, narrowed to 16), with
+    //! The same kernels for AArch64, 16 units at a time in every width, each classified
+    //! as a byte (UCS-2 and UCS-4 as the AVX2 kernels do, see [`space_bytes`]), with
     //! word starts kept in vector lanes as in [`crate::word_starts::neon`]: the "is space"
     //! lanes shifted by one unit (`vext`), a start where a lane is not space and the one
-    //! before it is, subtracted from a lane accumulator (0xFF.. is -1) that is summed
+    //! before it is, subtracted from a lane accumulator (0xFF is -1) that is summed
     //! before it can overflow.
 
     use std::arch::aarch64::*;
 
     use super::{scalar_word_starts, CodeUnit};
-    use crate::simd_aarch64::{eq16, in_range16, in_range8, mask64};
+    use crate::simd_aarch64::{eq16, in_range8, mask64};
 
     /// Latin-1: 09..0D, 1C..20, 85 and A0.
     #[target_feature(enable = "neon")]
     pub(super) fn latin1_word_starts(units: &[u8], after_space: bool) -> usize {
-        // A lane gains at most 1 per vector: flush within 255 vectors.
-        const VECTORS_PER_FLUSH: u32 = 255;
-        let mut count = 0;
-        let mut acc = vdupq_n_u8(0);
-        let mut pending = 0;
-        // Only its last lane is read: whether the unit before the vector was a space.
-        let mut prev = vdupq_n_u8(if after_space { 0xFF } else { 0 });
-        let mut chunks = units.chunks_exact(16);
-        for chunk in &mut chunks {
+        byte_word_starts(units, after_space, |chunk| {
             // SAFETY: `chunk` is 16 bytes, the size of the load.
-            let space = latin1_space(unsafe { vld1q_u8(chunk.as_ptr()) });
-            acc = vsubq_u8(acc, vbicq_u8(vextq_u8::<15>(prev, space), space));
-            prev = space;
+            latin1_space(unsafe { vld1q_u8(chunk.as_ptr()) })
+        })
+    }
+
+    /// UCS-2: the Latin-1 set and 1680, 2000..200A, 2028, 2029, 202F, 205F, 3000.
+    #[target_feature(enable = "neon")]
+    pub(super) fn ucs2_word_starts(units: &[u16], after_space: bool) -> usize {
+        byte_word_starts(units, after_space, |chunk| {
+            // SAFETY: 16 units of 2 bytes: two loads of 8 units.
+            let (a, b) = unsafe { (vld1q_u16(chunk.as_ptr()), vld1q_u16(chunk.as_ptr().add(8))) };
+            space_bytes(a, b)
+        })
+    }
+
+    /// UCS-4: the UCS-2 kernel on units narrowed to 16 bits with unsigned saturation
+    /// (`uqxtn`), so that every unit above U+FFFF becomes FFFF, not whitespace.
+    #[target_feature(enable = "neon")]
+    pub(super) fn ucs4_word_starts(units: &[u32], after_space: bool) -> usize {
+        byte_word_starts(units, after_space, |chunk| {
+            // SAFETY: 16 units of 4 bytes, read as `narrow16` reads them.
+            let (a, b) = unsafe { (narrow16(chunk.as_ptr()), narrow16(chunk.as_ptr().add(8))) };
+            space_bytes(a, b)
+        })
+    }
+
+    /// The word starts in `units`, taken 16 at a time, each unit's whitespace a byte of
+    /// the vector `space` makes of them; 64 a step, as the UTF-8 kernel takes them, so
+    /// the loop's own work is spread over four vectors.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    fn byte_word_starts<T: CodeUnit>(
+        units: &[T],
+        after_space: bool,
+        space: impl Fn(&[T; 16]) -> uint8x16_t,
+    ) -> usize {
+        // A lane gains at most 1 per vector, 4 a step: flush within 63 steps, and the
+        // tail's 3 vectors at most keep it within 255.
+        const STEPS_PER_FLUSH: u32 = 63;
+        let mut count = 0;
+        let mut pending = 0;
+        // The starts so far, a lane's count in each, and the last vector's whitespace, of
+        // which only the last lane is read: whether the unit before the next was a space.
+        let mut acc = vdupq_n_u8(0);
+        let mut prev = vdupq_n_u8(if after_space { 0xFF } else { 0 });
+        let add = |acc: &mut uint8x16_t, prev: &mut uint8x16_t, chunk: &[T; 16]| {
+            let space = space(chunk);
+            *acc = vsubq_u8(*acc, vbicq_u8(vextq_u8::<15>(*prev, space), space));
+            *prev = space;
+        };
+        let (steps, rest) = units.as_chunks::<64>();
+        for step in steps {
+            for chunk in step.as_chunks::<16>().0 {
+                add(&mut acc, &mut prev, chunk);
+            }
             pending += 1;
-            if pending == VECTORS_PER_FLUSH {
+            if pending == STEPS_PER_FLUSH {
                 count += usize::from(vaddlvq_u8(acc));
                 acc = vdupq_n_u8(0);
                 pending = 0;
             }
         }
+        let (chunks, rest) = rest.as_chunks::<16>();
+        for chunk in chunks {
+            add(&mut acc, &mut prev, chunk);
+        }
         count += usize::from(vaddlvq_u8(acc));
-        count + scalar_word_starts(chunks.remainder(), vgetq_lane_u8::<15>(prev) != 0)
+        count + scalar_word_starts(rest, vgetq_lane_u8::<15>(prev) != 0)
     }
 
     /// The bytes of `v` that are Latin-1 whitespace (0xFF).
@@ -563,6 +611,43 @@ mod neon {
             vorrq_u8(in_range8(v, 0x09, 5), in_range8(v, 0x1C, 5)),
             vorrq_u8(vceqq_u8(v, vdupq_n_u8(0x85)), vceqq_u8(v, vdupq_n_u8(0xA0))),
         )
+    }
+
+    /// The whitespace of 16 units, 16-bit lanes `a` then `b`, as 16 bytes in order: 0xFF
+    /// where a unit is whitespace (the UCS-2 set). Most of the set is tested on bytes, as
+    /// the AVX2 kernel's `space_bytes` does (its comment says how), with `uqxtn`, an
+    /// unsigned saturating narrow, for `packus`: it makes every unit above FF the byte FF,
+    /// which is not whitespace, so the low bytes of U+2000..20FF need no `min` first.
+    /// Only U+1680 and U+3000 are compared as 16-bit lanes.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    fn space_bytes(a: uint16x8_t, b: uint16x8_t) -> uint8x16_t {
+        let narrow = |x: uint16x8_t, y: uint16x8_t| vqmovn_high_u16(vqmovn_u16(x), y);
+        let latin1 = latin1_space(narrow(a, b));
+        let low_of_20xx = |v| veorq_u16(v, vdupq_n_u16(0x2000));
+        let low = narrow(low_of_20xx(a), low_of_20xx(b));
+        let general = vorrq_u8(
+            vorrq_u8(in_range8(low, 0x00, 11), in_range8(low, 0x28, 2)),
+            vorrq_u8(
+                vceqq_u8(low, vdupq_n_u8(0x2F)),
+                vceqq_u8(low, vdupq_n_u8(0x5F)),
+            ),
+        );
+        let others = |v| vorrq_u16(eq16(v, 0x1680), eq16(v, 0x3000));
+        let others = vmovn_high_u16(vmovn_u16(others(a)), others(b));
+        vorrq_u8(vorrq_u8(latin1, general), others)
+    }
+
+    /// 8 UCS-4 units from `at`, saturated to 16 bits (every unit above U+FFFF to FFFF).
+    ///
+    /// # Safety
+    /// The 8 units from `at` must be readable.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    unsafe fn narrow16(at: *const u32) -> uint16x8_t {
+        // SAFETY: the caller's: the 8 units from `at` are readable.
+        let (a, b) = unsafe { (vld1q_u32(at), vld1q_u32(at.add(4))) };
+        vqmovn_high_u32(vqmovn_u32(a), b)
     }
 
     /// Bit `i` set where unit `i` of `block` is whitespace: the masks
@@ -576,14 +661,14 @@ mod neon {
         }))
     }
 
-    /// [`latin1_space_mask`] for UCS-2: whitespace lanes narrowed to bytes in pairs.
+    /// [`latin1_space_mask`] for UCS-2.
     #[inline]
     #[target_feature(enable = "neon")]
     pub(super) fn ucs2_space_mask(block: &[u16; 64]) -> u64 {
         // SAFETY: the 8 units from 8 * k (k < 8) are inside the 64-unit block.
-        let space = |k: usize| ucs2_space(unsafe { vld1q_u16(block.as_ptr().add(8 * k)) });
+        let load = |k: usize| unsafe { vld1q_u16(block.as_ptr().add(8 * k)) };
         mask64(std::array::from_fn(|j| {
-            vcombine_u8(vmovn_u16(space(2 * j)), vmovn_u16(space(2 * j + 1)))
+            space_bytes(load(2 * j), load(2 * j + 1))
         }))
     }
 
@@ -592,84 +677,11 @@ mod neon {
     #[inline]
     #[target_feature(enable = "neon")]
     pub(super) fn ucs4_space_mask(block: &[u32; 64]) -> u64 {
-        let space = |k: usize| {
-            // SAFETY: the 8 units from 8 * k (k < 8) are inside the 64-unit block.
-            let (a, b) = unsafe {
-                let at = block.as_ptr().add(8 * k);
-                (vld1q_u32(at), vld1q_u32(at.add(4)))
-            };
-            ucs2_space(vcombine_u16(vqmovn_u32(a), vqmovn_u32(b)))
-        };
+        // SAFETY: the 8 units from 8 * k (k < 8) are inside the 64-unit block.
+        let load = |k: usize| unsafe { narrow16(block.as_ptr().add(8 * k)) };
         mask64(std::array::from_fn(|j| {
-            vcombine_u8(vmovn_u16(space(2 * j)), vmovn_u16(space(2 * j + 1)))
+            space_bytes(load(2 * j), load(2 * j + 1))
         }))
-    }
-
-    /// UCS-2: the Latin-1 set and 1680, 2000..200A, 2028, 2029, 202F, 205F, 3000.
-    #[target_feature(enable = "neon")]
-    pub(super) fn ucs2_word_starts(units: &[u16], after_space: bool) -> usize {
-        lane_word_starts(units, after_space, |chunk| {
-            // SAFETY: 8 units of 2 bytes, the size of the load.
-            unsafe { vld1q_u16(chunk.as_ptr()) }
-        })
-    }
-
-    /// UCS-4: the UCS-2 kernel on units narrowed to 16 bits with unsigned saturation
-    /// (`vqmovn`), so that every unit above U+FFFF becomes FFFF, not whitespace.
-    #[target_feature(enable = "neon")]
-    pub(super) fn ucs4_word_starts(units: &[u32], after_space: bool) -> usize {
-        lane_word_starts(units, after_space, |chunk| {
-            // SAFETY: 8 units of 4 bytes: two loads of 4 units.
-            let (a, b) = unsafe { (vld1q_u32(chunk.as_ptr()), vld1q_u32(chunk.as_ptr().add(4))) };
-            vcombine_u16(vqmovn_u32(a), vqmovn_u32(b))
-        })
-    }
-
-    /// The word starts in `units`, taken 8 at a time as the 16-bit lanes `lanes` makes of
-    /// them and classified as UCS-2.
-    #[inline]
-    #[target_feature(enable = "neon")]
-    fn lane_word_starts<T: CodeUnit>(
-        units: &[T],
-        after_space: bool,
-        lanes: impl Fn(&[T; 8]) -> uint16x8_t,
-    ) -> usize {
-        // A lane gains at most 1 per vector: flush within 65535 vectors.
-        const VECTORS_PER_FLUSH: u32 = 65_535;
-        let mut count = 0;
-        let mut acc = vdupq_n_u16(0);
-        let mut pending = 0;
-        let mut prev = vdupq_n_u16(if after_space { 0xFFFF } else { 0 });
-        let (chunks, rest) = units.as_chunks::<8>();
-        for chunk in chunks {
-            let space = ucs2_space(lanes(chunk));
-            acc = vsubq_u16(acc, vbicq_u16(vextq_u16::<7>(prev, space), space));
-            prev = space;
-            pending += 1;
-            if pending == VECTORS_PER_FLUSH {
-                count += vaddlvq_u16(acc) as usize;
-                acc = vdupq_n_u16(0);
-                pending = 0;
-            }
-        }
-        count += vaddlvq_u16(acc) as usize;
-        count + scalar_word_starts(rest, vgetq_lane_u16::<7>(prev) != 0)
-    }
-
-    /// The 16-bit lanes of `v` that are whitespace (0xFFFF): the UCS-2 set.
-    #[inline]
-    #[target_feature(enable = "neon")]
-    fn ucs2_space(v: uint16x8_t) -> uint16x8_t {
-        let ascii = vorrq_u16(in_range16(v, 0x09, 5), in_range16(v, 0x1C, 5));
-        let latin1 = vorrq_u16(eq16(v, 0x85), eq16(v, 0xA0));
-        let general = vorrq_u16(
-            vorrq_u16(in_range16(v, 0x2000, 11), in_range16(v, 0x2028, 2)),
-            vorrq_u16(
-                vorrq_u16(eq16(v, 0x202F), eq16(v, 0x205F)),
-                vorrq_u16(eq16(v, 0x1680), eq16(v, 0x3000)),
-            ),
-        );
-        vorrq_u16(vorrq_u16(ascii, latin1), general)
     }
 }
 
@@ -778,25 +790,19 @@ mod tests {
     #[test]
     fn long_texts_of_one_letter_words() {
         // The densest word starts there are, long enough to overflow a lane counter that
-        // is not flushed in time (NEON's 8- and 16-bit lanes), and around the flushes.
-        // Under Miri, which cannot run the NEON kernels, short ones around the x86 blocks.
+        // is not flushed in time (NEON's byte lanes, flushed every 63 steps of 64 units),
+        // and around the flushes. Under Miri, which cannot run the NEON kernels, short
+        // ones around the x86 blocks.
         let lens: &[usize] = if cfg!(miri) {
             &[31, 32, 33, 65]
         } else {
-            &[4079, 4080, 4081, 9000]
+            &[4031, 4032, 4033, 4095, 4096, 4097, 9000, 100_001]
         };
         for &len in lens {
             let units: Vec<u8> = b"a ".iter().copied().cycle().take(len).collect();
             for after in [true, false] {
                 agree(&units, after);
             }
-        }
-        let lens: &[usize] = if cfg!(miri) {
-            &[15, 16, 17, 33]
-        } else {
-            &[524_279, 524_280, 524_281, 1_200_001]
-        };
-        for &len in lens {
             let units: Vec<u16> = [0x3000u16, 0x61]
                 .iter()
                 .copied()
@@ -806,7 +812,7 @@ mod tests {
             for after in [true, false] {
                 agree(&units, after);
             }
-            // UCS-4 shares the UCS-2 lanes and their flushes; one-emoji words.
+            // One-emoji words.
             let units: Vec<u32> = [0x3000u32, 0x1F600]
                 .iter()
                 .copied()
@@ -839,16 +845,20 @@ mod tests {
     }
 
     /// Every 16-bit value in blocks of 64, at four lanes each (the block turned by 0, 13,
-    /// 32 and 51), through the AVX2 masks and AVX-512BW's UCS-2 one; for UCS-4, also with
-    /// each high half that must not make it whitespace. Under Miri, only the blocks that
-    /// hold whitespace or sit at a saturation edge.
-    #[cfg(target_arch = "x86_64")]
+    /// 32 and 51), through the AVX2 masks and AVX-512BW's UCS-2 one, or NEON's; for
+    /// UCS-4, also with each high half that must not make it whitespace. Under Miri, only
+    /// the blocks that hold whitespace or sit at a saturation edge.
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
     #[test]
     fn simd_space_masks_match_is_space_for_every_unit() {
+        #[cfg(target_arch = "x86_64")]
         if !std::arch::is_x86_feature_detected!("avx2") {
             return;
         }
-        let avx512 = std::arch::is_x86_feature_detected!("avx512bw");
+        #[cfg(target_arch = "aarch64")]
+        if !std::arch::is_aarch64_feature_detected!("neon") {
+            return;
+        }
         let starts: Vec<u32> = if cfg!(miri) {
             vec![0x00, 0x80, 0x1680, 0x2000, 0x2040, 0x3000, 0x7FC0, 0xFFC0]
         } else {
@@ -859,7 +869,11 @@ mod tests {
                 m | u64::from(is_space(u.code_point())) << i
             });
             // SAFETY: the CPU has just been checked for AVX2.
+            #[cfg(target_arch = "x86_64")]
             let mask = unsafe { T::space_mask_avx2(&block) };
+            // SAFETY: the CPU has just been checked for NEON.
+            #[cfg(target_arch = "aarch64")]
+            let mask = unsafe { T::space_mask_neon(&block) };
             assert_eq!(mask, expected, "{block:x?}");
         }
         for &start in &starts {
@@ -867,7 +881,8 @@ mod tests {
                 let unit = |i: usize| start + ((i + turn) % 64) as u32;
                 let block: [u16; 64] = std::array::from_fn(|i| unit(i) as u16);
                 check(block);
-                if avx512 {
+                #[cfg(target_arch = "x86_64")]
+                if std::arch::is_x86_feature_detected!("avx512bw") {
                     // SAFETY: the CPU has just been checked for AVX-512BW (and AVX2 above).
                     let (fast, avx2) = unsafe {
                         (
