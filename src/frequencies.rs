@@ -54,7 +54,7 @@ pub fn word_frequencies<'py>(
         &text,
         false,
         FREQUENCY_SLICE_BYTES,
-        (WordTable::reused(seed), early),
+        (WordTable::reused(seed, text.text().len_bytes()), early),
         |(table, early), text, start, end| {
             text.add_word_frequencies_then(table, start, end, threads, |table, busy| {
                 early.make(*text, table, busy)
@@ -158,7 +158,7 @@ pub fn word_frequencies_file<'py>(
     // Owned words: the block's buffer is reused for the next block.
     let mut table: WordTable<Box<[u8]>> = WordTable::new(seed);
     scan_file(py, path, Blocks::WholeWords, progress, |b| {
-        let mut block = WordTable::reused(seed);
+        let mut block = WordTable::reused(seed, b.end - b.start);
         Text::Utf8(b.bytes).add_word_frequencies(&mut block, b.start, b.end, threads);
         table.merge_out(&mut block, Box::from);
         block.give_back();

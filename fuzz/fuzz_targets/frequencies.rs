@@ -116,13 +116,13 @@ fn check<'t, E: Encoding>(
     expected: &[(Vec<u8>, u64)],
 ) {
     let seed = Seed::random();
-    let mut table: WordTable<&'t [u8]> = WordTable::reused(seed);
+    let mut table: WordTable<&'t [u8]> = WordTable::reused(seed, std::mem::size_of_val(units));
     let mut start = 0;
     for (i, &cut) in plan.cuts.iter().enumerate() {
         let (a, b) = (at(start), at(cut));
         start = cut;
         let own = plan.ways >> (i % 8) & 1 == 1;
-        let mut other = WordTable::reused(seed);
+        let mut other = WordTable::reused(seed, (b - a) * std::mem::size_of::<E::Unit>());
         let into = if own { &mut other } else { &mut table };
         let before: Vec<&[u8]> = into.words_from(0).copied().collect();
         let mut seen: Option<Vec<&[u8]>> = None;

@@ -190,7 +190,7 @@ fuzz_target!(|data: &[u8]| {
             tokens += count_tokens_in::<Utf8>(b.bytes, needle, b.start, b.end, chunks);
         }
         if whole_words {
-            let mut own = WordTable::reused(seed);
+            let mut own = WordTable::reused(seed, b.end - b.start);
             Text::Utf8(b.bytes).add_word_frequencies(&mut own, b.start, b.end, Some(chunks));
             table.merge_out(&mut own, Box::from);
             own.give_back();

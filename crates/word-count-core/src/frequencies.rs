@@ -49,7 +49,8 @@ pub fn add_frequencies_in_then<'t, E: Encoding>(
             meanwhile(table, &|| others.load(Ordering::Acquire) > 0);
         },
         |a, b| {
-            let mut own = WordTable::reused(seed);
+            let bytes = (b - a) * std::mem::size_of::<E::Unit>();
+            let mut own = WordTable::reused(seed, bytes);
             count_into::<E>(&mut own, units, start + a, start + b);
             others.fetch_sub(1, Ordering::Release);
             own

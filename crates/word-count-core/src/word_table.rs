@@ -182,14 +182,19 @@ impl<'t> WordTable<&'t [u8]> {
         SpareTable(table)
     }
 
-    /// A new empty table under `seed`, on the memory of `spare`.
-    pub(crate) fn from_spare(spare: SpareTable, seed: Seed) -> Self {
+    /// A new empty table under `seed`, on the memory of `spare`, with at most
+    /// `max_slots` slots (a power of two) to begin with: those are zeroed now, and the
+    /// table grows into the rest of the spare's memory as it needs ([`Self::grow`]).
+    pub(crate) fn from_spare(spare: SpareTable, seed: Seed, max_slots: usize) -> Self {
+        debug_assert!(max_slots.is_power_of_two());
         let mut table = spare.0;
         // Zeroed here, by the thread that will use it (`reused` runs there), not by the
         // one that gave it back (the caller, merging, while the others wait): a table
         // given back full still names its entries. (`merge_out` zeroes the tables it
         // empties, as they stay in the caller's hands.)
-        table.slots.fill(0);
+        let slots = table.slots.len().min(max_slots.max(MIN_SLOTS));
+        table.slots.clear();
+        table.slots.resize(slots, 0);
         table.seed = seed;
         table.unit = 1;
         table
@@ -335,6 +340,12 @@ impl<W: Word> WordTable<W> {
         }
     }
 
+    /// The slots of its index, and where they are.
+    #[cfg(test)]
+    pub(crate) fn slots(&self) -> (usize, *const u64) {
+        (self.slots.len(), self.slots.as_ptr())
+    }
+
     /// The bytes this table's vectors have allocated.
     pub(crate) fn capacity_bytes(&self) -> usize {
         use std::mem::size_of;
@@ -475,9 +486,17 @@ impl<W: Word> WordTable<W> {
         }
     }
 
+    /// Twice the slots, every entry put back from `cold`: in the memory the slots have
+    /// if it is enough (a spare table's, [`Self::from_spare`]), else in new memory.
     fn grow(&mut self) {
         let size = self.slots.len() * 2;
-        let mut slots = vec![0; size];
+        if self.slots.capacity() >= size {
+            self.slots.clear();
+            self.slots.resize(size, 0);
+        } else {
+            self.slots = vec![0; size];
+        }
+        let slots = &mut self.slots;
         let mask = size - 1;
         for (index, cold) in self.cold.iter().enumerate() {
             let mut slot = cold.hash as usize & mask;
@@ -486,7 +505,6 @@ impl<W: Word> WordTable<W> {
             }
             slots[slot] = slot_of(check(cold.hash, cold.word.bytes().len()), index);
         }
-        self.slots = slots;
     }
 
     /// Add `other`'s counts, in its order: its words not yet here go last, in the order
