@@ -408,7 +408,8 @@ KERNEL_ROWS = {
     "search_sequential_the_latin1", "search_sequential_the_ucs2", "search_sequential_the_ucs4",
     "search_the", "py_split", "search_py", "wc_w", "grep_cw",
     "word_count_file_1", "word_count_file_all", "search_file", "call_noop",
-    "call_word_count", "call_word_count_1", "call_search",
+    "call_word_count", "call_word_count_1", "call_search", "call_word_frequencies",
+    "call_counter",
     *(f"utf8_{kind}_{part}" for kind in ("latin1", "ucs2", "ucs4")
       for part in ("first", "second", "conversion")),
     *FREQUENCY_ROWS,
@@ -441,6 +442,8 @@ def test_a_tiny_kernels_run_has_every_row_and_the_counts_agree(tmp_path):
     the = ["search_sequential_the", "search_the", "search_py", "search_file"]
     assert {rows[i]["count"] for i in the} == {refs["the"]} != {0}
     assert rows["search_sequential_rare"]["count"] == refs["rare"] == 5
+    # The sentence's distinct words, from the module and from Counter.
+    assert rows["call_word_frequencies"]["count"] == rows["call_counter"]["count"] == 8
     # A match at every other token: one a unit ("a b ", "abcdefghijklmnop b ").
     n = doc["settings"]["text_bytes"]
     assert rows["search_sequential_dense"]["count"] == n // 4

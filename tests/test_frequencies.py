@@ -62,8 +62,10 @@ STR_KINDS["ucs-4"] = (sys.maxunicode, "😀")
 def same(ours: Counter[str], expected: Counter[str]) -> None:
     """``ours`` is a Counter equal to ``expected``, its keys in the same order (and so
     its ``most_common()``, which Counter computes from the items alone; the small-text
-    tests compare that too)."""
+    tests compare that too). Its attributes are a Counter's too (none): it is made as
+    ``dict.__new__(Counter)``, without ``Counter.__init__``."""
     assert type(ours) is Counter
+    assert vars(ours) == vars(expected)
     assert list(ours.items()) == list(expected.items())
 
 

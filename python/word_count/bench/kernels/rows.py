@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -27,6 +28,8 @@ RARE_COUNT = 5
 NON_ASCII = {"latin1": "é", "ucs2": "—", "ucs4": "\U0001f600"}
 # Texts of the same size as `text` where a needle matches at every other token: the
 # densest matches a token search meets, with a one-byte needle and a 16-byte one.
+# The tiny text of the call rows of word frequencies: 13 words, 8 distinct.
+SENTENCE = "the cat sat on the mat and the dog sat on the log"
 DENSE = ("a", "a b ")
 LONG = ("abcdefghijklmnop", "abcdefghijklmnop b ")
 
@@ -201,6 +204,19 @@ def make_rows(
     for id_, what, fn, args, one in overhead:
         cell = Cell("call", 1, call_loop(fn, args, calls), one * calls, variant=what)
         rows.append(Row(id_, what, cell, 0, one, calls=calls))
+    # Word frequencies of a sentence, against its Counter: what a call costs when the
+    # text is tiny, in the same rounds as the large texts' rows, whose tables the
+    # module keeps for later calls. A tenth of the calls: each takes microseconds.
+    distinct = len(Counter(SENTENCE.split()))
+    few = max(1, calls // 10)
+    sentence_rows: list[tuple[str, str, Callable[[str], int]]] = [
+        ("call_word_frequencies", "word_frequencies(SENTENCE, 1)",
+         lambda s: len(word_count.word_frequencies(s, 1))),
+        ("call_counter", "Counter(SENTENCE.split())", lambda s: len(Counter(s.split()))),
+    ]  # fmt: skip
+    for id_, what, fn in sentence_rows:
+        cell = Cell("call", 1, call_loop(fn, (SENTENCE,), few), distinct * few, variant=what)
+        rows.append(Row(id_, what, cell, 0, distinct, calls=few))
     if not text[-1:].isspace():
         raise ValueError("the text must end with whitespace")
     probes = {}
