@@ -26,10 +26,10 @@ RARE_COUNT = 5
 # the text. "é" keeps the str at one byte a character (Latin-1); "—" makes it two; an
 # emoji, above U+FFFF, four (UCS-4).
 NON_ASCII = {"latin1": "é", "ucs2": "—", "ucs4": "\U0001f600"}
-# Texts of the same size as `text` where a needle matches at every other token: the
-# densest matches a token search meets, with a one-byte needle and a 16-byte one.
 # The tiny text of the call rows of word frequencies: 13 words, 8 distinct.
 SENTENCE = "the cat sat on the mat and the dog sat on the log"
+# Texts of the same size as `text` where a needle matches at every other token: the
+# densest matches a token search meets, with a one-byte needle and a 16-byte one.
 DENSE = ("a", "a b ")
 LONG = ("abcdefghijklmnop", "abcdefghijklmnop b ")
 
