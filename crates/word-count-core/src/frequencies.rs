@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::chunks;
 use crate::encoding::Encoding;
 use crate::hash::Seed;
+use crate::ring_adder::{RingAdder, RING_FROM_SLOTS};
 use crate::word_table::WordTable;
 
 /// Count into `table` the words of `units` that start in `start..end` (character
@@ -82,30 +83,94 @@ fn count_into<'t, E: Encoding>(
     start: usize,
     end: usize,
 ) {
-    // The width as a constant of the `Adder`'s type (a generic's associated constant
-    // cannot be one on stable Rust): one arm is compiled for each encoding.
-    match E::UNIT_BYTES {
-        1 => count_with::<E, 1>(table, units, start, end),
-        2 => count_with::<E, 2>(table, units, start, end),
-        _ => count_with::<E, 4>(table, units, start, end),
+    count_into_by::<E>(table, units, start, end, RingPolicy::KERNEL)
+}
+
+/// When [`count_into`] turns to a [`RingAdder`]: once the table has `from_slots` slots,
+/// checked every `stretch_bytes` of text (at character boundaries) until it has.
+#[derive(Debug, Clone, Copy)]
+struct RingPolicy {
+    from_slots: usize,
+    stretch_bytes: usize,
+}
+
+impl RingPolicy {
+    /// A stretch of 1 MiB: some 200,000 words, which can at most double a table's
+    /// slots, so a table is never long past [`RING_FROM_SLOTS`] before the check sees it;
+    /// a check costs one call of the word loop, a few nanoseconds.
+    const KERNEL: RingPolicy = RingPolicy {
+        from_slots: RING_FROM_SLOTS,
+        stretch_bytes: 1 << 20,
+    };
+}
+
+fn count_into_by<'t, E: Encoding>(
+    table: &mut WordTable<&'t [u8]>,
+    units: &'t [E::Unit],
+    start: usize,
+    end: usize,
+    policy: RingPolicy,
+) {
+    let stretch = (policy.stretch_bytes / E::UNIT_BYTES).max(1);
+    let mut at = start;
+    while at < end {
+        if table.slot_count() >= policy.from_slots {
+            return count_with::<E, true>(table, units, at, end);
+        }
+        // A word belongs to the stretch where it starts, as to a chunk.
+        let cut = if end - at > stretch {
+            E::char_boundary(units, at + stretch).min(end)
+        } else {
+            end
+        };
+        count_with::<E, false>(table, units, at, cut);
+        at = cut;
     }
 }
 
-fn count_with<'t, E: Encoding, const UNIT: usize>(
+fn count_with<'t, E: Encoding, const RING: bool>(
+    table: &mut WordTable<&'t [u8]>,
+    units: &'t [E::Unit],
+    start: usize,
+    end: usize,
+) {
+    // The width as a constant of the `Adder`'s type (a generic's associated constant
+    // cannot be one on stable Rust): one arm is compiled for each encoding.
+    match E::UNIT_BYTES {
+        1 => count_units::<E, 1, RING>(table, units, start, end),
+        2 => count_units::<E, 2, RING>(table, units, start, end),
+        _ => count_units::<E, 4, RING>(table, units, start, end),
+    }
+}
+
+fn count_units<'t, E: Encoding, const UNIT: usize, const RING: bool>(
     table: &mut WordTable<&'t [u8]>,
     units: &'t [E::Unit],
     start: usize,
     end: usize,
 ) {
     debug_assert_eq!(UNIT, E::UNIT_BYTES);
-    let mut adder = table.adder_of_units::<UNIT>(E::as_bytes(units));
-    E::words(
-        units,
-        start,
-        end,
-        #[inline(always)]
-        move |a, b| adder.add(a * E::UNIT_BYTES, b * E::UNIT_BYTES),
-    );
+    let adder = table.adder_of_units::<UNIT>(E::as_bytes(units));
+    if RING {
+        let mut ring = RingAdder::new(adder);
+        E::words(
+            units,
+            start,
+            end,
+            #[inline(always)]
+            |a, b| ring.add(a * E::UNIT_BYTES, b * E::UNIT_BYTES),
+        );
+        ring.finish();
+    } else {
+        let mut adder = adder;
+        E::words(
+            units,
+            start,
+            end,
+            #[inline(always)]
+            move |a, b| adder.add(a * E::UNIT_BYTES, b * E::UNIT_BYTES),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -201,6 +266,39 @@ mod tests {
             prop_assert_eq!(listed(&table), model(&text));
         }
 
+        /// The same table through a `RingAdder`, from the start or from any table size,
+        /// checked every few bytes (cutting words and characters between stretches), in
+        /// every width, with words of every length (long ones skip the ring's key).
+        #[test]
+        fn ring_adder_counts_as_the_plain_adder(
+            text in text(),
+            long in prop::collection::vec(mid_word(), 0..3),
+            from_slots in prop::sample::select(vec![0usize, 64, 128, 256, usize::MAX]),
+            stretch_bytes in 1usize..40,
+        ) {
+            let text = [text.as_str(), " ", &long.join(" \u{3000}"), " ", text.as_str()].concat();
+            let policy = RingPolicy { from_slots, stretch_bytes };
+            let seed = Seed::random();
+            let bytes = text.as_bytes();
+            let mut table = WordTable::new(seed);
+            count_into_by::<Utf8>(&mut table, bytes, 0, bytes.len(), policy);
+            prop_assert_eq!(listed(&table), model(&text));
+            let expected: Vec<(String, u64)> = model(&text)
+                .into_iter()
+                .map(|(w, n)| (String::from_utf8(w).unwrap(), n))
+                .collect();
+            let u32s: Vec<u32> = text.chars().map(u32::from).collect();
+            let mut table = WordTable::new(seed);
+            count_into_by::<Ucs4>(&mut table, &u32s, 0, u32s.len(), policy);
+            prop_assert_eq!(words_of::<4>(&table), expected.clone());
+            if text.chars().all(|c| u32::from(c) < 0x10000) {
+                let u16s: Vec<u16> = text.chars().map(|c| c as u16).collect();
+                let mut table = WordTable::new(seed);
+                count_into_by::<Ucs2>(&mut table, &u16s, 0, u16s.len(), policy);
+                prop_assert_eq!(words_of::<2>(&table), expected);
+            }
+        }
+
         #[test]
         fn ranges_merge_to_the_whole(text in text(), cut in 0usize..600) {
             let bytes = text.as_bytes();
@@ -242,6 +340,35 @@ mod tests {
         let table = frequencies_in::<Ucs2>(&units, 0, units.len(), 1, Seed::weak());
         let counts: Vec<u64> = table.iter().map(|(_, n)| n).collect();
         assert_eq!((table.len(), counts), (4, vec![4, 2, 2, 2]));
+    }
+
+    /// A table that grows past the ring's threshold in the middle of a text switches to
+    /// the `RingAdder` there, and the kernel's own policy does so on a table of more
+    /// than 2^18 words; both count as the model does.
+    #[test]
+    fn a_table_grown_large_switches_to_the_ring_and_counts_the_same() {
+        let lines = if cfg!(miri) { 150 } else { 300_000 };
+        let text: String = (0..lines).map(|i| format!("w{} x{} ", i, i % 7)).collect();
+        let bytes = text.as_bytes();
+        let expected = model_fast(&text);
+        let policies = [
+            RingPolicy {
+                from_slots: 256,
+                stretch_bytes: 100,
+            },
+            RingPolicy::KERNEL,
+        ];
+        for policy in policies {
+            let mut table = WordTable::new(Seed::random());
+            count_into_by::<Utf8>(&mut table, bytes, 0, bytes.len(), policy);
+            assert_eq!(listed(&table), expected, "{policy:?}");
+        }
+        if !cfg!(miri) {
+            assert!(
+                lines as usize > RING_FROM_SLOTS / 2,
+                "the kernel's policy switches"
+            );
+        }
     }
 
     #[test]

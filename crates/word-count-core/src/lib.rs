@@ -59,6 +59,8 @@ pub(crate) mod ucs4_keys;
 pub mod hash;
 // `WordTable`: words and their counts in first-seen order, and its `Adder`.
 pub mod word_table;
+// `RingAdder`: words added a few behind, each one's slot prefetched, for large tables.
+pub mod ring_adder;
 // Emptied tables' memory, kept for the next call (`WordTable::reused`, `give_back`).
 pub mod spare_tables;
 // Word frequencies: `Counter(text.split())`, each chunk's table merged in order.
