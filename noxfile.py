@@ -1471,12 +1471,13 @@ def tsan(session: nox.Session) -> None:
 def miri(session: nox.Session) -> None:
     """The core's tests under Miri, which fails on any undefined behaviour it meets: an
     access out of bounds, dangling or misaligned, an uninitialised read, an aliasing
-    violation, a data race, a leak. Four runs: the scalar kernels under Stacked Borrows;
-    the pool's own tests, then the other tests that run the pool, under Tree Borrows; the
-    x86 SIMD kernels under Stacked Borrows. Arguments after -- go to every run's test
-    binaries in place of its own selection (libtest filters, e.g. `-- word_table`; the
-    Stacked Borrows runs still skip the pool's tests). docs/guarantees.md says what each
-    run covers, what Miri cannot check, and why."""
+    violation, a data race, a leak. Six runs: the scalar kernels under Stacked Borrows; the
+    token search, which reaches memchr, the same with alignment checked by address; the
+    pool's own tests, then the other tests that run the pool, under Tree Borrows; the x86
+    SIMD kernels under Stacked Borrows, and their substring search by address. Arguments
+    after -- go to every run's test binaries in place of its own selection (libtest
+    filters, e.g. `-- word_table`; the Stacked Borrows runs still skip the pool's tests).
+    docs/guarantees.md says what each run covers, what Miri cannot check, and why."""
     import time
 
     # The tests that run rayon's pool, as libtest filters. Not under Stacked Borrows:
@@ -1506,12 +1507,22 @@ def miri(session: nox.Session) -> None:
     # they call), and runs the kernels' tests, and the byte search and UTF-8 validation,
     # which then take memchr's and simdutf8's AVX2 code.
     simd_features = "+avx2,+bmi1,+bmi2,+popcnt,+avx512f,+avx512bw"
-    simd_tests = ["word_starts::", "str_storage::", "word_spans::", "utf8::", "search::tests::sub",
+    simd_tests = ["word_starts::", "str_storage::", "word_spans::", "utf8::",
                   "token_masks::", "storage_tokens::"]  # fmt: skip
     # -Zmiri-strict-provenance: no integer-to-pointer casts in the code these tests reach;
     # -Zmiri-symbolic-alignment-check: alignment from the types, never from where an
     # allocation happened to land.
     stacked = ["-Zmiri-strict-provenance", "-Zmiri-symbolic-alignment-check"]
+    # The token search's tests reach memchr's substring search, which aligns its pointer
+    # by masking the address and then loads aligned vectors: a false positive of the
+    # symbolic check, which the flag's help says it can give, and which trips or not with
+    # the addresses a run hands out (here after a change to other tests' allocations;
+    # https://github.com/slint-ui/slint/pull/12378 met the same, and Miri has no way to
+    # promise an alignment: https://github.com/rust-lang/miri/issues/3068). So they run
+    # apart, under Stacked Borrows with alignment checked by address, which still fails
+    # any access that is misaligned where it lands.
+    by_address = ["-Zmiri-strict-provenance"]
+    skip_search = ["--skip", "search::"]
     # crossbeam-epoch casts integers to pointers (permissive provenance, stated to quiet
     # its warnings); the pool's threads outlive main (-Zmiri-ignore-leaks).
     tree = ["-Zmiri-tree-borrows", "-Zmiri-permissive-provenance", "-Zmiri-ignore-leaks"]
@@ -1531,17 +1542,23 @@ def miri(session: nox.Session) -> None:
     runs = [
         # (name, RUSTFLAGS, MIRIFLAGS, cargo's arguments, the tests to run (libtest
         # filters; none: all), the word_starts kernels it must take)
-        ("scalar kernels, Stacked Borrows", "", stacked, ["--", *skip_pool], [], "dispatch"),
+        ("scalar kernels, Stacked Borrows", "", stacked, ["--", *skip_pool, *skip_search], [],
+         "dispatch"),
+        ("token search through memchr, Stacked Borrows, alignment by address", "", by_address,
+         ["--lib", "--", *skip_pool], ["search::"], None),
         # The pool's publication, racing: preemption on (no scope is spawned there).
         ("the pool's own tests, Tree Borrows", "", tree, ["--lib", "--"], ["pool::"], None),
         ("the tests that run the pool, Tree Borrows", "", [*tree, *no_preemption],
          ["--lib", "--"], pool_tests, None),
     ]  # fmt: skip
     if host.startswith("x86_64-"):
-        runs.append(
-            ("x86 SIMD kernels, Stacked Borrows", f"-Ctarget-feature={simd_features}", stacked,
-             ["--lib", "--", *skip_pool], simd_tests, "dispatch, avx512bw, avx2")
-        )  # fmt: skip
+        simd = f"-Ctarget-feature={simd_features}"
+        runs += [
+            ("x86 SIMD kernels, Stacked Borrows", simd, stacked, ["--lib", "--", *skip_pool],
+             simd_tests, "dispatch, avx512bw, avx2"),
+            ("x86 SIMD substring search (memchr's AVX2), Stacked Borrows, alignment by address",
+             simd, by_address, ["--lib", "--", *skip_pool], ["search::tests::sub"], None),
+        ]  # fmt: skip
     else:
         session.log(f"no x86 SIMD run: Miri runs the host's target, {host}")
     times = []
