@@ -45,6 +45,17 @@ def test_most_common_matches_collections_counter(texts, n):
         assert ours[word] == theirs[word]
 
 
+def test_most_common_of_many_tied_words_matches_collections_counter():
+    # A few counts shared by 2,000 words met in a scrambled order: most_common(n) picks
+    # its first n without sorting every word, and must pick Counter's, ties included.
+    words = [f"w{i * 7919 % 2000}" for i in range(2000)]
+    text = " ".join(w for i, w in enumerate(words) for _ in range(i * 31 % 5 + 1))
+    ours, theirs = WordCounter(), Counter(text.split())
+    ours.add(text)
+    for n in (None, -1, 0, 1, 2, 5, 399, 400, 401, 1000, 1999, 2000, 2001):
+        assert ours.most_common(n) == theirs.most_common(n), n
+
+
 def test_lone_surrogates_round_trip():
     c = WordCounter()
     c.add("\ud800 x \ud800")
