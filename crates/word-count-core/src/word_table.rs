@@ -581,6 +581,9 @@ impl<W: Word> WordTable<W> {
         if !other.is_empty() {
             // Its keys, taken as they are, are those of its width.
             self.set_unit(other.unit);
+            if self.is_empty() {
+                return self.take_entries(other, into);
+            }
         }
         for index in 0..other.cold.len() {
             // The slot of the entry MERGE_AHEAD on, asked for now: on a table of millions
@@ -612,6 +615,35 @@ impl<W: Word> WordTable<W> {
         // unchecked), and `other` has none left. One memset, next to a probe of this
         // table for each entry merged.
         other.slots.fill(0);
+    }
+
+    /// [`Self::merge_out`] into this table while it is empty: `other`'s index and
+    /// entries become this table's as they are (the same seed places every word in the
+    /// same slot), only its words turned by `into`, and `other` gets this table's empty
+    /// index in exchange.
+    ///
+    /// Why: merged word by word, each of `other`'s words was a probe of this table and
+    /// the table grew as they came. On 10 million distinct words that took longer than
+    /// counting them (docs/benchmarks.md, "Tables larger than the caches").
+    fn take_entries<V: Word>(&mut self, other: &mut WordTable<V>, into: impl Fn(V) -> W) {
+        debug_assert!(self.is_empty() && self.unit == other.unit);
+        // An empty table's slots are all 0 (each non-empty slot names an entry), so
+        // `other` is left a valid empty table.
+        std::mem::swap(&mut self.slots, &mut other.slots);
+        std::mem::swap(&mut self.hot, &mut other.hot);
+        std::mem::swap(&mut self.counts, &mut other.counts);
+        // `other` may be a spare table's memory (`from_spare`), sized for the largest
+        // text of any call before: keep no more than a table grown to this size holds.
+        let slots = self.slots.len();
+        self.slots.shrink_to(slots);
+        let entries = 2 * self.hot.len();
+        self.hot.shrink_to(entries);
+        self.counts.shrink_to(entries);
+        self.cold.reserve_exact(other.cold.len());
+        self.cold.extend(other.cold.drain(..).map(|cold| Cold {
+            word: into(cold.word),
+            hash: cold.hash,
+        }));
     }
 }
 
@@ -677,6 +709,56 @@ mod tests {
         assert_eq!(got, [(&b"b"[..], 1), (b"a", 1)]);
         let got: Vec<(&[u8], u64)> = into.iter().map(|(w, n)| (*w, n)).collect();
         assert_eq!(got, [(&b"a"[..], 2), (b"b", 1)]);
+    }
+
+    /// A merge into an empty table takes the other table's index and entries as they
+    /// are: it must leave the table a merge word by word makes, which finds its words,
+    /// counts on and takes later merges.
+    #[test]
+    fn a_merge_into_an_empty_table_counts_as_one_made_word_by_word() {
+        let seed = Seed::random();
+        // Under Miri, a tenth: a word costs a thousand times more there.
+        let n = if cfg!(miri) { 300 } else { 3_000 };
+        // Scrambled, and one word in ten longer than 16 bytes (compared byte by byte).
+        let words: Vec<String> = (0..n)
+            .map(|i| match i * 7919 % n {
+                j if j % 10 == 0 => format!("a-word-longer-than-sixteen-bytes-{j}"),
+                j => format!("w{j}"),
+            })
+            .collect();
+        let mut local: WordTable<&[u8]> = WordTable::new(seed);
+        for (i, w) in words.iter().enumerate() {
+            for _ in 0..=i % 3 {
+                local.add(w.as_bytes());
+            }
+        }
+        let mut model: WordTable<Box<[u8]>> = WordTable::new(seed);
+        for (w, n) in local.iter() {
+            model.add_count(Box::from(*w), n);
+        }
+        let mut owned: WordTable<Box<[u8]>> = WordTable::new(seed);
+        owned.merge(local, Box::from);
+        let mut later: WordTable<&[u8]> = WordTable::new(seed);
+        for w in words[n / 2..]
+            .iter()
+            .map(|w| w.as_bytes())
+            .chain([&b"new"[..]])
+        {
+            later.add(w);
+        }
+        for table in [&mut owned, &mut model] {
+            assert_eq!(table.get(words[1].as_bytes()), Some(2));
+            table.add_count(Box::from(words[0].as_bytes()), 5);
+            table.add_count(Box::from(&b"another new"[..]), 1);
+            table.merge(later.clone(), Box::from);
+        }
+        let got: Vec<(&[u8], u64)> = owned.iter().map(|(w, n)| (&**w, n)).collect();
+        let expected: Vec<(&[u8], u64)> = model.iter().map(|(w, n)| (&**w, n)).collect();
+        assert_eq!(got, expected);
+        assert_eq!(owned.len(), n + 2);
+        for (w, count) in expected {
+            assert_eq!(owned.get(w), Some(count));
+        }
     }
 
     /// A span from safe code may be anything. One starting within 16 of `usize::MAX`
