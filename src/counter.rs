@@ -12,6 +12,7 @@ use word_count_core::text::Text;
 // hold. No text reaches it; `update` with larger counts raises OverflowError rather than
 // keep a wrong count.
 use word_count_core::hash::Seed;
+use word_count_core::owned_word::OwnedWord;
 use word_count_core::word_table::{WordTable, MAX_COUNT};
 
 use crate::detach::detach;
@@ -24,7 +25,7 @@ use crate::threads::{saturating_index, thread_count};
 struct Counts {
     /// Words (generalised UTF-8) in first-seen order, as `collections.Counter` keeps
     /// them, so `most_common` breaks ties the same way Counter does.
-    words: WordTable<Box<[u8]>>,
+    words: WordTable<OwnedWord>,
     total: u64,
 }
 
@@ -66,7 +67,7 @@ impl WordCounter {
                 // Every count is at most the total: checking it keeps them all in range.
                 let total = counts.total.checked_add(added).filter(|&t| t <= MAX_COUNT);
                 let total = total.ok_or_else(overflow)?;
-                counts.words.merge(local, Box::from);
+                counts.words.merge(local, OwnedWord::from);
                 counts.total = total;
                 Ok(added)
             })
@@ -74,7 +75,7 @@ impl WordCounter {
     }
 
     /// Add owned words and counts under the lock, in order.
-    fn merge_owned(&self, py: Python<'_>, items: Vec<(Box<[u8]>, u64)>) -> Result<(), Error> {
+    fn merge_owned(&self, py: Python<'_>, items: Vec<(OwnedWord, u64)>) -> Result<(), Error> {
         // Each count is at most MAX_COUNT (`count_of`, or another counter's), so the sum
         // of fewer than 4 billion of them cannot overflow a u128.
         let added: u128 = items.iter().map(|(_, n)| u128::from(*n)).sum();
@@ -97,9 +98,12 @@ impl WordCounter {
         .map_err(Error::from)
     }
 
-    /// The words and counts, copied out under the lock.
-    fn snapshot(&self, py: Python<'_>) -> WordTable<Box<[u8]>> {
-        self.with_counts(py, |c| c.words.clone())
+    /// The words and counts in first-seen order, copied out under the lock (not the
+    /// table's index, which the callers do not need).
+    fn snapshot(&self, py: Python<'_>) -> Vec<(OwnedWord, u64)> {
+        self.with_counts(py, |c| {
+            c.words.iter().map(|(w, n)| (w.clone(), n)).collect()
+        })
     }
 }
 
@@ -129,11 +133,11 @@ fn count_of(value: &Bound<'_, PyAny>) -> PyResult<u64> {
 
 /// The `limit` most common words of `words` and their counts, most common first and,
 /// among equal counts, first seen first, as `collections.Counter.most_common` orders them.
-fn most_common(words: &WordTable<Box<[u8]>>, limit: usize) -> Vec<(Box<[u8]>, u64)> {
+fn most_common(words: &WordTable<OwnedWord>, limit: usize) -> Vec<(OwnedWord, u64)> {
     // (count, Reverse(position)): the larger, the earlier in the answer. The position
     // makes every key distinct, so any method of picking finds the same words.
     type Ranked<'a> = (u64, Reverse<usize>, &'a [u8]);
-    let ranked = (words.iter().enumerate()).map(|(at, (w, n))| (n, Reverse(at), &**w));
+    let ranked = (words.iter().enumerate()).map(|(at, (w, n))| (n, Reverse(at), w.as_bytes()));
     let mut top: Vec<Ranked<'_>> = if limit < words.len() / 8 {
         // A few of many: kept in a heap of `limit` while every word is looked at once,
         // as Counter's own does (`heapq.nlargest`). Sorting them all took 0.3 s for
@@ -154,7 +158,9 @@ fn most_common(words: &WordTable<Box<[u8]>>, limit: usize) -> Vec<(Box<[u8]>, u6
     };
     top.sort_unstable_by(|a, b| b.cmp(a));
     top.truncate(limit);
-    top.into_iter().map(|(n, _, w)| (Box::from(w), n)).collect()
+    top.into_iter()
+        .map(|(n, _, w)| (OwnedWord::from(w), n))
+        .collect()
 }
 
 fn overflow() -> PyErr {
@@ -212,9 +218,9 @@ impl WordCounter {
     /// all of them together, would pass 2**62, before anything is added.
     #[pyo3(signature = (other, /))]
     fn update(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> Result<(), Error> {
-        let items: Vec<(Box<[u8]>, u64)> = if let Ok(counter) = other.cast::<WordCounter>() {
+        let items: Vec<(OwnedWord, u64)> = if let Ok(counter) = other.cast::<WordCounter>() {
             // Copied out first: `c.update(c)` must not wait for its own lock.
-            counter.get().snapshot(py).into_counts().collect()
+            counter.get().snapshot(py)
         } else if other.hasattr("items")? {
             let mut items = Vec::new();
             for item in other.call_method0("items")?.try_iter()? {
@@ -227,7 +233,7 @@ impl WordCounter {
                     .into());
                 }
                 let word = PyText::from_str(key.as_borrowed())?;
-                items.push((Box::from(word.as_bytes()), count_of(&value)?));
+                items.push((OwnedWord::from(word.as_bytes()), count_of(&value)?));
             }
             items
         } else {
@@ -245,7 +251,7 @@ impl WordCounter {
         to_counter(
             py,
             Text::Utf8(b""),
-            self.snapshot(py).into_counts(),
+            self.snapshot(py).into_iter(),
             Vec::new(),
         )
     }
@@ -288,9 +294,9 @@ impl WordCounter {
             None => usize::MAX,
             Some(n) => usize::try_from(saturating_index(n)?.max(0)).unwrap_or(usize::MAX),
         };
-        let top: Vec<(Box<[u8]>, u64)> = self.with_counts(py, |c| most_common(&c.words, limit));
+        let top: Vec<(OwnedWord, u64)> = self.with_counts(py, |c| most_common(&c.words, limit));
         top.iter()
-            .map(|(w, n)| Ok((to_py_str(py, w)?, *n)))
+            .map(|(w, n)| Ok((to_py_str(py, w.as_bytes())?, *n)))
             .collect()
     }
 

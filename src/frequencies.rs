@@ -6,6 +6,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyType};
 use pyo3::{ffi, intern};
 use word_count_core::hash::Seed;
+use word_count_core::owned_word::OwnedWord;
 use word_count_core::text::Text;
 use word_count_core::word_table::WordTable;
 use word_count_core::MIN_CHUNK_BYTES;
@@ -157,11 +158,11 @@ pub fn word_frequencies_file<'py>(
     let threads = thread_count(n_threads)?;
     let seed = Seed::random();
     // Owned words: the block's buffer is reused for the next block.
-    let mut table: WordTable<Box<[u8]>> = WordTable::new(seed);
+    let mut table: WordTable<OwnedWord> = WordTable::new(seed);
     scan_file(py, path, Blocks::WholeWords, progress, |b| {
         let mut block = WordTable::reused(seed, b.end - b.start);
         Text::Utf8(b.bytes).add_word_frequencies(&mut block, b.start, b.end, threads);
-        table.merge_out(&mut block, Box::from);
+        table.merge_out(&mut block, OwnedWord::from);
         block.give_back();
     })?;
     to_counter(py, Text::Utf8(b""), table.into_counts(), Vec::new())

@@ -172,6 +172,26 @@ def test_add_agrees_with_word_frequencies_on_large_texts(piece, repeat):
     same(ours.to_counter(), Counter(big.split()))
 
 
+@pytest.mark.parametrize("letter", ["a", "\u0436", "\u4e2d", "\U0001f600", "\ud800"])
+def test_words_each_side_of_the_length_kept_in_place(letter):
+    # The counter keeps a word of up to 22 UTF-8 bytes in place and a longer one on the
+    # heap: words of every length around that edge, in letters of 1 to 4 bytes (and lone
+    # surrogates, 3), counted, copied out, updated and looked up as Counter does.
+    words = [letter * n + "x" * extra for n in range(1, 13) for extra in range(0, 25, 3)]
+    text = " ".join(words[i * 7 % len(words)] for i in range(3 * len(words)))
+    expected = Counter(text.split())
+    ours = counter_of(text, "")
+    same(ours.to_counter(), expected)
+    assert ours.most_common() == expected.most_common()
+    assert ours.most_common(3) == expected.most_common(3)
+    assert all(ours[w] == n for w, n in expected.items())
+    copy = WordCounter()
+    copy.update(ours)
+    copy.update(ours.to_counter())
+    expected.update(expected)
+    same(copy.to_counter(), expected)
+
+
 def test_to_counter_is_a_fresh_collections_counter():
     c = counter_of("b a b \ud800")
     first = c.to_counter()

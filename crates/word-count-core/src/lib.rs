@@ -57,6 +57,8 @@ pub mod search;
 pub(crate) mod ucs4_keys;
 // `Seed`: the keyed hash of a table's words.
 pub mod hash;
+// `OwnedWord`: a word a table keeps after its text is gone, in place when short.
+pub mod owned_word;
 // `WordTable`: words and their counts in first-seen order, and its `Adder`.
 pub mod word_table;
 // `RingAdder`: words added a few behind, each one's slot prefetched, for large tables.

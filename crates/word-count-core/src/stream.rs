@@ -234,6 +234,7 @@ mod tests {
     use crate::encoding::Utf8;
     use crate::frequencies::frequencies_in;
     use crate::hash::Seed;
+    use crate::owned_word::OwnedWord;
     use crate::search::{count_tokens_in, Needle};
     use crate::word_table::WordTable;
     use crate::words::{count_words, count_words_in};
@@ -325,14 +326,17 @@ mod tests {
     fn stream_frequencies(data: &[u8], block: usize, step: usize) -> Vec<(Vec<u8>, u64)> {
         let mut s = Stream::whole_words(Trickle { data, step }, block);
         let seed = Seed::random();
-        let mut whole: WordTable<Box<[u8]>> = WordTable::new(seed);
+        let mut whole: WordTable<OwnedWord> = WordTable::new(seed);
         while let Some(b) = s.next_block().unwrap() {
             whole.merge(
                 frequencies_in::<Utf8>(b.bytes, b.start, b.end, 2, seed),
-                Box::from,
+                OwnedWord::from,
             );
         }
-        whole.into_counts().map(|(w, n)| (w.to_vec(), n)).collect()
+        whole
+            .into_counts()
+            .map(|(w, n)| (w.as_bytes().to_vec(), n))
+            .collect()
     }
 
     #[test]

@@ -13,8 +13,9 @@
 //! [`crate::spare_tables`] keeps for the next call.
 
 use crate::hash::{loads_below, ucs4_loads_below, Key, Seed};
+use crate::owned_word::OwnedWord;
 
-/// A word of a table: borrowed from a text (`&[u8]`) or owned (`Box<[u8]>`).
+/// A word of a table: borrowed from a text (`&[u8]`) or owned ([`OwnedWord`]).
 pub trait Word {
     fn bytes(&self) -> &[u8];
 }
@@ -26,10 +27,10 @@ impl Word for &[u8] {
     }
 }
 
-impl Word for Box<[u8]> {
+impl Word for OwnedWord {
     #[inline(always)]
     fn bytes(&self) -> &[u8] {
-        self
+        self.as_bytes()
     }
 }
 
@@ -668,17 +669,17 @@ mod tests {
         // Under Miri, a tenth: a word costs a thousand times more there.
         let n = if cfg!(miri) { 1_000 } else { 10_000 };
         let words: Vec<String> = (0..n).map(|i| format!("w{i}")).collect();
-        let mut a: WordTable<Box<[u8]>> = WordTable::new(seed);
+        let mut a: WordTable<OwnedWord> = WordTable::new(seed);
         let mut b: WordTable<&[u8]> = WordTable::new(seed);
         for w in &words[..n * 6 / 10] {
-            a.add_count(w.as_bytes().into(), 1);
+            a.add_count(OwnedWord::from(w.as_bytes()), 1);
         }
         for w in words[n * 4 / 10..].iter().rev() {
             b.add(w.as_bytes());
         }
-        a.merge(b, Box::from);
+        a.merge(b, OwnedWord::from);
         assert_eq!(a.len(), n);
-        let order: Vec<&[u8]> = a.iter().map(|(w, _)| &**w).collect();
+        let order: Vec<&[u8]> = a.iter().map(|(w, _)| w.as_bytes()).collect();
         let mut expected: Vec<&[u8]> = words[..n * 6 / 10].iter().map(|w| w.as_bytes()).collect();
         expected.extend(words[n * 6 / 10..].iter().rev().map(|w| w.as_bytes()));
         assert_eq!(order, expected);
@@ -732,12 +733,12 @@ mod tests {
                 local.add(w.as_bytes());
             }
         }
-        let mut model: WordTable<Box<[u8]>> = WordTable::new(seed);
+        let mut model: WordTable<OwnedWord> = WordTable::new(seed);
         for (w, n) in local.iter() {
-            model.add_count(Box::from(*w), n);
+            model.add_count(OwnedWord::from(*w), n);
         }
-        let mut owned: WordTable<Box<[u8]>> = WordTable::new(seed);
-        owned.merge(local, Box::from);
+        let mut owned: WordTable<OwnedWord> = WordTable::new(seed);
+        owned.merge(local, OwnedWord::from);
         let mut later: WordTable<&[u8]> = WordTable::new(seed);
         for w in words[n / 2..]
             .iter()
@@ -748,12 +749,12 @@ mod tests {
         }
         for table in [&mut owned, &mut model] {
             assert_eq!(table.get(words[1].as_bytes()), Some(2));
-            table.add_count(Box::from(words[0].as_bytes()), 5);
-            table.add_count(Box::from(&b"another new"[..]), 1);
-            table.merge(later.clone(), Box::from);
+            table.add_count(OwnedWord::from(words[0].as_bytes()), 5);
+            table.add_count(OwnedWord::from(&b"another new"[..]), 1);
+            table.merge(later.clone(), OwnedWord::from);
         }
-        let got: Vec<(&[u8], u64)> = owned.iter().map(|(w, n)| (&**w, n)).collect();
-        let expected: Vec<(&[u8], u64)> = model.iter().map(|(w, n)| (&**w, n)).collect();
+        let got: Vec<(&[u8], u64)> = owned.iter().map(|(w, n)| (w.as_bytes(), n)).collect();
+        let expected: Vec<(&[u8], u64)> = model.iter().map(|(w, n)| (w.as_bytes(), n)).collect();
         assert_eq!(got, expected);
         assert_eq!(owned.len(), n + 2);
         for (w, count) in expected {
