@@ -135,14 +135,15 @@ fn count_of(value: &Bound<'_, PyAny>) -> PyResult<u64> {
 /// among equal counts, first seen first, as `collections.Counter.most_common` orders them.
 fn most_common(words: &WordTable<OwnedWord>, limit: usize) -> Vec<(OwnedWord, u64)> {
     // (count, Reverse(position)): the larger, the earlier in the answer. The position
-    // makes every key distinct, so any method of picking finds the same words.
-    type Ranked<'a> = (u64, Reverse<usize>, &'a [u8]);
-    let ranked = (words.iter().enumerate()).map(|(at, (w, n))| (n, Reverse(at), w.as_bytes()));
-    let mut top: Vec<Ranked<'_>> = if limit < words.len() / 8 {
+    // makes every key distinct, so any method of picking finds the same words, and the
+    // words themselves are read only for those picked.
+    type Ranked = (u64, Reverse<usize>);
+    let ranked = (words.iter().enumerate()).map(|(at, (_, n))| (n, Reverse(at)));
+    let mut top: Vec<Ranked> = if limit < words.len() / 8 {
         // A few of many: kept in a heap of `limit` while every word is looked at once,
         // as Counter's own does (`heapq.nlargest`). Sorting them all took 0.3 s for
         // most_common(10) on 10 million distinct words, most of it to list them.
-        let mut heap: BinaryHeap<Reverse<Ranked<'_>>> = BinaryHeap::with_capacity(limit + 1);
+        let mut heap: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(limit + 1);
         for word in ranked {
             if heap.len() < limit {
                 heap.push(Reverse(word));
@@ -158,8 +159,14 @@ fn most_common(words: &WordTable<OwnedWord>, limit: usize) -> Vec<(OwnedWord, u6
     };
     top.sort_unstable_by(|a, b| b.cmp(a));
     top.truncate(limit);
+    let word = |at: usize| {
+        words
+            .words_from(at)
+            .next()
+            .expect("a position of the table")
+    };
     top.into_iter()
-        .map(|(n, _, w)| (OwnedWord::from(w), n))
+        .map(|(n, Reverse(at))| (word(at).clone(), n))
         .collect()
 }
 
