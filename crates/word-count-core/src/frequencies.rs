@@ -128,7 +128,7 @@ fn count_into_by<'t, E: Encoding>(
     }
 }
 
-fn count_with<'t, E: Encoding, const RING: bool>(
+fn count_with<'t, E: Encoding, const PREFETCH: bool>(
     table: &mut WordTable<&'t [u8]>,
     units: &'t [E::Unit],
     start: usize,
@@ -137,13 +137,15 @@ fn count_with<'t, E: Encoding, const RING: bool>(
     // The width as a constant of the `Adder`'s type (a generic's associated constant
     // cannot be one on stable Rust): one arm is compiled for each encoding.
     match E::UNIT_BYTES {
-        1 => count_units::<E, 1, RING>(table, units, start, end),
-        2 => count_units::<E, 2, RING>(table, units, start, end),
-        _ => count_units::<E, 4, RING>(table, units, start, end),
+        1 => count_units::<E, 1, PREFETCH>(table, units, start, end),
+        2 => count_units::<E, 2, PREFETCH>(table, units, start, end),
+        _ => count_units::<E, 4, PREFETCH>(table, units, start, end),
     }
 }
 
-fn count_units<'t, E: Encoding, const UNIT: usize, const RING: bool>(
+/// `PREFETCH`: through a [`RingAdder`], each word's slot prefetched, else with the
+/// `Adder` alone.
+fn count_units<'t, E: Encoding, const UNIT: usize, const PREFETCH: bool>(
     table: &mut WordTable<&'t [u8]>,
     units: &'t [E::Unit],
     start: usize,
@@ -151,7 +153,7 @@ fn count_units<'t, E: Encoding, const UNIT: usize, const RING: bool>(
 ) {
     debug_assert_eq!(UNIT, E::UNIT_BYTES);
     let adder = table.adder_of_units::<UNIT>(E::as_bytes(units));
-    if RING {
+    if PREFETCH {
         let mut ring = RingAdder::new(adder);
         E::words(
             units,
