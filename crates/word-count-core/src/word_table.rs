@@ -624,8 +624,8 @@ impl<W: Word> WordTable<W> {
     /// index in exchange.
     ///
     /// Why: merged word by word, each of `other`'s words was a probe of this table and
-    /// the table grew as they came. On 10 million distinct words that took longer than
-    /// counting them (docs/benchmarks.md, "Tables larger than the caches").
+    /// the table grew as they came. On 10 million distinct words that took nearly as
+    /// long as counting them (docs/benchmarks.md, "Words kept by a `WordCounter`").
     fn take_entries<V: Word>(&mut self, other: &mut WordTable<V>, into: impl Fn(V) -> W) {
         debug_assert!(self.is_empty() && self.unit == other.unit);
         // An empty table's slots are all 0 (each non-empty slot names an entry), so
