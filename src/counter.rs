@@ -13,6 +13,7 @@ use word_count_core::text::Text;
 // keep a wrong count.
 use word_count_core::hash::Seed;
 use word_count_core::owned_word::OwnedWord;
+use word_count_core::releasing::Releasing;
 use word_count_core::word_table::{WordTable, MAX_COUNT};
 
 use crate::detach::detach;
@@ -258,7 +259,7 @@ impl WordCounter {
         to_counter(
             py,
             Text::Utf8(b""),
-            self.snapshot(py).into_iter(),
+            Releasing::new(self.snapshot(py)),
             Vec::new(),
         )
     }

@@ -59,6 +59,8 @@ pub(crate) mod ucs4_keys;
 pub mod hash;
 // `OwnedWord`: a word a table keeps after its text is gone, in place when short.
 pub mod owned_word;
+// `Releasing`: a vector's elements taken in order, the memory of those taken handed back.
+pub mod releasing;
 // `WordTable`: words and their counts in first-seen order, and its `Adder`.
 pub mod word_table;
 // `RingAdder`: words added a few behind, each one's slot prefetched, for large tables.

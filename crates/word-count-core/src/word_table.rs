@@ -14,6 +14,7 @@
 
 use crate::hash::{loads_below, ucs4_loads_below, Key, Seed};
 use crate::owned_word::OwnedWord;
+use crate::releasing::Releasing;
 
 /// A word of a table: borrowed from a text (`&[u8]`) or owned ([`OwnedWord`]).
 pub trait Word {
@@ -441,11 +442,11 @@ impl<W: Word> WordTable<W> {
             .map(|c| &c.word)
     }
 
-    /// The words and their counts, in first-seen order, taken out of the table.
+    /// The words and their counts, in first-seen order, taken out of the table. The
+    /// index is freed at once, and the entries' memory as they are taken ([`Releasing`]).
     pub fn into_counts(self) -> impl ExactSizeIterator<Item = (W, u64)> {
-        self.cold
-            .into_iter()
-            .zip(self.counts)
+        Releasing::new(self.cold)
+            .zip(Releasing::new(self.counts))
             .map(|(c, n)| (c.word, n))
     }
 
