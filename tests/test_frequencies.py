@@ -278,6 +278,42 @@ def test_many_distinct_words_keep_their_order():
     same(w.word_frequencies_py(text, 3), expected)
 
 
+@MEMORY_HEAVY
+@pytest.mark.parametrize("distinct", [2**16 - 1, 2**16, 2**16 + 1])
+def test_counters_each_side_of_the_size_made_of_general_keys(distinct, tmp_path):
+    # From 2**16 words on, the Counter's dict is given CPython's general keys by setting
+    # and deleting a key that is not a str first: nothing of that key may show, and the
+    # Counter must behave as one built word by word (copies, updates, deletions).
+    rng = random.Random(distinct)
+    words = [f"w{i}" for i in range(distinct)]
+    rng.shuffle(words)
+    text = " ".join(words) + "\n" + " ".join(rng.sample(words, distinct // 3))
+    expected = Counter(text.split())
+    path = tmp_path / "words.txt"
+    path.write_text(text, encoding="utf-8")
+    counter = w.WordCounter()
+    counter.add(text)
+    made = [
+        w.word_frequencies(text, 1),
+        w.word_frequencies(text, 2),
+        w.word_frequencies_file(path, 2),
+        counter.to_counter(),
+    ]
+    for ours in made:
+        same(ours, expected)
+        assert None not in ours
+        assert len(ours) == distinct
+        same(ours.copy(), expected)
+        ours.update(["new", words[0]])
+        del ours[words[1]]
+        ours[None] = 7  # a key of another type still goes last
+        again = expected.copy()
+        again.update(["new", words[0]])
+        del again[words[1]]
+        again[None] = 7
+        assert list(ours.items()) == list(again.items())
+
+
 @pytest.mark.threaded_stress
 @MEMORY_HEAVY
 @pytest.mark.parametrize("letter", ["e", "é", "中", "😀"])
