@@ -204,25 +204,27 @@ pub fn to_counter<'py, B: AsRef<[u8]>>(
     Ok(counter)
 }
 
-/// The fewest words for which [`to_counter`] asks for a dict of general keys: below it the
-/// dict fits the caches of the machines measured, and the keys' kind changes little.
+/// The fewest words for which [`to_counter`] asks for a dict of general keys. Below it
+/// the gain is smaller (1.06x at 2^12 words, 1.19x at 2^14, against 1.43x at 2^16, in
+/// Python on 3.13t) while the costs stay: a lookup about 3% slower on a dict of 8,000
+/// words, and 8 bytes more an entry.
 const GENERAL_KEYS_FROM: usize = 1 << 16;
 
 /// Turn the empty `dict`'s table into CPython's general kind, which keeps each key's hash
-/// beside it, by setting and deleting a key that is not a `str`: a table of `str` keys
-/// alone (the kind every dict starts as since CPython 3.11) never changes back once it
-/// holds another.
+/// beside it, by setting and deleting a key that is not a `str`. Every dict starts with
+/// a table of `str` keys alone (since CPython 3.11); one that has held another key keeps
+/// the general kind as it grows.
 ///
 /// Why: a table of `str` keys keeps no hashes, so each key a new key's probe passes is
 /// read for its hash, one more miss to memory a step on a table larger than the caches.
 /// On 10 million distinct words that lookup was 57% of `word_frequencies`' time (perf,
-/// 3.13t), and the general kind built the Counter 1.3-1.4x as fast; its lookups of a
-/// word were no slower (6-8% faster on that table, 3% slower on one of 8,000 words),
-/// for 8 bytes more an entry. docs/benchmarks.md ("Counters of many words") has the
-/// numbers. The contents and order are the same either way: only the speed depends on
-/// this CPython detail. The deleted key leaves an unused entry, dropped by the first
-/// of the resizes that growing to `GENERAL_KEYS_FROM` words makes, so `Counter.copy()`
-/// still takes its fast path.
+/// 3.13t). Filling a dict with those words took 1.30-1.45x as long with `str` keys (3.13t;
+/// 1.25-1.37x on 3.13), and a lookup of a word 6-8% longer on it, for 8 bytes less an
+/// entry. docs/benchmarks.md ("Counters of many words") has the numbers. The contents
+/// and order are the same either way: only the speed and size depend on this CPython
+/// detail. The deleted key leaves an unused entry, dropped by the dict's first resize
+/// (at its fifth word), after which it grows through the same sizes as a dict of `str`
+/// keys, so `Counter.copy()` still takes its fast path.
 fn use_general_keys(dict: &Bound<'_, PyDict>) -> PyResult<()> {
     let py = dict.py();
     dict.set_item(py.None(), 0)?;
