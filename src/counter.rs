@@ -89,9 +89,7 @@ impl WordCounter {
                 if total > u128::from(MAX_COUNT) {
                     return Err(overflow());
                 }
-                for (word, n) in items {
-                    counts.words.add_count(word, n);
-                }
+                counts.words.add_counts(items.into_iter());
                 counts.total = total as u64;
                 Ok(())
             })
