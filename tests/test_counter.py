@@ -271,6 +271,21 @@ def test_a_count_too_large_to_keep_is_exact_or_an_overflow_error(huge):
     assert counts["a"] - 1 == (counts["b"] - 1) * huge
 
 
+def test_update_from_a_counter_past_the_bound_raises_and_changes_nothing():
+    # From another WordCounter the counts are added under both counters' locks, with no
+    # list of them made first: the bound is checked before any is added, as for a dict.
+    a, b = WordCounter(), WordCounter()
+    a.update({"x": 2**61, "y": 1})
+    b.update({"y": 2**60})
+    b.update(a)
+    assert (b["x"], b["y"], b.total) == (2**61, 2**60 + 1, 2**61 + 2**60 + 1)
+    with pytest.raises(OverflowError, match="limited to 2\\*\\*62"):
+        b.update(a)
+    same(b.to_counter(), Counter({"y": 2**60 + 1, "x": 2**61}))
+    assert b.total == 2**61 + 2**60 + 1
+    same(a.to_counter(), Counter({"x": 2**61, "y": 1}))  # only read
+
+
 @pytest.mark.parametrize("impl", ["add", "update"])
 def test_errors_leave_the_counter_as_it_was(impl):
     c = counter_of("a b a")
