@@ -178,7 +178,7 @@ impl<'t> WordTable<&'t [u8]> {
         let check = check(key.hash, word.len());
         let mut slot = key.hash as usize & mask;
         loop {
-            // SAFETY: `slots.len()` is a power of two (64, doubled by `grow`), so
+            // SAFETY: `slots.len()` is a power of two (64, or more by `grow_to`), so
             // `slot & mask` is in bounds; a non-empty slot holds the index + 1 of an
             // entry (`insert`, `grow`), and `hot`, `cold` and `counts` have one element
             // per entry.
@@ -556,7 +556,7 @@ impl<W: Word> WordTable<W> {
         let check = check(key.hash, word.len());
         let mut slot = key.hash as usize & mask;
         loop {
-            // SAFETY: `slots.len()` is a power of two (64, doubled by `grow`), so
+            // SAFETY: `slots.len()` is a power of two (64, or more by `grow_to`), so
             // `slot & mask` is in bounds.
             let s = unsafe { *self.slots.get_unchecked(slot) };
             if s == 0 {
@@ -876,18 +876,28 @@ mod tests {
         }
     }
 
-    /// Many distinct words into an empty table: the index is sized once for them all
-    /// and never grows on the way, and every word is found after.
+    /// `reserve(n)` makes room for `n` words: the index (its memory and its size) does
+    /// not change while they are added, on a table empty or not, and every word is found
+    /// after. `add_counts` reserves for its items so.
     #[test]
-    fn adding_distinct_words_sizes_the_index_once() {
+    fn a_reserved_index_takes_its_words_without_growing() {
         let n = if cfg!(miri) { 500 } else { 100_000 };
-        let mut table: WordTable<OwnedWord> = WordTable::new(Seed::random());
-        let words = (0..n).map(|i| (OwnedWord::from(format!("w{i}").as_bytes()), i as u64));
-        table.add_counts(words);
-        assert_eq!(table.len(), n);
-        assert_eq!(table.slot_count(), (2 * n).next_power_of_two());
-        for i in (0..n).step_by(97) {
-            assert_eq!(table.get(format!("w{i}").as_bytes()), Some(i as u64));
+        for before in [0, 3, n / 3] {
+            let mut table: WordTable<OwnedWord> = WordTable::new(Seed::random());
+            let word = |i: usize| OwnedWord::from(format!("w{i}").as_bytes());
+            table.add_counts((0..before).map(|i| (word(i), 1)));
+            table.reserve(n);
+            let reserved = table.slots();
+            table.add_counts((0..n).map(|i| (word(i), i as u64)));
+            assert_eq!(table.slots(), reserved);
+            assert_eq!(reserved.0, (2 * n).next_power_of_two());
+            assert_eq!(table.len(), n);
+            for i in (0..n).step_by(97) {
+                assert_eq!(
+                    table.get(format!("w{i}").as_bytes()),
+                    Some(i as u64 + u64::from(i < before))
+                );
+            }
         }
     }
 
