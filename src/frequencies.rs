@@ -157,13 +157,13 @@ pub fn word_frequencies_file<'py>(
 ) -> Result<Bound<'py, PyAny>, Error> {
     let threads = thread_count(n_threads)?;
     let seed = Seed::random();
-    // Owned words: the block's buffer is reused for the next block.
+    // Owned words: the block's buffer is reused for the next block. Each block is
+    // counted straight into the file's table (its first chunk; the others' tables are
+    // merged in), not into a table of its own merged in after: on a file of 10 million
+    // distinct words that merge probed the file's table once more for every word.
     let mut table: WordTable<OwnedWord> = WordTable::new(seed);
     scan_file(py, path, Blocks::WholeWords, progress, |b| {
-        let mut block = WordTable::reused(seed, b.end - b.start);
-        Text::Utf8(b.bytes).add_word_frequencies(&mut block, b.start, b.end, threads);
-        table.merge_out(&mut block, OwnedWord::from);
-        block.give_back();
+        Text::Utf8(b.bytes).add_word_frequencies(&mut table, b.start, b.end, threads);
     })?;
     to_counter(py, Text::Utf8(b""), table.into_counts(), Vec::new())
 }

@@ -136,7 +136,7 @@ fn check<'t, E: Encoding>(
         if plan.facade {
             text.add_word_frequencies_then(into, a, b, Some(plan.chunks), meanwhile);
         } else {
-            add_frequencies_in_then::<E>(into, units, a, b, plan.chunks, meanwhile);
+            add_frequencies_in_then::<E, &[u8]>(into, units, a, b, plan.chunks, meanwhile);
         }
         // What `meanwhile` saw is what the table ends with, less the words merged after
         // it, and what it started with, plus the first chunk's words.

@@ -13,7 +13,7 @@ use crate::chunks;
 use crate::encoding::Encoding;
 use crate::hash::Seed;
 use crate::ring_adder::{RingAdder, RING_FROM_SLOTS};
-use crate::word_table::WordTable;
+use crate::word_table::{Word, WordTable};
 
 /// Count into `table` the words of `units` that start in `start..end` (character
 /// boundaries), each word as the bytes of its units, in `n_chunks` parallel chunks: the
@@ -27,16 +27,16 @@ use crate::word_table::WordTable;
 /// threads' remaining time for work of its own on the table's first entries, which the
 /// merge only appends to: the binding makes their Python `str`s there (see
 /// `src/frequencies.rs`). With one chunk, `busy()` is false. `|_, _| {}` does nothing.
-pub fn add_frequencies_in_then<'t, E: Encoding>(
-    table: &mut WordTable<&'t [u8]>,
+pub fn add_frequencies_in_then<'t, E: Encoding, W: Word + From<&'t [u8]> + Send>(
+    table: &mut WordTable<W>,
     units: &'t [E::Unit],
     start: usize,
     end: usize,
     n_chunks: usize,
-    meanwhile: impl FnOnce(&WordTable<&'t [u8]>, &dyn Fn() -> bool),
+    meanwhile: impl FnOnce(&WordTable<W>, &dyn Fn() -> bool),
 ) {
     if n_chunks <= 1 {
-        count_into::<E>(table, units, start, end);
+        count_into::<E, W>(table, units, start, end);
         return meanwhile(table, &|| false);
     }
     let seed = table.seed();
@@ -46,19 +46,19 @@ pub fn add_frequencies_in_then<'t, E: Encoding>(
     let (_, others_tables) = chunks::map_parallel_with_first(
         &cuts,
         |a, b| {
-            count_into::<E>(table, units, start + a, start + b);
+            count_into::<E, W>(table, units, start + a, start + b);
             meanwhile(table, &|| others.load(Ordering::Acquire) > 0);
         },
         |a, b| {
             let bytes = (b - a) * std::mem::size_of::<E::Unit>();
             let mut own = WordTable::reused(seed, bytes);
-            count_into::<E>(&mut own, units, start + a, start + b);
+            count_into::<E, &[u8]>(&mut own, units, start + a, start + b);
             others.fetch_sub(1, Ordering::Release);
             own
         },
     );
     for mut other in others_tables {
-        table.merge_out(&mut other, |word| word);
+        table.merge_out(&mut other, W::from);
         other.give_back();
     }
 }
@@ -73,17 +73,17 @@ pub fn frequencies_in<E: Encoding>(
     seed: Seed,
 ) -> WordTable<&[u8]> {
     let mut table = WordTable::new(seed);
-    add_frequencies_in_then::<E>(&mut table, units, start, end, n_chunks, |_, _| {});
+    add_frequencies_in_then::<E, &[u8]>(&mut table, units, start, end, n_chunks, |_, _| {});
     table
 }
 
-fn count_into<'t, E: Encoding>(
-    table: &mut WordTable<&'t [u8]>,
+fn count_into<'t, E: Encoding, W: Word + From<&'t [u8]>>(
+    table: &mut WordTable<W>,
     units: &'t [E::Unit],
     start: usize,
     end: usize,
 ) {
-    count_into_by::<E>(table, units, start, end, RingPolicy::KERNEL)
+    count_into_by::<E, W>(table, units, start, end, RingPolicy::KERNEL)
 }
 
 /// When [`count_into`] turns to a [`RingAdder`]: once the table has `from_slots` slots,
@@ -104,8 +104,8 @@ impl RingPolicy {
     };
 }
 
-fn count_into_by<'t, E: Encoding>(
-    table: &mut WordTable<&'t [u8]>,
+fn count_into_by<'t, E: Encoding, W: Word + From<&'t [u8]>>(
+    table: &mut WordTable<W>,
     units: &'t [E::Unit],
     start: usize,
     end: usize,
@@ -115,7 +115,7 @@ fn count_into_by<'t, E: Encoding>(
     let mut at = start;
     while at < end {
         if table.slot_count() >= policy.from_slots {
-            return count_with::<E, true>(table, units, at, end);
+            return count_with::<E, W, true>(table, units, at, end);
         }
         // A word belongs to the stretch where it starts, as to a chunk.
         let cut = if end - at > stretch {
@@ -123,13 +123,13 @@ fn count_into_by<'t, E: Encoding>(
         } else {
             end
         };
-        count_with::<E, false>(table, units, at, cut);
+        count_with::<E, W, false>(table, units, at, cut);
         at = cut;
     }
 }
 
-fn count_with<'t, E: Encoding, const PREFETCH: bool>(
-    table: &mut WordTable<&'t [u8]>,
+fn count_with<'t, E: Encoding, W: Word + From<&'t [u8]>, const PREFETCH: bool>(
+    table: &mut WordTable<W>,
     units: &'t [E::Unit],
     start: usize,
     end: usize,
@@ -137,16 +137,22 @@ fn count_with<'t, E: Encoding, const PREFETCH: bool>(
     // The width as a constant of the `Adder`'s type (a generic's associated constant
     // cannot be one on stable Rust): one arm is compiled for each encoding.
     match E::UNIT_BYTES {
-        1 => count_units::<E, 1, PREFETCH>(table, units, start, end),
-        2 => count_units::<E, 2, PREFETCH>(table, units, start, end),
-        _ => count_units::<E, 4, PREFETCH>(table, units, start, end),
+        1 => count_units::<E, W, 1, PREFETCH>(table, units, start, end),
+        2 => count_units::<E, W, 2, PREFETCH>(table, units, start, end),
+        _ => count_units::<E, W, 4, PREFETCH>(table, units, start, end),
     }
 }
 
 /// `PREFETCH`: through a [`RingAdder`], each word's slot prefetched, else with the
 /// `Adder` alone.
-fn count_units<'t, E: Encoding, const UNIT: usize, const PREFETCH: bool>(
-    table: &mut WordTable<&'t [u8]>,
+fn count_units<
+    't,
+    E: Encoding,
+    W: Word + From<&'t [u8]>,
+    const UNIT: usize,
+    const PREFETCH: bool,
+>(
+    table: &mut WordTable<W>,
     units: &'t [E::Unit],
     start: usize,
     end: usize,
@@ -179,6 +185,7 @@ fn count_units<'t, E: Encoding, const UNIT: usize, const PREFETCH: bool>(
 mod tests {
     use super::*;
     use crate::encoding::{Ucs2, Ucs4, Utf8};
+    use crate::owned_word::OwnedWord;
     use crate::pychars::is_py_whitespace;
     use proptest::prelude::*;
 
@@ -283,7 +290,7 @@ mod tests {
             let seed = Seed::random();
             let bytes = text.as_bytes();
             let mut table = WordTable::new(seed);
-            count_into_by::<Utf8>(&mut table, bytes, 0, bytes.len(), policy);
+            count_into_by::<Utf8, _>(&mut table, bytes, 0, bytes.len(), policy);
             prop_assert_eq!(listed(&table), model(&text));
             let expected: Vec<(String, u64)> = model(&text)
                 .into_iter()
@@ -291,14 +298,70 @@ mod tests {
                 .collect();
             let u32s: Vec<u32> = text.chars().map(u32::from).collect();
             let mut table = WordTable::new(seed);
-            count_into_by::<Ucs4>(&mut table, &u32s, 0, u32s.len(), policy);
+            count_into_by::<Ucs4, _>(&mut table, &u32s, 0, u32s.len(), policy);
             prop_assert_eq!(words_of::<4>(&table), expected.clone());
             if text.chars().all(|c| u32::from(c) < 0x10000) {
                 let u16s: Vec<u16> = text.chars().map(|c| c as u16).collect();
                 let mut table = WordTable::new(seed);
-                count_into_by::<Ucs2>(&mut table, &u16s, 0, u16s.len(), policy);
+                count_into_by::<Ucs2, _>(&mut table, &u16s, 0, u16s.len(), policy);
                 prop_assert_eq!(words_of::<2>(&table), expected);
             }
+        }
+
+        /// A file's count: consecutive ranges of the text (its blocks, over a buffer that
+        /// is then reused) counted straight into one table of owned words, each range
+        /// on `n` chunks, through the plain `Adder` or the `RingAdder`, in every width.
+        /// Its words, counts and order are the text's.
+        #[test]
+        fn ranges_counted_into_owned_words_are_the_whole(
+            text in text(),
+            long in prop::collection::vec(mid_word(), 0..3),
+            cuts in prop::collection::vec(0usize..700, 0..4),
+            n in 1usize..4,
+            from_slots in prop::sample::select(vec![0usize, 128, usize::MAX]),
+        ) {
+            let text = [text.as_str(), " ", &long.join(" "), " ", text.as_str()].concat();
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(text.len())).collect();
+            cuts.extend([0, text.len()]);
+            for cut in &mut cuts {
+                while !text.is_char_boundary(*cut) {
+                    *cut += 1;
+                }
+            }
+            cuts.sort_unstable();
+            let policy = RingPolicy { from_slots, stretch_bytes: 7 };
+            let expected = model(&text);
+            let owned = |table: &WordTable<OwnedWord>| -> Vec<(Vec<u8>, u64)> {
+                table.iter().map(|(w, n)| (w.as_bytes().to_vec(), n)).collect()
+            };
+            let mut table: WordTable<OwnedWord> = WordTable::new(Seed::random());
+            for range in cuts.windows(2) {
+                // Each range's text copied out and dropped after, as a block's buffer is
+                // reused: the table must keep no reference into it.
+                let block = text.as_bytes().to_vec();
+                let (a, b) = (range[0], range[1]);
+                if n == 1 {
+                    count_into_by::<Utf8, _>(&mut table, &block, a, b, policy);
+                } else {
+                    add_frequencies_in_then::<Utf8, _>(&mut table, &block, a, b, n, |_, _| {});
+                }
+            }
+            prop_assert_eq!(owned(&table), expected.clone());
+            let u32s: Vec<u32> = text.chars().map(u32::from).collect();
+            let mut table: WordTable<OwnedWord> = WordTable::new(Seed::random());
+            count_into_by::<Ucs4, _>(&mut table, &u32s, 0, u32s.len(), policy);
+            let narrowed: Vec<(String, u64)> = owned(&table)
+                .into_iter()
+                .map(|(w, n)| {
+                    let units = w.chunks(4).map(|u| u32::from_ne_bytes(u.try_into().unwrap()));
+                    (units.map(|u| char::from_u32(u).unwrap()).collect(), n)
+                })
+                .collect();
+            let expected: Vec<(String, u64)> = expected
+                .into_iter()
+                .map(|(w, n)| (String::from_utf8(w).unwrap(), n))
+                .collect();
+            prop_assert_eq!(narrowed, expected);
         }
 
         #[test]
@@ -362,7 +425,7 @@ mod tests {
         ];
         for policy in policies {
             let mut table = WordTable::new(Seed::random());
-            count_into_by::<Utf8>(&mut table, bytes, 0, bytes.len(), policy);
+            count_into_by::<Utf8, _>(&mut table, bytes, 0, bytes.len(), policy);
             assert_eq!(listed(&table), expected, "{policy:?}");
         }
         if !cfg!(miri) {
@@ -405,14 +468,21 @@ mod tests {
             let mut table = WordTable::new(Seed::random());
             let mut seen: Vec<Vec<u8>> = Vec::new();
             let mut calls = 0;
-            add_frequencies_in_then::<Utf8>(&mut table, bytes, 0, bytes.len(), n, |t, busy| {
-                calls += 1;
-                seen = t.words_from(0).map(|w| w.to_vec()).collect();
-                // Spinning here must end: busy() turns false as the others finish.
-                while busy() {
-                    std::hint::spin_loop();
-                }
-            });
+            add_frequencies_in_then::<Utf8, &[u8]>(
+                &mut table,
+                bytes,
+                0,
+                bytes.len(),
+                n,
+                |t, busy| {
+                    calls += 1;
+                    seen = t.words_from(0).map(|w| w.to_vec()).collect();
+                    // Spinning here must end: busy() turns false as the others finish.
+                    while busy() {
+                        std::hint::spin_loop();
+                    }
+                },
+            );
             assert_eq!(calls, 1);
             let all: Vec<Vec<u8>> = table.words_from(0).map(|w| w.to_vec()).collect();
             assert!(!seen.is_empty() && all.starts_with(&seen), "n = {n}");

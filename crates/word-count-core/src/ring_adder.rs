@@ -13,7 +13,7 @@
 //! [`RING_FROM_SLOTS`] slots. docs/benchmarks.md has the measurements.
 
 use crate::hash::Key;
-use crate::word_table::{prefetch, Adder};
+use crate::word_table::{prefetch, Adder, Word};
 
 /// How many words behind their keys and prefetches the probes run: enough to keep
 /// several misses in flight; more only lengthens the ring's drain.
@@ -27,8 +27,8 @@ pub const RING_FROM_SLOTS: usize = 1 << 19;
 /// An [`Adder`] behind a ring of the last [`RING`] words given: each word is keyed and
 /// its slot prefetched when it comes in, and counted when it leaves the ring.
 /// [`Self::finish`] counts the words still in it.
-pub struct RingAdder<'a, 't, const UNIT: usize> {
-    adder: Adder<'a, 't, UNIT>,
+pub struct RingAdder<'a, 't, W, const UNIT: usize> {
+    adder: Adder<'a, 't, W, UNIT>,
     /// Each word in the ring: its span and its key (`Adder::key_of`).
     ring: [(usize, usize, Option<Key>); RING],
     /// How many words the ring holds (RING once it is full).
@@ -37,8 +37,8 @@ pub struct RingAdder<'a, 't, const UNIT: usize> {
     next: usize,
 }
 
-impl<'a, 't, const UNIT: usize> RingAdder<'a, 't, UNIT> {
-    pub fn new(adder: Adder<'a, 't, UNIT>) -> Self {
+impl<'a, 't, W: Word + From<&'t [u8]>, const UNIT: usize> RingAdder<'a, 't, W, UNIT> {
+    pub fn new(adder: Adder<'a, 't, W, UNIT>) -> Self {
         RingAdder {
             adder,
             ring: [(0, 0, None); RING],

@@ -6,7 +6,7 @@
 
 use crate::encoding::{Encoding, Latin1, Ucs2, Ucs4, Utf8};
 use crate::search::Needle;
-use crate::word_table::WordTable;
+use crate::word_table::{Word, WordTable};
 use crate::{chunks, frequencies, search, words};
 
 /// A text to count, borrowed: positions in it are code units (bytes for UTF-8).
@@ -104,9 +104,9 @@ impl<'a> Text<'a> {
     /// Count into `table` the words that start in `start..end`, on `threads` threads
     /// (see [`crate::frequencies`]); each word is the bytes of its units (this text's
     /// kind), borrowed from the text.
-    pub fn add_word_frequencies(
+    pub fn add_word_frequencies<W: Word + From<&'a [u8]> + Send>(
         &self,
-        table: &mut WordTable<&'a [u8]>,
+        table: &mut WordTable<W>,
         start: usize,
         end: usize,
         threads: Option<usize>,
@@ -116,17 +116,17 @@ impl<'a> Text<'a> {
 
     /// [`Self::add_word_frequencies`], with `meanwhile` run on the calling thread while
     /// the other threads still count (see [`frequencies::add_frequencies_in_then`]).
-    pub fn add_word_frequencies_then(
+    pub fn add_word_frequencies_then<W: Word + From<&'a [u8]> + Send>(
         &self,
-        table: &mut WordTable<&'a [u8]>,
+        table: &mut WordTable<W>,
         start: usize,
         end: usize,
         threads: Option<usize>,
-        meanwhile: impl FnOnce(&WordTable<&'a [u8]>, &dyn Fn() -> bool),
+        meanwhile: impl FnOnce(&WordTable<W>, &dyn Fn() -> bool),
     ) {
         with_encoding!(*self, units, E => {
             let n_chunks = chunks::chunks_for((end - start) * E::UNIT_BYTES, threads);
-            frequencies::add_frequencies_in_then::<E>(table, units, start, end, n_chunks, meanwhile)
+            frequencies::add_frequencies_in_then::<E, W>(table, units, start, end, n_chunks, meanwhile)
         })
     }
 }

@@ -146,7 +146,10 @@ const MIN_SLOTS: usize = 64;
 /// given from outside (`add_count`) are capped here, so sums never overflow.
 pub const MAX_COUNT: u64 = 1 << 62;
 
-impl<'t> WordTable<&'t [u8]> {
+/// Counting the words of a text `'t` into a table: one that borrows them from the text
+/// (`&'t [u8]`), or one that keeps its own copy of each new word ([`OwnedWord`]), as a
+/// file's frequencies do, its blocks' text being reused.
+impl<'t, W: Word + From<&'t [u8]>> WordTable<W> {
     /// Count the word `text[a..b]` once more.
     #[inline(always)]
     pub fn add_at(&mut self, text: &'t [u8], a: usize, b: usize) {
@@ -155,7 +158,14 @@ impl<'t> WordTable<&'t [u8]> {
         } else {
             self.seed.key_of_units(&text[a..b], self.unit)
         };
-        self.add_keyed(key, &text[a..b], 1);
+        let word = &text[a..b];
+        match self.find(&key, word) {
+            // SAFETY: `find` returns the index of an entry, and `counts` has one count
+            // per entry. A plain add: a text's counts are bounded by its length.
+            Ok(index) => unsafe { *self.counts.get_unchecked_mut(index) += 1 },
+            // The word is made the table's kind only when it is new.
+            Err(slot) => self.insert(slot, key, W::from(word), 1),
+        }
     }
 
     #[inline(never)] // rare: a new word, or a long one; keeps `Adder::add` small
@@ -185,7 +195,7 @@ impl<'t> WordTable<&'t [u8]> {
             unsafe {
                 let s = *self.slots.get_unchecked(slot);
                 if s == 0 {
-                    return self.insert(slot, key, word, 1);
+                    return self.insert(slot, key, W::from(word), 1);
                 }
                 if s >> 32 == check {
                     let index = index_of(s);
@@ -195,7 +205,7 @@ impl<'t> WordTable<&'t [u8]> {
                     // it the same word.
                     if hot.x == key.x
                         && hot.y == key.y
-                        && self.cold.get_unchecked(index).word[..16] == word[..16]
+                        && self.cold.get_unchecked(index).word.bytes()[..16] == word[..16]
                     {
                         *self.counts.get_unchecked_mut(index) += 1;
                         return;
@@ -206,6 +216,32 @@ impl<'t> WordTable<&'t [u8]> {
         }
     }
 
+    /// An [`Adder`] of the words of `text`, UTF-8 or Latin-1, to this table.
+    pub fn adder<'a>(&'a mut self, text: &'t [u8]) -> Adder<'a, 't, W> {
+        self.adder_of_units::<1>(text)
+    }
+
+    /// An [`Adder`] of the words of `text`, the bytes of units of `UNIT` bytes (1, 2 or
+    /// 4), to this table. Panics if the table holds words of another width: their keys
+    /// would differ.
+    pub fn adder_of_units<'a, const UNIT: usize>(
+        &'a mut self,
+        text: &'t [u8],
+    ) -> Adder<'a, 't, W, UNIT> {
+        assert!(matches!(UNIT, 1 | 2 | 4), "units of 1, 2 or 4 bytes");
+        self.set_unit(UNIT);
+        let raw = self.raw();
+        Adder {
+            table: self,
+            text,
+            limit: loads_below(text),
+            ucs4_limit: ucs4_loads_below(text),
+            raw,
+        }
+    }
+}
+
+impl WordTable<&[u8]> {
     /// This table's memory, its words dropped (see [`SpareTable`]).
     pub(crate) fn into_spare(mut self) -> SpareTable {
         self.hot.clear();
@@ -234,30 +270,6 @@ impl<'t> WordTable<&'t [u8]> {
         table.unit = 1;
         table
     }
-
-    /// An [`Adder`] of the words of `text`, UTF-8 or Latin-1, to this table.
-    pub fn adder<'a>(&'a mut self, text: &'t [u8]) -> Adder<'a, 't> {
-        self.adder_of_units::<1>(text)
-    }
-
-    /// An [`Adder`] of the words of `text`, the bytes of units of `UNIT` bytes (1, 2 or
-    /// 4), to this table. Panics if the table holds words of another width: their keys
-    /// would differ.
-    pub fn adder_of_units<'a, const UNIT: usize>(
-        &'a mut self,
-        text: &'t [u8],
-    ) -> Adder<'a, 't, UNIT> {
-        assert!(matches!(UNIT, 1 | 2 | 4), "units of 1, 2 or 4 bytes");
-        self.set_unit(UNIT);
-        let raw = self.raw();
-        Adder {
-            table: self,
-            text,
-            limit: loads_below(text),
-            ucs4_limit: ucs4_loads_below(text),
-            raw,
-        }
-    }
 }
 
 /// Counts words of one text into a table, for the word loop of the frequencies kernel.
@@ -266,8 +278,8 @@ impl<'t> WordTable<&'t [u8]> {
 /// when a word is new. Read through the table instead, they were loaded again for every
 /// word, since the compiler cannot tell that a count's store leaves them unchanged:
 /// a third of the instructions of a word (callgrind, perf annotate).
-pub struct Adder<'a, 't, const UNIT: usize = 1> {
-    table: &'a mut WordTable<&'t [u8]>,
+pub struct Adder<'a, 't, W, const UNIT: usize = 1> {
+    table: &'a mut WordTable<W>,
     text: &'t [u8],
     /// `loads_below(text)`.
     limit: usize,
@@ -286,7 +298,7 @@ struct Raw {
     seed: Seed,
 }
 
-impl<'t, const UNIT: usize> Adder<'_, 't, UNIT> {
+impl<'t, W: Word + From<&'t [u8]>, const UNIT: usize> Adder<'_, 't, W, UNIT> {
     /// Count the word `text[a..b]` once more.
     #[inline(always)]
     pub fn add(&mut self, a: usize, b: usize) {
@@ -909,7 +921,7 @@ mod tests {
     #[should_panic(expected = "out of range for slice")]
     fn a_span_outside_the_text_panics_before_any_read() {
         let text = [b'a'; 64];
-        let mut table = WordTable::new(Seed::random());
+        let mut table: WordTable<&[u8]> = WordTable::new(Seed::random());
         table.adder(&text).add(usize::MAX - 4, usize::MAX);
     }
 
