@@ -8,7 +8,8 @@
 //! as the binding calls the core: in consecutive slices, cut where the input says, each
 //! added into one table; each slice in as many chunks as the input says (each chunk its
 //! own table, merged in order), straight into the table or into a table of its own
-//! merged after it (as the file path merges its blocks), or through the `Text` facade.
+//! merged after it, or through the `Text` facade; and again, every slice straight into
+//! one table of owned words, as a file's blocks are counted.
 //!
 //! Input: `[chunks, ways, cuts, gap * (cuts % 8), text...]`: `chunks % 8 + 1` chunks
 //! (`chunks >= 128`: the facade, which does not split a text this small); bit `i % 8`
@@ -24,6 +25,7 @@ use libfuzzer_sys::fuzz_target;
 use word_count_core::encoding::{Encoding, Latin1, Ucs2, Ucs4, Utf8};
 use word_count_core::frequencies::add_frequencies_in_then;
 use word_count_core::hash::Seed;
+use word_count_core::owned_word::OwnedWord;
 use word_count_core::text::Text;
 use word_count_core::word_table::WordTable;
 
@@ -156,6 +158,25 @@ fn check<'t, E: Encoding>(
     }
     assert_eq!(table.total(), expected.iter().map(|(_, n)| n).sum::<u64>());
     table.give_back();
+
+    // As a file is counted: each slice straight into one table of owned words, which
+    // keeps no reference into the text.
+    let mut owned: WordTable<OwnedWord> = WordTable::new(Seed::random());
+    let mut start = 0;
+    for &cut in &plan.cuts {
+        let (a, b) = (at(start), at(cut));
+        start = cut;
+        if plan.facade {
+            text.add_word_frequencies(&mut owned, a, b, Some(plan.chunks));
+        } else {
+            add_frequencies_in_then::<E, _>(&mut owned, units, a, b, plan.chunks, |_, _| {});
+        }
+    }
+    let got: Vec<(Vec<u8>, u64)> = owned
+        .iter()
+        .map(|(w, n)| (w.as_bytes().to_vec(), n))
+        .collect();
+    assert_eq!(got, expected);
 }
 
 /// The code points as units of `T`, if they all fit.
