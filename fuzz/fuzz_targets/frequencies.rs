@@ -156,7 +156,8 @@ fn check<'t, E: Encoding>(
     for (word, count) in expected {
         assert_eq!(table.get(word), Some(*count));
     }
-    assert_eq!(table.total(), expected.iter().map(|(_, n)| n).sum::<u64>());
+    let total = expected.iter().map(|(_, n)| n).sum::<u64>();
+    assert_eq!(table.total(), total);
     table.give_back();
 
     // As a file is counted: each slice straight into one table of owned words, which
@@ -177,6 +178,10 @@ fn check<'t, E: Encoding>(
         .map(|(w, n)| (w.as_bytes().to_vec(), n))
         .collect();
     assert_eq!(got, expected);
+    for (word, count) in expected {
+        assert_eq!(owned.get(word), Some(*count));
+    }
+    assert_eq!(owned.total(), total);
 }
 
 /// The code points as units of `T`, if they all fit.

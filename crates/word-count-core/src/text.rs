@@ -103,7 +103,7 @@ impl Text<'_> {
 impl<'a> Text<'a> {
     /// Count into `table` the words that start in `start..end`, on `threads` threads
     /// (see [`crate::frequencies`]); each word is the bytes of its units (this text's
-    /// kind), borrowed from the text.
+    /// kind), borrowed from the text or, in a table of owned words, copied when new.
     pub fn add_word_frequencies<W: Word + From<&'a [u8]> + Send>(
         &self,
         table: &mut WordTable<W>,
