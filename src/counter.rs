@@ -65,9 +65,7 @@ impl WordCounter {
             no_panic(|| {
                 let mut counts = self.lock();
                 crate::testing::maybe_panic_holding_lock();
-                // Every count is at most the total: checking it keeps them all in range.
-                let total = counts.total.checked_add(added).filter(|&t| t <= MAX_COUNT);
-                let total = total.ok_or_else(overflow)?;
+                let total = total_after(counts.total, added)?;
                 counts.words.merge(local, OwnedWord::from);
                 counts.total = total;
                 Ok(added)
@@ -114,9 +112,7 @@ impl WordCounter {
                     let theirs = other.lock();
                     (self.lock(), theirs)
                 };
-                // Every count is at most the total: checking it keeps them all in range.
-                let total = ours.total.checked_add(theirs.total);
-                let total = total.filter(|&t| t <= MAX_COUNT).ok_or_else(overflow)?;
+                let total = total_after(ours.total, theirs.total)?;
                 let words = theirs.words.iter().map(|(word, n)| (word.clone(), n));
                 ours.words.add_counts(words);
                 ours.total = total;
@@ -196,6 +192,15 @@ fn most_common(words: &WordTable<OwnedWord>, limit: usize) -> Vec<(OwnedWord, u6
     top.into_iter()
         .map(|(n, Reverse(at))| (word(at).clone(), n))
         .collect()
+}
+
+/// A counter's total once `added` more words are counted, if within [`MAX_COUNT`]: every
+/// count is at most the total, so checking it keeps them all in range.
+fn total_after(total: u64, added: u64) -> PyResult<u64> {
+    total
+        .checked_add(added)
+        .filter(|&t| t <= MAX_COUNT)
+        .ok_or_else(overflow)
 }
 
 fn overflow() -> PyErr {

@@ -490,11 +490,16 @@ impl<W: Word> WordTable<W> {
     /// capped at 2**62.
     pub fn add_count(&mut self, word: W, count: u64) {
         let key = self.key(word.bytes());
+        self.add_count_keyed(key, word, count)
+    }
+
+    /// [`Self::add_count`], given `key = self.key(word.bytes())`.
+    #[inline(always)]
+    fn add_count_keyed(&mut self, key: Key, word: W, count: u64) {
+        let count = count.min(MAX_COUNT);
         match self.find(&key, word.bytes()) {
-            Ok(index) => {
-                self.counts[index] = (self.counts[index] + count.min(MAX_COUNT)).min(MAX_COUNT)
-            }
-            Err(slot) => self.insert(slot, key, word, count.min(MAX_COUNT)),
+            Ok(index) => self.counts[index] = (self.counts[index] + count).min(MAX_COUNT),
+            Err(slot) => self.insert(slot, key, word, count),
         }
     }
 
@@ -511,10 +516,9 @@ impl<W: Word> WordTable<W> {
     pub fn add_counts(&mut self, items: impl ExactSizeIterator<Item = (W, u64)>) {
         self.reserve(self.len().max(items.len()));
         let mut batch: Vec<(Key, W, u64)> = Vec::with_capacity(ADD_AHEAD);
+        let (seed, unit) = (self.seed, self.unit);
         let mut items = items.peekable();
         while items.peek().is_some() {
-            let seed = self.seed;
-            let unit = self.unit;
             batch.extend(
                 items
                     .by_ref()
@@ -526,11 +530,7 @@ impl<W: Word> WordTable<W> {
                 prefetch(self.slots.as_ptr().wrapping_add(key.hash as usize & mask));
             }
             for (key, word, count) in batch.drain(..) {
-                let count = count.min(MAX_COUNT);
-                match self.find(&key, word.bytes()) {
-                    Ok(index) => self.counts[index] = (self.counts[index] + count).min(MAX_COUNT),
-                    Err(slot) => self.insert(slot, key, word, count),
-                }
+                self.add_count_keyed(key, word, count);
             }
         }
     }
