@@ -4,7 +4,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::{Mutex, MutexGuard};
 
-use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use word_count_core::text::Text;
@@ -19,6 +19,7 @@ use word_count_core::word_table::{WordTable, MAX_COUNT};
 use crate::detach::detach;
 use crate::errors::Error;
 use crate::frequencies::to_counter;
+use crate::mapping_counts::mapping_counts;
 use crate::sliced::{fold_sliced, no_panic, FREQUENCY_SLICE_BYTES};
 use crate::text::{to_py_str, Contents, PyText};
 use crate::threads::{saturating_index, thread_count};
@@ -131,30 +132,6 @@ impl WordCounter {
     }
 }
 
-/// A count from a mapping given to `update`: an int from 0 to [`MAX_COUNT`].
-fn count_of(value: &Bound<'_, PyAny>) -> PyResult<u64> {
-    let n = saturating_index(value).map_err(|_| {
-        let name = value
-            .get_type()
-            .name()
-            .map_or_else(|_| "?".to_string(), |n| n.to_string());
-        PyTypeError::new_err(format!("WordCounter counts must be int, not {name}"))
-    })?;
-    let repr = || {
-        value
-            .repr()
-            .map_or_else(|_| n.to_string(), |r| r.to_string())
-    };
-    match u64::try_from(n) {
-        Err(_) => Err(PyValueError::new_err(format!(
-            "WordCounter counts must not be negative, got {}",
-            repr()
-        ))),
-        Ok(n) if n > MAX_COUNT => Err(overflow()),
-        Ok(n) => Ok(n),
-    }
-}
-
 /// The `limit` most common words of `words` and their counts, most common first and,
 /// among equal counts, first seen first, as `collections.Counter.most_common` orders them.
 fn most_common(words: &WordTable<OwnedWord>, limit: usize) -> Vec<(OwnedWord, u64)> {
@@ -203,7 +180,7 @@ fn total_after(total: u64, added: u64) -> PyResult<u64> {
         .ok_or_else(overflow)
 }
 
-fn overflow() -> PyErr {
+pub fn overflow() -> PyErr {
     PyOverflowError::new_err("WordCounter counts are limited to 2**62, in all")
 }
 
@@ -266,20 +243,7 @@ impl WordCounter {
             // Copied out first: `c.update(c)` must not wait for its own lock.
             counter.snapshot(py)
         } else if other.hasattr("items")? {
-            let mut items = Vec::new();
-            for item in other.call_method0("items")?.try_iter()? {
-                let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
-                if !key.is_instance_of::<PyString>() {
-                    return Err(PyTypeError::new_err(format!(
-                        "WordCounter keys must be str, not {}",
-                        key.get_type().name()?
-                    ))
-                    .into());
-                }
-                let word = PyText::from_str(key.as_borrowed())?;
-                items.push((OwnedWord::from(word.as_bytes()), count_of(&value)?));
-            }
-            items
+            mapping_counts(other)?
         } else {
             return Err(PyTypeError::new_err(format!(
                 "update() takes a WordCounter or a mapping of str to int, not {}",

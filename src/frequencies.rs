@@ -234,6 +234,11 @@ fn use_general_keys(dict: &Bound<'_, PyDict>) -> PyResult<()> {
 /// `collections.Counter`, imported by the first call that makes one.
 static COUNTER: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
+/// The type `collections.Counter`.
+pub fn counter_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    COUNTER.import(py, "collections", "Counter")
+}
+
 /// An empty `collections.Counter`, made as `dict.__new__(Counter)` makes it: the object
 /// `Counter()` makes, without `Counter.__init__`, Python code that does nothing more for
 /// no arguments (`dict.__init__`, then `update(None)`). In Python, on an Intel Xeon
@@ -241,7 +246,7 @@ static COUNTER: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 /// 140-145 (390 and 86-89 on 3.13): on a sentence, most of what this module's call cost
 /// beyond the Counter of `str.split()`.
 fn new_counter(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    let counter = COUNTER.import(py, "collections", "Counter")?;
+    let counter = counter_type(py)?;
     py.get_type::<PyDict>()
         .call_method1(intern!(py, "__new__"), (counter,))
 }

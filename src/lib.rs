@@ -7,6 +7,7 @@ mod detach;
 mod errors;
 mod files;
 mod frequencies;
+mod mapping_counts;
 mod probes;
 mod search;
 mod sliced;

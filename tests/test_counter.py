@@ -228,6 +228,120 @@ def test_update_adds_counts_like_counter_update(first, second, kind):
     assert ours.most_common() == expected.most_common()
 
 
+class _Word(str):
+    """A str subclass: read by its UTF-8, like a str."""
+
+
+class _Count(int):
+    """An int subclass: its value, through __index__, like an int."""
+
+
+class _ItemsOwn(dict):
+    """A dict whose items() is its own: update() must call it, not read the dict."""
+
+    def items(self):
+        return [(k, v + 1) for k, v in dict.items(self)]
+
+
+class _CounterKind(Counter):
+    """A Counter subclass, read through items() like any mapping."""
+
+
+@given(
+    pairs=st.lists(
+        st.tuples(
+            tricky_text.filter(bool),
+            st.integers(0, 2**40),
+            st.sampled_from(["str", "subclass"]),
+            st.sampled_from(["int", "subclass", "bool"]),
+        ),
+        max_size=12,
+    ),
+    kind=st.sampled_from([dict, Counter, _CounterKind]),
+    start=st.lists(tricky_text, max_size=3),
+)
+def test_update_reads_any_dict_or_counter_as_its_items(pairs, kind, start):
+    # A dict or Counter of str and int is read straight from its table; a key or count of
+    # a subclass, a str with lone surrogates or a subclass of Counter goes through items().
+    # Either way the result is Counter.update's.
+    items = []
+    for word, n, key_kind, count_kind in pairs:
+        key = word if key_kind == "str" else _Word(word)
+        count = {"int": n, "subclass": _Count(n), "bool": bool(n % 2)}[count_kind]
+        items.append((key, count))
+    mapping = kind(dict(items))
+    ours, expected = counter_of(*start), Counter(" ".join(start).split())
+    ours.update(mapping)
+    expected.update(dict(items))
+    same(ours.to_counter(), expected)
+    assert ours.total == expected.total()
+
+
+def test_update_calls_the_items_of_a_dict_subclass():
+    c = WordCounter()
+    c.update(_ItemsOwn({"a": 1, "b": 2}))
+    same(c.to_counter(), Counter({"a": 2, "b": 3}))
+
+
+@pytest.mark.parametrize(
+    "last", [("\ud800", 1), ("b", 2**62 + 1), ("b", -1), ("b", 2**64), (3, 1), ("b", 1.0)], ids=repr
+)
+def test_update_from_a_dict_decides_on_its_last_item_too(last):
+    # Many good items, then one the dict's own read cannot take: the update goes on
+    # through items(), which adds a surrogate word and raises for the rest, all or nothing.
+    mapping = {f"w{i}": i for i in range(1000)}
+    mapping[last[0]] = last[1]
+    c = counter_of("a")
+    if last[0] == "\ud800":
+        c.update(mapping)
+        expected = Counter(["a"])
+        expected.update(mapping)
+        same(c.to_counter(), expected)
+        return
+    with pytest.raises((TypeError, ValueError, OverflowError)):
+        c.update(mapping)
+    same(c.to_counter(), Counter(["a"]))
+    assert c.total == 1
+
+
+def test_update_from_a_dict_other_threads_change():
+    # One thread adds and removes keys while others update from the dict. The dict is read
+    # under its lock (or the GIL): each update adds a whole reading of it or raises
+    # RuntimeError as iterating a changing dict does, and the counter stays consistent.
+    mapping = {f"w{i}": 1 for i in range(2000)}
+    counter, stop = WordCounter(), threading.Event()
+
+    def changer():
+        i = 0
+        while not stop.is_set():
+            mapping[f"x{i}"] = 1
+            if i >= 50:
+                del mapping[f"x{i - 50}"]
+            i += 1
+
+    done = []
+
+    def reader():
+        for _ in range(100):
+            try:
+                counter.update(mapping)
+            except RuntimeError:  # "dictionary changed size during iteration"
+                continue
+            done.append(1)
+
+    thread = threading.Thread(target=changer, daemon=True)
+    thread.start()
+    try:
+        assert run_at_once(reader, reader) == []
+    finally:
+        stop.set()
+        thread.join(60)
+    counts = counter.to_counter()
+    assert counter.total == sum(counts.values())
+    assert done
+    assert all(counts[f"w{i}"] == len(done) for i in range(2000))
+
+
 def test_update_order_and_counts():
     c = counter_of("a b")
     c.update({"c": 2, "a": 5, "d": 1})
