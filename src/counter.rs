@@ -2,6 +2,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use pyo3::exceptions::{PyOverflowError, PyTypeError};
@@ -284,6 +285,18 @@ impl WordCounter {
         Ok(self.with_counts(py, |c| c.words.get(word.as_bytes()).is_some()))
     }
 
+    /// The words, in first-seen order, as iterating `to_counter()` gives them. The
+    /// iterator reads a copy of the words made by this call, so words added meanwhile by
+    /// other threads are not seen and none is seen twice; each `str` is made as it is
+    /// asked for.
+    fn __iter__(&self, py: Python<'_>) -> WordCounterIterator {
+        let words = self.with_counts(py, |c| c.words.iter().map(|(w, _)| w.clone()).collect());
+        WordCounterIterator {
+            words,
+            next: AtomicUsize::new(0),
+        }
+    }
+
     /// The number of distinct words.
     fn __len__(&self, py: Python<'_>) -> usize {
         self.with_counts(py, |c| c.words.len())
@@ -311,5 +324,40 @@ impl WordCounter {
     fn __repr__(&self, py: Python<'_>) -> String {
         let (distinct, total) = self.with_counts(py, |c| (c.words.len(), c.total));
         format!("<WordCounter: {distinct} distinct words, {total} in all>")
+    }
+}
+
+/// What `iter(counter)` returns: the words of a `WordCounter` as they were when it was
+/// made. Frozen, its place an atomic, so threads sharing it each get words of their own.
+#[pyclass(frozen, module = "word_count")]
+pub struct WordCounterIterator {
+    words: Vec<OwnedWord>,
+    next: AtomicUsize,
+}
+
+#[pymethods]
+impl WordCounterIterator {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyString>>> {
+        // Never past the end, however often it is called once done.
+        let taken = self
+            .next
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |i| {
+                (i < self.words.len()).then_some(i + 1)
+            });
+        match taken {
+            Ok(i) => Ok(Some(to_py_str(py, self.words[i].as_bytes())?)),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// How many words are left, for `list()` and friends to size their storage.
+    fn __length_hint__(&self) -> usize {
+        self.words
+            .len()
+            .saturating_sub(self.next.load(Ordering::Relaxed))
     }
 }

@@ -342,6 +342,62 @@ def test_update_from_a_dict_other_threads_change():
     assert all(counts[f"w{i}"] == len(done) for i in range(2000))
 
 
+@given(texts=st.lists(tricky_text, max_size=6))
+def test_iterating_gives_the_words_as_counter_does(texts):
+    ours = counter_of(*texts)
+    theirs = Counter(" ".join(texts).split())
+    assert list(ours) == list(theirs)
+    assert sorted(ours) == sorted(theirs)
+    it = iter(ours)
+    assert iter(it) is it
+    assert it.__length_hint__() == len(theirs)
+    assert list(it) == list(theirs)
+    assert (list(it), it.__length_hint__()) == ([], 0)
+    with pytest.raises(StopIteration):
+        next(it)
+
+
+def test_an_iterator_reads_the_words_of_its_call():
+    c = counter_of("a b")
+    it = iter(c)
+    c.add("c a")
+    assert (next(it), list(it), list(c)) == ("a", ["b"], ["a", "b", "c"])
+
+
+def test_threads_sharing_an_iterator_each_get_other_words():
+    c = counter_of(" ".join(f"w{i}" for i in range(5000)))
+    it = iter(c)
+    seen: list[list[str]] = [[], [], []]
+
+    def take(out: list[str]) -> None:
+        out.extend(it)
+
+    assert run_at_once(*[lambda out=out: take(out) for out in seen]) == []
+    # Every word exactly once in all, and each thread's in the counter's order.
+    assert sorted(word for part in seen for word in part) == sorted(c)
+    place = {word: i for i, word in enumerate(c)}
+    assert all(part == sorted(part, key=place.__getitem__) for part in seen)
+
+
+def test_iterating_while_threads_add_sees_a_prefix_of_the_words():
+    # Words only ever go last, in first-seen order: each iteration made while threads add
+    # lists the words of some moment, a prefix of the final list.
+    c, lists = WordCounter(), []
+
+    def adder(k: int) -> None:
+        for i in range(200):
+            c.add(f"k{k}w{i} shared")
+
+    def reader() -> None:
+        for _ in range(200):
+            lists.append(list(c))
+
+    assert run_at_once(lambda: adder(0), lambda: adder(1), reader) == []
+    final = list(c)
+    assert len(final) == 401
+    assert all(words == final[: len(words)] for words in lists)
+
+
 def test_update_order_and_counts():
     c = counter_of("a b")
     c.update({"c": 2, "a": 5, "d": 1})
