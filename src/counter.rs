@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyString, PyType};
 use word_count_core::text::Text;
 // MAX_COUNT: the most a `WordCounter` counts, of one word or in all, as the core's tables
 // hold. No text reaches it; `update` with larger counts raises OverflowError rather than
@@ -263,6 +263,22 @@ impl WordCounter {
             Releasing::new(self.snapshot(py)),
             Vec::new(),
         )
+    }
+
+    /// For pickle and `copy`: a new `WordCounter`, given this one's counts (a
+    /// `collections.Counter`, words in first-seen order) by `__setstate__`. Without it,
+    /// a counter could not be sent to another process or copied.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> Result<(Bound<'py, PyType>, (), Bound<'py, PyAny>), Error> {
+        let py = slf.py();
+        Ok((py.get_type::<WordCounter>(), (), slf.get().to_counter(py)?))
+    }
+
+    /// Add the counts pickle saved (see `__reduce__`): `update(state)`.
+    #[pyo3(signature = (state, /))]
+    fn __setstate__(&self, py: Python<'_>, state: &Bound<'_, PyAny>) -> Result<(), Error> {
+        self.update(py, state)
     }
 
     /// The number of words added so far, repeats included.

@@ -3,6 +3,8 @@ once, and turn into a collections.Counter."""
 
 from __future__ import annotations
 
+import copy
+import pickle
 import threading
 from collections import Counter
 
@@ -396,6 +398,47 @@ def test_iterating_while_threads_add_sees_a_prefix_of_the_words():
     final = list(c)
     assert len(final) == 401
     assert all(words == final[: len(words)] for words in lists)
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_a_pickled_counter_comes_back_the_same(protocol):
+    c = counter_of("b a b \ud800 café 中", "a")
+    back = pickle.loads(pickle.dumps(c, protocol))
+    assert type(back) is WordCounter
+    same(back.to_counter(), c.to_counter())
+    assert (back.total, len(back), list(back)) == (c.total, len(c), list(c))
+    same(pickle.loads(pickle.dumps(WordCounter(), protocol)).to_counter(), Counter())
+
+
+@pytest.mark.parametrize("how", [copy.copy, copy.deepcopy])
+def test_a_copied_counter_is_a_counter_of_its_own(how):
+    c = counter_of("a b a")
+    d = how(c)
+    d.add("a c")
+    c.add("b")
+    same(c.to_counter(), Counter({"a": 2, "b": 2}))
+    same(d.to_counter(), Counter({"a": 3, "b": 1, "c": 1}))
+    assert (c.total, d.total) == (4, 5)
+
+
+def test_pickling_while_threads_add_gives_whole_adds():
+    # Each add is all or nothing, and pickle reads the counts under the lock: every
+    # pickle holds some number of whole adds.
+    c, pickles = WordCounter(), []
+
+    def adder() -> None:
+        for _ in range(300):
+            c.add("x y y")
+
+    def pickler() -> None:
+        for _ in range(100):
+            pickles.append(pickle.dumps(c))
+
+    assert run_at_once(adder, adder, pickler) == []
+    for data in pickles:
+        back = pickle.loads(data)
+        n = back["x"]
+        assert (back["y"], back.total, list(back)) == (2 * n, 3 * n, ["x", "y"] if n else [])
 
 
 def test_update_order_and_counts():
