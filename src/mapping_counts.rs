@@ -20,7 +20,7 @@ pub fn mapping_counts(mapping: &Bound<'_, PyAny>) -> PyResult<Vec<(OwnedWord, u6
     let exact = mapping.is_exact_instance_of::<PyDict>()
         || mapping.get_type().is(counter_type(mapping.py())?);
     if exact {
-        // SAFETY: checked just above: a dict, of a type that does not change its items.
+        // SAFETY: checked just above: an instance of dict or of its subclass Counter.
         let dict = unsafe { mapping.cast_unchecked::<PyDict>() };
         if let Some(items) = plain_dict_counts(dict) {
             return Ok(items);
@@ -43,21 +43,35 @@ pub fn mapping_counts(mapping: &Bound<'_, PyAny>) -> PyResult<Vec<(OwnedWord, u6
 
 /// The items of a `dict` (or a `collections.Counter`, which keeps its items as a dict
 /// does) whose keys are all `str`s in UTF-8 and whose counts are all `int`s in range, read
-/// straight from the dict; None for any other, which [`mapping_counts`] then reads through
+/// straight from the dict, as `dict.update` reads a dict (an `items` of the instance's
+/// own is not called); None for any other, which [`mapping_counts`] then reads through
 /// `items()`, where each error gets its message.
 ///
-/// Why: `items()` makes a tuple an item, and unpacking it costs more. On 3.13t (Intel
-/// Xeon, family 6, model 167), `WordCounter().update(d)` took 60 instead of 80 ns an
-/// entry for 20,000 new words, 28 instead of 46 for words already counted, and 113
-/// instead of 133 for 2 million new words, where the table's misses to memory take most.
-/// It runs no Python code, so the dict's critical section (free-threaded builds) or the
-/// GIL holds all through and no other thread changes the dict. Should the section still
-/// be suspended, a change of size is seen, and the slow path reads the dict anew.
+/// Why: `items()` makes a tuple an item, and unpacking it costs more (figures in
+/// docs/benchmarks.md, "Updating a counter from a dict or a `Counter`").
 fn plain_dict_counts(dict: &Bound<'_, PyDict>) -> Option<Vec<(OwnedWord, u64)>> {
+    let (mut items, held) = read_under_lock(dict)?;
+    // See `utf8_takes_no_lock`: read now, outside the dict's section, from references of
+    // their own that keep the `str`s alive whatever the dict does meanwhile.
+    for (index, key) in held {
+        items[index].0 = OwnedWord::from(key.to_str().ok()?.as_bytes());
+    }
+    Some(items)
+}
+
+/// Keys whose UTF-8 is read after the dict's section, each with its item's index.
+type Held<'py> = Vec<(usize, Bound<'py, PyString>)>;
+
+/// Every item of `dict` in order, in one critical section on the dict (free-threaded
+/// builds; the GIL otherwise): each count, and each key's UTF-8 where reading it takes no
+/// lock ([`utf8_takes_no_lock`]). Any other key is held, with its item's index, and its
+/// word left empty for the caller to fill in. None as soon as a key is not a `str` or a
+/// count not an `int` from 0 to [`MAX_COUNT`].
+fn read_under_lock<'py>(dict: &Bound<'py, PyDict>) -> Option<(Vec<(OwnedWord, u64)>, Held<'py>)> {
     let py = dict.py();
     with_critical_section(dict.as_any(), || {
-        let len = dict.len();
-        let mut items = Vec::with_capacity(len);
+        let mut items = Vec::with_capacity(dict.len());
+        let mut held = Vec::new();
         let mut pos: ffi::Py_ssize_t = 0;
         let mut key: *mut ffi::PyObject = std::ptr::null_mut();
         let mut value: *mut ffi::PyObject = std::ptr::null_mut();
@@ -66,23 +80,57 @@ fn plain_dict_counts(dict: &Bound<'_, PyDict>) -> Option<Vec<(OwnedWord, u64)>> 
         // section, as the free-threaded build requires.
         while unsafe { ffi::PyDict_Next(dict.as_ptr(), &mut pos, &mut key, &mut value) } != 0 {
             // SAFETY: `PyDict_Next` returned 1, so both are non-null references the dict
-            // holds, and it keeps them while this loop runs no Python code.
+            // holds, and holds until the section ends: nothing below takes a lock, which
+            // could suspend the section, or runs Python code, until a failure, after
+            // which neither is used again.
             let (key, value) =
                 unsafe { (Borrowed::from_ptr(py, key), Borrowed::from_ptr(py, value)) };
-            // A str subclass is read as `items()` would have it: by its UTF-8, with no
-            // method of its own called. A str with lone surrogates has none (its error
-            // is dropped) and goes the slow way, which encodes it with "surrogatepass".
             let key = key.cast::<PyString>().ok()?;
-            let word = key.to_str().ok()?;
             // Only an int itself: a subclass's `__index__` could run Python code.
             let count = value.cast_exact::<PyInt>().ok()?.extract::<u64>().ok()?;
             if count > MAX_COUNT {
                 return None;
             }
-            items.push((OwnedWord::from(word.as_bytes()), count));
+            // A str subclass is read as `items()` would have it: by its UTF-8, with no
+            // method of its own called. A str with lone surrogates has none (its error
+            // is dropped) and goes the slow way, which encodes it with "surrogatepass".
+            let word = if utf8_takes_no_lock(&key) {
+                OwnedWord::from(key.to_str().ok()?.as_bytes())
+            } else {
+                held.push((items.len(), key.to_owned()));
+                OwnedWord::default()
+            };
+            items.push((word, count));
         }
-        (items.len() == len && dict.len() == len).then_some(items)
+        Some((items, held))
     })
+}
+
+/// Whether reading `key`'s UTF-8 in the dict's critical section is safe: it must take no
+/// lock. On the free-threaded build the first read of a non-ASCII `str`'s UTF-8 takes a
+/// critical section on the `str` (`unicode_ensure_utf8` in CPython 3.13's
+/// Objects/unicodeobject.c); if another thread holds it, the dict's section is released
+/// while this thread waits, and a third thread could change the dict, free a value still
+/// to be read, or resize the table under `PyDict_Next`. A compact ASCII `str` (any `str`
+/// but a subclass's) is its own UTF-8, read with no lock there. With the GIL there are no
+/// such sections, and reading the UTF-8 never releases the GIL.
+#[inline]
+fn utf8_takes_no_lock(key: &Borrowed<'_, '_, PyString>) -> bool {
+    #[cfg(not(Py_GIL_DISABLED))]
+    let takes_none = {
+        let _ = key;
+        true
+    };
+    // SAFETY: `key` is a live `str`; its flags are fixed when it is made.
+    #[cfg(all(Py_GIL_DISABLED, str_storage))]
+    let takes_none = unsafe { ffi::PyUnicode_IS_COMPACT_ASCII(key.as_ptr()) != 0 };
+    // Where PyO3 does not expose the flags (3.14t), every key is held.
+    #[cfg(all(Py_GIL_DISABLED, not(str_storage)))]
+    let takes_none = {
+        let _ = key;
+        false
+    };
+    takes_none
 }
 
 /// A count from a mapping given to `update`: an int from 0 to [`MAX_COUNT`].

@@ -261,15 +261,17 @@ class _CounterKind(Counter):
     ),
     kind=st.sampled_from([dict, Counter, _CounterKind]),
     start=st.lists(tricky_text, max_size=3),
+    plain=st.booleans(),
 )
-def test_update_reads_any_dict_or_counter_as_its_items(pairs, kind, start):
+def test_update_reads_any_dict_or_counter_as_its_items(pairs, kind, start, plain):
     # A dict or Counter of str and int is read straight from its table; a key or count of
     # a subclass, a str with lone surrogates or a subclass of Counter goes through items().
-    # Either way the result is Counter.update's.
+    # Either way the result is Counter.update's. `plain`: every key a str and every count
+    # an int, so that dicts of many items are read the direct way too.
     items = []
     for word, n, key_kind, count_kind in pairs:
-        key = word if key_kind == "str" else _Word(word)
-        count = {"int": n, "subclass": _Count(n), "bool": bool(n % 2)}[count_kind]
+        key = word if plain or key_kind == "str" else _Word(word)
+        count = n if plain else {"int": n, "subclass": _Count(n), "bool": bool(n % 2)}[count_kind]
         items.append((key, count))
     mapping = kind(dict(items))
     ours, expected = counter_of(*start), Counter(" ".join(start).split())
@@ -283,6 +285,18 @@ def test_update_calls_the_items_of_a_dict_subclass():
     c = WordCounter()
     c.update(_ItemsOwn({"a": 1, "b": 2}))
     same(c.to_counter(), Counter({"a": 2, "b": 3}))
+
+
+def test_update_reads_a_counter_as_dict_update_does():
+    # An exact dict or Counter is read straight from its table, as dict.update reads it:
+    # an `items` set on the instance is not called (the way items() would read it).
+    source = Counter({"é": 1, "a": 2})
+    source.items = lambda: [("b", 5)]  # type: ignore[method-assign]
+    c = WordCounter()
+    c.update(source)
+    expected: dict[str, int] = {}
+    expected.update(source)
+    assert dict(c.to_counter()) == expected == {"é": 1, "a": 2}
 
 
 @pytest.mark.parametrize(
@@ -304,6 +318,45 @@ def test_update_from_a_dict_decides_on_its_last_item_too(last):
         c.update(mapping)
     same(c.to_counter(), Counter(["a"]))
     assert c.total == 1
+
+
+def test_update_from_dicts_sharing_keys_other_threads_change():
+    # Non-ASCII keys whose UTF-8 is not made yet, shared by two dicts that threads update
+    # from at once, while another thread replaces the first dict's values with new int
+    # objects (freeing the old ones) and adds and removes keys. Reading a key's UTF-8
+    # takes a lock on the key, which must not suspend the read of the dict. Each update
+    # adds one whole reading of its dict.
+    big = 10**12  # not one of the ints CPython keeps, so each is an object of its own
+    for _ in range(5):
+        keys = [f"слово{i}é" for i in range(3000)]
+        first = dict.fromkeys(keys, big)
+        second = dict(first)
+        counter, stop, done = WordCounter(), threading.Event(), []
+
+        def changer(first=first, keys=keys, stop=stop):
+            i = 0
+            while not stop.is_set():
+                first[f"x{i}"] = 1
+                first[keys[i % 3000]] = int(str(big))  # a new int, the same count
+                if i >= 50:
+                    del first[f"x{i - 50}"]
+                i += 1
+
+        def reader(mapping, counter=counter, done=done):
+            for _ in range(20):
+                counter.update(mapping)
+                done.append(1)
+
+        thread = threading.Thread(target=changer, daemon=True)
+        thread.start()
+        try:
+            assert run_at_once(lambda m=first: reader(m), lambda m=second: reader(m)) == []
+        finally:
+            stop.set()
+            thread.join(60)
+        counts = counter.to_counter()
+        assert counter.total == sum(counts.values())
+        assert all(counts[key] == len(done) * big for key in keys)
 
 
 def test_update_from_a_dict_other_threads_change():
