@@ -112,25 +112,53 @@ fn read_under_lock<'py>(dict: &Bound<'py, PyDict>) -> Option<(Vec<(OwnedWord, u6
 /// Objects/unicodeobject.c); if another thread holds it, the dict's section is released
 /// while this thread waits, and a third thread could change the dict, free a value still
 /// to be read, or resize the table under `PyDict_Next`. A compact ASCII `str` (any `str`
-/// but a subclass's) is its own UTF-8, read with no lock there. With the GIL there are no
-/// such sections, and reading the UTF-8 never releases the GIL.
+/// but a subclass's) is its own UTF-8, and a `str` whose UTF-8 is made already keeps it
+/// until it is freed: both are read with no lock there. With the GIL there are no such
+/// sections, and reading the UTF-8 never releases the GIL.
+#[cfg(not(Py_GIL_DISABLED))]
+#[inline]
+fn utf8_takes_no_lock(_key: &Borrowed<'_, '_, PyString>) -> bool {
+    true
+}
+
+#[cfg(all(Py_GIL_DISABLED, str_storage))]
 #[inline]
 fn utf8_takes_no_lock(key: &Borrowed<'_, '_, PyString>) -> bool {
-    #[cfg(not(Py_GIL_DISABLED))]
-    let takes_none = {
-        let _ = key;
-        true
-    };
+    let op = key.as_ptr();
     // SAFETY: `key` is a live `str`; its flags are fixed when it is made.
-    #[cfg(all(Py_GIL_DISABLED, str_storage))]
-    let takes_none = unsafe { ffi::PyUnicode_IS_COMPACT_ASCII(key.as_ptr()) != 0 };
-    // Where PyO3 does not expose the flags (3.14t), every key is held.
-    #[cfg(all(Py_GIL_DISABLED, not(str_storage)))]
-    let takes_none = {
-        let _ = key;
-        false
-    };
-    takes_none
+    unsafe { ffi::PyUnicode_IS_COMPACT_ASCII(op) != 0 || utf8_made(op) }
+}
+
+/// Whether the `str` at `op` (not compact ASCII) holds its UTF-8 already: the test
+/// `unicode_ensure_utf8` makes before it takes the `str`'s lock, read the same way
+/// (`_PyUnicode_UTF8`: an acquire load of the `utf8` field, which CPython 3.13t stores
+/// with a release once the bytes are written). Nothing clears the field while the `str`
+/// lives: only a `str` no other code has seen (one reference, never hashed) is resized,
+/// and a dict's key has been hashed.
+///
+/// # Safety
+/// `op` must point to a live `str` that is not compact ASCII.
+#[cfg(all(Py_GIL_DISABLED, str_storage))]
+#[inline]
+unsafe fn utf8_made(op: *mut ffi::PyObject) -> bool {
+    use std::sync::atomic::{AtomicPtr, Ordering};
+    // SAFETY: every `str` that is not compact ASCII (a compact one, or a subclass's
+    // `PyUnicodeObject`, which begins with one) starts with a `PyCompactUnicodeObject`,
+    // whose `utf8` pointer CPython itself reads and writes atomically on this build;
+    // `AtomicPtr` has the layout of the pointer.
+    unsafe {
+        let field = std::ptr::addr_of!((*op.cast::<ffi::PyCompactUnicodeObject>()).utf8);
+        !(*field.cast::<AtomicPtr<std::ffi::c_char>>())
+            .load(Ordering::Acquire)
+            .is_null()
+    }
+}
+
+/// Where PyO3 does not expose a `str`'s fields (3.14t), every key is held.
+#[cfg(all(Py_GIL_DISABLED, not(str_storage)))]
+#[inline]
+fn utf8_takes_no_lock(_key: &Borrowed<'_, '_, PyString>) -> bool {
+    false
 }
 
 /// A count from a mapping given to `update`: an int from 0 to [`MAX_COUNT`].

@@ -299,6 +299,24 @@ def test_update_reads_a_counter_as_dict_update_does():
     assert dict(c.to_counter()) == expected == {"é": 1, "a": 2}
 
 
+def test_update_reads_keys_whose_utf8_is_made_as_any_other():
+    # The first update makes each non-ASCII key's UTF-8 (on free-threaded 3.13 it holds
+    # such keys and reads them after the dict's lock); the second finds it made and reads
+    # it under the lock. Both add the same words. Subclass keys keep their UTF-8 in the
+    # same place as a str's.
+    keys = ["é", "слово", "😀x", "a", "日本語", _Word("ключ"), _Word("ascii"), _Word("ü")]
+    mapping = {key: i + 1 for i, key in enumerate(keys)}
+    c = WordCounter()
+    c.update(mapping)
+    c.update(Counter(mapping))
+    c.update(mapping)
+    expected: Counter[str] = Counter()
+    for _ in range(3):
+        expected.update(mapping)
+    same(c.to_counter(), expected)
+    assert c.total == 3 * sum(mapping.values())
+
+
 @pytest.mark.parametrize(
     "last", [("\ud800", 1), ("b", 2**62 + 1), ("b", -1), ("b", 2**64), (3, 1), ("b", 1.0)], ids=repr
 )
