@@ -106,26 +106,31 @@ fn read_under_lock<'py>(dict: &Bound<'py, PyDict>) -> Option<(Vec<(OwnedWord, u6
     })
 }
 
-/// Whether reading `key`'s UTF-8 in the dict's critical section is safe: it must take no
-/// lock. On the free-threaded build the first read of a non-ASCII `str`'s UTF-8 takes a
-/// critical section on the `str` (`unicode_ensure_utf8` in CPython 3.13's
-/// Objects/unicodeobject.c); if another thread holds it, the dict's section is released
-/// while this thread waits, and a third thread could change the dict, free a value still
-/// to be read, or resize the table under `PyDict_Next`. A compact ASCII `str` (any `str`
-/// but a subclass's) is its own UTF-8, and a `str` whose UTF-8 is made already keeps it
-/// until it is freed: both are read with no lock there. With the GIL there are no such
-/// sections, and reading the UTF-8 never releases the GIL.
+// Whether reading a key's UTF-8 in the dict's critical section is safe: it must take no
+// lock. On the free-threaded build the first read of a non-ASCII `str`'s UTF-8 takes a
+// critical section on the `str` (`unicode_ensure_utf8` in CPython 3.13's
+// Objects/unicodeobject.c); if another thread holds it, the dict's section is released
+// while this thread waits, and a third thread could change the dict, free a value still
+// to be read, or resize the table under `PyDict_Next`. A compact ASCII `str` (any `str`
+// but a subclass's) is its own UTF-8, and a `str` whose UTF-8 is made already keeps it
+// until it is freed: both are read with no lock there. With the GIL there are no such
+// sections, and reading the UTF-8 never releases the GIL.
+
+/// Whether reading `key`'s UTF-8 takes no lock: always, under the GIL.
 #[cfg(not(Py_GIL_DISABLED))]
 #[inline]
 fn utf8_takes_no_lock(_key: &Borrowed<'_, '_, PyString>) -> bool {
     true
 }
 
+/// Whether reading `key`'s UTF-8 takes no lock: on 3.13t, if it is compact ASCII or its
+/// UTF-8 is made already.
 #[cfg(all(Py_GIL_DISABLED, str_storage))]
 #[inline]
 fn utf8_takes_no_lock(key: &Borrowed<'_, '_, PyString>) -> bool {
     let op = key.as_ptr();
-    // SAFETY: `key` is a live `str`; its flags are fixed when it is made.
+    // SAFETY: `key` is a live `str`; its flags are fixed when it is made, and `utf8_made`
+    // is reached only when it is not compact ASCII (`||`), as that function requires.
     unsafe { ffi::PyUnicode_IS_COMPACT_ASCII(op) != 0 || utf8_made(op) }
 }
 
@@ -133,8 +138,9 @@ fn utf8_takes_no_lock(key: &Borrowed<'_, '_, PyString>) -> bool {
 /// `unicode_ensure_utf8` makes before it takes the `str`'s lock, read the same way
 /// (`_PyUnicode_UTF8`: an acquire load of the `utf8` field, which CPython 3.13t stores
 /// with a release once the bytes are written). Nothing clears the field while the `str`
-/// lives: only a `str` no other code has seen (one reference, never hashed) is resized,
-/// and a dict's key has been hashed.
+/// lives: only a resize does, and CPython resizes a `str` in place only when it is an
+/// exact `str` whose one reference is the resizer's (`unicode_modifiable`), never while a
+/// dict holds a reference to it as a key.
 ///
 /// # Safety
 /// `op` must point to a live `str` that is not compact ASCII.
@@ -154,7 +160,8 @@ unsafe fn utf8_made(op: *mut ffi::PyObject) -> bool {
     }
 }
 
-/// Where PyO3 does not expose a `str`'s fields (3.14t), every key is held.
+/// Whether reading `key`'s UTF-8 takes no lock: never known where PyO3 does not expose a
+/// `str`'s fields (3.14t), so every key is held.
 #[cfg(all(Py_GIL_DISABLED, not(str_storage)))]
 #[inline]
 fn utf8_takes_no_lock(_key: &Borrowed<'_, '_, PyString>) -> bool {

@@ -300,10 +300,11 @@ def test_update_reads_a_counter_as_dict_update_does():
 
 
 def test_update_reads_keys_whose_utf8_is_made_as_any_other():
-    # The first update makes each non-ASCII key's UTF-8 (on free-threaded 3.13 it holds
-    # such keys and reads them after the dict's lock); the second finds it made and reads
-    # it under the lock. Both add the same words. Subclass keys keep their UTF-8 in the
-    # same place as a str's.
+    # The first update makes each non-ASCII key's UTF-8. On free-threaded 3.13 it holds
+    # such keys and reads them after the dict's lock, and the later updates find the UTF-8
+    # made and read it under the lock; elsewhere every update reads every key under the
+    # lock or the GIL. All add the same words. Subclass keys keep their UTF-8 in the same
+    # place as a str's.
     keys = ["é", "слово", "😀x", "a", "日本語", _Word("ключ"), _Word("ascii"), _Word("ü")]
     mapping = {key: i + 1 for i, key in enumerate(keys)}
     c = WordCounter()
