@@ -1092,7 +1092,19 @@ def fuzz(session: nox.Session) -> None:
 
 @nox.session(python=False, tags=[NEEDS_WHEELS])
 def lint(session: nox.Session) -> None:
-    """ruff (lint and format), and the type stub checked against the built module."""
+    """ruff (lint and format), the type stub checked against the built module, and
+    clippy on the free-threaded 3.13 build of the module."""
+    # The rust session's clippy builds the abi3 module, so the code under
+    # cfg(Py_GIL_DISABLED) -- reading a str's storage, a dict read in its critical
+    # section -- was never linted. Here, after the build session, 3.13t is at hand.
+    clippy_env = {
+        "PYO3_PYTHON": str(find_python(session, "3.13t")),
+        "CARGO_TARGET_DIR": str(ROOT / "target" / "clippy-3.13t"),
+    }
+    session.run(
+        "cargo", "clippy", "-p", "word-count", "--all-targets", "--", "-D", "warnings",
+        env=clippy_env,
+    )  # fmt: skip
     python = fresh_venv(session, ABI3_PYTHON)
     # The report group too: mypy checks the report's matplotlib calls against its types.
     groups = nox.project.dependency_groups(PYPROJECT, "lint", "report", "dask")
