@@ -6,7 +6,7 @@ use pyo3::exceptions::{PyBufferError, PyTypeError, PyUnicodeEncodeError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyString};
-use pyo3::{intern, Borrowed};
+use pyo3::{ffi, intern, Borrowed};
 use word_count_core::text::Text;
 use word_count_core::utf8::{self, Utf8Error};
 
@@ -68,7 +68,22 @@ impl<'a> PyText<'a> {
         match <&'a str as FromPyObject<'a, '_>>::extract(s) {
             Ok(utf8) => Ok(PyText::Utf8(utf8)),
             Err(e) if e.is_instance_of::<PyUnicodeEncodeError>(py) => {
-                let encoded = s.call_method1(intern!(py, "encode"), ("utf-8", "surrogatepass"))?;
+                // The codec itself, not `s.encode(...)`: a subclass of `str` may override
+                // `encode`, and `str.split()` never calls it.
+                // SAFETY: `s` is a live `str` (checked by the extraction that failed
+                // above with an encode error, which only a `str` gives) and both names are
+                // NUL-terminated literals. The call returns a new reference or NULL with
+                // an exception set, which `from_owned_ptr_or_err` turns into an error.
+                let encoded = unsafe {
+                    Bound::from_owned_ptr_or_err(
+                        py,
+                        ffi::PyUnicode_AsEncodedString(
+                            s.as_ptr(),
+                            c"utf-8".as_ptr(),
+                            c"surrogatepass".as_ptr(),
+                        ),
+                    )?
+                };
                 Ok(PyText::SurrogatePass(PyBackedBytes::from(
                     encoded.cast_into::<PyBytes>()?,
                 )))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -105,3 +107,44 @@ def test_exported_names():
         obj = getattr(word_count, name)
         if callable(obj):
             assert obj.__doc__, f"{name} has no docstring"
+
+
+class _Overriding(str):
+    """A str whose methods say otherwise: the functions read its characters, as
+    str.split() does, and call none of them."""
+
+    def encode(self, *args, **kwargs):  # type: ignore[override]
+        return b"X"
+
+    def split(self, *args, **kwargs):  # type: ignore[override]
+        return ["X"]
+
+    def splitlines(self, *args, **kwargs):  # type: ignore[override]
+        return ["X"]
+
+    def __eq__(self, other):  # type: ignore[override]
+        return True
+
+    __hash__ = str.__hash__
+
+
+# With a lone surrogate the text has no UTF-8, and the Rust side encodes it itself.
+@pytest.mark.parametrize("text", ["a \ud800 b \ud800", "a é b é"])
+def test_overridden_methods_of_a_str_subclass_change_nothing(text):
+    plain = text.split()[-1]
+    expected = sum(t == plain for t in text.split())
+    for impl in ALL:
+        assert impl(_Overriding(text), plain) == expected, impl.__name__
+        assert impl(text, _Overriding(plain)) == expected, impl.__name__
+    assert word_count.word_count(_Overriding(text)) == len(text.split())
+    assert word_count.word_count_py(_Overriding(text)) == len(text.split())
+    truth = list(Counter(text.split()).items())
+    assert list(word_count.word_frequencies(_Overriding(text)).items()) == truth
+    assert list(word_count.word_frequencies_py(_Overriding(text)).items()) == truth
+    counter = word_count.WordCounter()
+    assert counter.add(_Overriding(text)) == len(text.split())
+    assert list(counter.to_counter().items()) == truth
+    assert counter[_Overriding(plain)] == expected
+    assert _Overriding(plain) in counter
+    counter.update({_Overriding(plain): 1})
+    assert counter[plain] == expected + 1

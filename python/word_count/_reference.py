@@ -25,7 +25,9 @@ def _as_str(value: object, name: str) -> str:
     """``value`` as text, as the Rust functions take it: a str, or a bytes-like object
     that means the text it decodes to as UTF-8 (decoding raises UnicodeDecodeError)."""
     if isinstance(value, str):
-        return value
+        # An exact str: a subclass's own methods (split, splitlines, __eq__, decode...)
+        # must not change what is counted, as they cannot in the Rust functions.
+        return str.__str__(value)
     try:
         view = memoryview(value)  # type: ignore[arg-type]
     except TypeError:
@@ -36,7 +38,7 @@ def _as_str(value: object, name: str) -> str:
         raise BufferError("the buffer is not C-contiguous; pass bytes(view) instead")
     # bytes(b) is b itself for bytes, so its UnicodeDecodeError holds the caller's object.
     data = value if isinstance(value, bytes) else view.tobytes()
-    return data.decode("utf-8")
+    return bytes.decode(data, "utf-8")
 
 
 def _available_cpus() -> int:
