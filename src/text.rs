@@ -5,7 +5,7 @@ use pyo3::buffer::PyUntypedBuffer;
 use pyo3::exceptions::{PyBufferError, PyTypeError, PyUnicodeEncodeError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBytes, PyMemoryView, PyString};
 use pyo3::{ffi, intern, Borrowed};
 use word_count_core::text::Text;
 use word_count_core::utf8::{self, Utf8Error};
@@ -152,6 +152,7 @@ impl<'a, 'py> FromPyObject<'a, 'py> for PyText<'a> {
                     obj.get_type().name()?
                 )));
             }
+            Err(e) if e.is_instance_of::<PyBufferError>(obj.py()) => bytes_view(&obj).ok_or(e)?,
             Err(e) => return Err(e),
         };
         if !buffer.is_c_contiguous() {
@@ -164,6 +165,19 @@ impl<'a, 'py> FromPyObject<'a, 'py> for PyText<'a> {
             object: obj.to_owned().unbind(),
         })
     }
+}
+
+/// The buffer of `memoryview(obj).cast("B")`: the same bytes, for an exporter whose own
+/// buffer PyO3 refuses because it leaves out its shape or strides (PyO3 0.28's
+/// `PyUntypedBuffer::get`), though the buffer protocol allows both for a C-contiguous
+/// buffer. ctypes arrays export no strides
+/// (<https://github.com/python/cpython/issues/57060>), and a 0-dimensional buffer (a
+/// `ctypes.c_char`) no shape; a memoryview fills in both. None if `obj` has no such view
+/// (not C-contiguous, say): the caller then raises PyO3's error.
+fn bytes_view(obj: &Bound<'_, PyAny>) -> Option<PyUntypedBuffer> {
+    let view = PyMemoryView::from(obj).ok()?;
+    let bytes = view.call_method1(intern!(obj.py(), "cast"), ("B",)).ok()?;
+    PyUntypedBuffer::get(&bytes).ok()
 }
 
 /// The `str` whose generalised UTF-8 is `bytes`: the inverse of [`PyText`].

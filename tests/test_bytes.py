@@ -3,6 +3,7 @@ are read in place, and bytes that are not UTF-8 raise what ``bytes.decode()`` ra
 
 from __future__ import annotations
 
+import ctypes
 import json
 import mmap
 import sys
@@ -119,6 +120,7 @@ def test_other_buffers():
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads peak RSS")
 def test_bytes_are_not_copied():
     code = """
+import ctypes
 import json
 import word_count as w
 data = bytearray(b"the quick brown fox " * (12 << 20))  # 240 MiB
@@ -132,3 +134,29 @@ print(json.dumps({"n": n, "growth_kib": peak1 - peak0, "size_kib": len(data) >> 
     assert seen["n"] == 2 * (48 << 20) - 1 + (12 << 20)
     # A copy of the buffer would add 240 MiB to the peak.
     assert seen["growth_kib"] < 16 << 10, seen
+
+
+def test_buffers_without_shape_or_strides():
+    # ctypes exports no strides (https://github.com/python/cpython/issues/57060), and a
+    # 0-dimensional buffer no shape: still C-contiguous bytes, read like any other.
+    text = "héllo wörld héllo"
+    data = text.encode()
+    buffers = [
+        ctypes.create_string_buffer(data, len(data)),
+        (ctypes.c_char * len(data)).from_buffer_copy(data),
+    ]
+    for buf in buffers:
+        assert w.word_count(buf) == w.word_count_py(buf) == 3
+        assert list(w.word_frequencies(buf).items()) == [("héllo", 2), ("wörld", 1)]
+        assert w.search(buf, "héllo") == w.search_py(buf, "héllo") == 2
+        assert w.search(text, buf[:6]) == 2  # a slice of it is bytes: a needle too
+        assert w.search(text, ctypes.create_string_buffer(b"w\xc3\xb6rld", 6)) == 1
+        counter = w.WordCounter()
+        assert counter.add(buf) == 3
+    for zero_d in (ctypes.c_char(b"x"), memoryview(b"x").cast("B", shape=[])):
+        assert w.word_count(zero_d) == w.word_count_py(zero_d) == 1
+        assert w.search(zero_d, "x") == w.search("x", zero_d) == 1
+    bad = ctypes.create_string_buffer(b"ok \xff", 4)
+    with pytest.raises(UnicodeDecodeError) as info:
+        w.word_count(bad)
+    assert (info.value.start, info.value.end, info.value.object) == (3, 4, b"ok \xff")
