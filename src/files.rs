@@ -75,16 +75,29 @@ pub fn search_file(
 fn fs_path<'py>(path: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, PathBuf)> {
     let py = path.py();
     let fspath = py.import("os")?.call_method1("fspath", (path,))?;
-    if fspath.is_instance_of::<PyString>() {
-        let name: PathBuf = fspath.extract()?;
-        return Ok((fspath, name));
+    let name: PathBuf = if fspath.is_instance_of::<PyString>() {
+        fspath.extract()?
+    } else {
+        bytes_path(&fspath)?
+    };
+    // A NUL cannot be in a path: `open()` says so with a ValueError, where Rust's
+    // `File::open` gives an OSError with no errno.
+    if name.as_os_str().as_encoded_bytes().contains(&0) {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "embedded null byte",
+        ));
     }
+    Ok((fspath, name))
+}
+
+/// The path a `bytes` path names (what `os.fspath` gives that is not a `str`).
+fn bytes_path(fspath: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
     #[cfg(unix)]
     if let Ok(bytes) = fspath.cast::<PyBytes>() {
         use std::os::unix::ffi::OsStrExt;
-        let name = PathBuf::from(std::ffi::OsStr::from_bytes(bytes.as_bytes()));
-        return Ok((fspath, name));
+        return Ok(PathBuf::from(std::ffi::OsStr::from_bytes(bytes.as_bytes())));
     }
+    let _ = fspath;
     Err(pyo3::exceptions::PyTypeError::new_err(
         "bytes paths are only supported on POSIX systems",
     ))

@@ -106,6 +106,20 @@ def test_path_types(tmp_file):
         w.word_count_file(3)  # type: ignore[arg-type]
 
 
+def test_a_nul_in_the_path_is_a_value_error_as_for_open(tmp_file):
+    tmp_file.append(path := write(b"one two"))
+    for p in (path + "\0", os.fsencode(path) + b"\0x", pathlib.Path(path + "\0")):
+        with pytest.raises(ValueError, match="embedded null byte"):
+            open(p)  # noqa: SIM115 (the reference)
+        for call in (
+            w.word_count_file,
+            w.word_frequencies_file,
+            lambda p: w.search_file(p, "one"),
+        ):
+            with pytest.raises(ValueError, match="embedded null byte"):
+                call(p)
+
+
 def test_missing_file_and_directory():
     with tempfile.TemporaryDirectory() as d:
         missing = os.path.join(d, "missing.txt")
