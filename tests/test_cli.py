@@ -255,6 +255,34 @@ def test_top_escapes_only_the_characters_stdout_cannot_encode(files):
     ]
 
 
+@pytest.mark.skipif(not LINUX, reason="a file name of bytes that are not UTF-8")
+@pytest.mark.parametrize(
+    ("encoding", "name", "shown"),
+    [
+        ("utf-8", b"\xff.txt", "\\udcff.txt"),  # strict: the undecodable byte escaped
+        ("ascii", "café.txt".encode(), "caf\\xe9.txt"),
+        (None, b"\xff.txt", "\udcff.txt"),  # the locale's surrogateescape: as it was
+    ],
+)
+def test_file_names_stdout_cannot_encode_are_escaped_and_the_rest_counted(
+    files, encoding, name, shown
+):
+    d = os.fsencode(os.path.dirname(files["a.txt"]))
+    odd = os.path.join(d, name)
+    with open(odd, "wb") as f:
+        f.write(b"a b\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONIOENCODING"}
+    env.update({"PYTHONIOENCODING": encoding} if encoding else {"LC_ALL": "C.UTF-8"})
+    proc = subprocess.run([*MODULE, odd, files["a.txt"]], capture_output=True, timeout=120, env=env)
+    assert (proc.returncode, proc.stderr) == (0, b"")
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    assert lines == [
+        f"       2 {os.fsdecode(d)}/{shown}",
+        f"       3 {files['a.txt']}",
+        "       5 total",
+    ]
+
+
 def test_top_lines_format():
     # Counts wider than uniq -c's 7 columns widen the column for every line; a word with
     # a lone surrogate (no encoding has bytes for it) is escaped, the others are not.

@@ -368,13 +368,15 @@ def _frequencies(path: str, args: argparse.Namespace, progress: Progress | None)
     return word_frequencies_file(path, args.threads, progress=progress)
 
 
-def _printable(word: str, encoding: str) -> str:
+def _printable(word: str, encoding: str, errors: str = "strict") -> str:
     """``word`` as standard output can write it: a character its encoding has no bytes
     for (a lone surrogate has none in any) is written as a backslash escape, as
     ``errors="backslashreplace"`` would. Only the word is escaped, so that one odd word
-    never stops the listing, and every other word comes out as it is."""
+    never stops the listing, and every other word comes out as it is. ``errors`` is the
+    stream's own handler: with "surrogateescape" (Python's default for a UTF-8 or C
+    locale) a file name's undecodable bytes are written back as they were."""
     try:
-        word.encode(encoding)
+        word.encode(encoding, errors)
     except UnicodeEncodeError:
         return word.encode(encoding, "backslashreplace").decode(encoding)
     return word
@@ -527,13 +529,17 @@ def _main(args: argparse.Namespace) -> int:
         return 1 if failed else 0
     width = 8
     total = 0
+    # A file's name as given, unless standard output cannot write it (a strict stream,
+    # PYTHONIOENCODING=utf-8, and a name of bytes that are not UTF-8; or an ASCII one):
+    # then escaped, so that one name never stops the count of the others.
+    encoding, errors = sys.stdout.encoding or "utf-8", sys.stdout.errors or "strict"
     for name, count in _each_file(args, _reader(args, "count", _count)):
         if count is None:
             failed = True
             continue
         total += count
         # With no FILE, the count alone, as wc -w prints it for its standard input.
-        print(f"{count:>{width}} {name}" if args.files else count)
+        print(f"{count:>{width}} {_printable(name, encoding, errors)}" if args.files else count)
     if len(args.files) > 1:
         print(f"{total:>{width}} total")
     return 1 if failed else 0
