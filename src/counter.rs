@@ -295,6 +295,9 @@ impl WordCounter {
 
     fn __contains__(&self, py: Python<'_>, word: &Bound<'_, PyAny>) -> PyResult<bool> {
         if !word.is_instance_of::<PyString>() {
+            // As in a Counter: no other key is ever here, but an unhashable one is a
+            // TypeError.
+            word.hash()?;
             return Ok(false);
         }
         let word = PyText::from_str(word.as_borrowed())?;

@@ -30,6 +30,8 @@ def test_counts_like_collections_counter():
     assert "the" in c
     assert "dog" not in c
     assert 3 not in c
+    with pytest.raises(TypeError, match="unhashable"):
+        [] in c  # noqa: B015 (as `[] in Counter()` raises)
     assert repr(c) == "<WordCounter: 3 distinct words, 5 in all>"
 
 
