@@ -37,6 +37,7 @@ from word_count import _word_count
 # slices share the loop that the bytes calls test (src/sliced.rs). CPython makes the
 # UTF-8 form of a str once, uninterruptibly; do that first, untimed.
 data = b"ab \\xe3\\x80\\x80" * (180 << 20)
+run = b"a" * (256 << 20)
 calls = {
     "word_count, 1 thread": lambda: w.word_count(data, 1),
     "word_count, all threads": lambda: w.word_count(data),
@@ -49,6 +50,9 @@ calls = {
     "word_count_file": lambda: w.word_count_file(path, 1),
     "search_file": lambda: w.search_file(path, "ab"),
     "word_frequencies_file": lambda: w.word_frequencies_file(path, 1),
+    # One word of 256 MiB: a long needle in it was checked at every byte (seconds a
+    # slice).
+    "search, a long needle in one long word": lambda: w.search(run, b"a" * 2000),
 }
 if _word_count.__file__.endswith(".abi3.so"):
     text = data.decode()
