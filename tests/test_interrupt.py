@@ -50,8 +50,9 @@ calls = {
     "word_count_file": lambda: w.word_count_file(path, 1),
     "search_file": lambda: w.search_file(path, "ab"),
     "word_frequencies_file": lambda: w.word_frequencies_file(path, 1),
-    # One word of 256 MiB: a long needle in it was checked at every byte (seconds a
-    # slice).
+    # One word of 256 MiB: each slice after the first once skipped the rest of the word,
+    # and a long needle in it was checked at every byte (seconds a slice, both).
+    "word_frequencies, one long word": lambda: w.word_frequencies(run, 1),
     "search, a long needle in one long word": lambda: w.search(run, b"a" * 2000),
 }
 if _word_count.__file__.endswith(".abi3.so"):

@@ -90,8 +90,12 @@ fn utf8_words_with<M: Masks>(
 ) {
     let mut p = start;
     if start > 0 && !ends_with_whitespace(&bytes[..start]) {
-        // The word under `start` began in the chunk before, which owns it: skip its rest.
-        while p < bytes.len() && whitespace_len(&bytes[p..]).is_none() {
+        // The word under `start` began in the chunk before, which owns it: skip its rest,
+        // but not past `end`. Past it no word can start in this range, and a word longer
+        // than the range would be skipped again by every later range: on one word of
+        // 64 MiB, read in 4 MiB slices, `word_frequencies` took 1.4 s, time quadratic in
+        // the word's length.
+        while p < end && whitespace_len(&bytes[p..]).is_none() {
             p += 1;
         }
     }
@@ -421,8 +425,9 @@ fn storage_words_with<T: CodeUnit, M: UnitMasks>(
     let space_at = |i: usize| is_space(units[i].code_point());
     let mut p = start;
     if start > 0 && !space_at(start - 1) {
-        // The word under `start` began in the chunk before, which owns it: skip its rest.
-        while p < units.len() && !space_at(p) {
+        // The word under `start` began in the chunk before, which owns it: skip its rest,
+        // but not past `end` (see `utf8_words_with`).
+        while p < end && !space_at(p) {
             p += 1;
         }
     }
