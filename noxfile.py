@@ -1154,6 +1154,7 @@ ASAN_DESELECT = [
     # of it for its shadow memory up front (the pytest process's VSZ: 20 TB), so every
     # later mmap fails, ASan's own included ("out of memory ... InternalMmapVector").
     "tests/test_files.py::test_a_file_larger_than_the_address_space",
+    "tests/test_files.py::test_a_word_longer_than_the_memory_there_is_is_a_memory_error",
     # Its bound on RSS growth, 4 MB over 10,000 calls: ASan keeps freed memory poisoned in
     # a 256 MB quarantine, to catch use after free. The same calls grew RSS by 104 MB,
     # and by 1.8 MB with quarantine_size_mb=0. (Its tracemalloc bound held.)

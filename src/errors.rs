@@ -1,7 +1,7 @@
 //! The one error type of the binding layer, and how each case reaches Python.
 
 use pyo3::exceptions::{
-    PyOSError, PyRuntimeError, PyTypeError, PyUnicodeDecodeError, PyValueError,
+    PyMemoryError, PyOSError, PyRuntimeError, PyTypeError, PyUnicodeDecodeError, PyValueError,
 };
 use pyo3::prelude::*;
 use word_count_core::CoreError;
@@ -75,6 +75,11 @@ impl From<Error> for PyErr {
 /// nor the filename (PyO3 0.28, `impl From<io::Error> for PyErr`), so a caller could not
 /// tell which file was missing.
 fn os_error(e: std::io::Error, filename: Py<PyAny>) -> PyErr {
+    if e.kind() == std::io::ErrorKind::OutOfMemory {
+        // A word longer than the memory there is (the core's stream grows its buffer to
+        // hold a word whole): what reading it into a str would raise too.
+        return PyMemoryError::new_err("a word of the file is longer than the memory available");
+    }
     match e.raw_os_error() {
         Some(errno) => {
             let strerror = Python::attach(|py| {

@@ -264,6 +264,29 @@ finally:
     assert check(run_python(code, timeout=200)).split() == ["8", "4"]
 
 
+@IN_A_CHILD
+@pytest.mark.skipif(not LINUX, reason="RLIMIT_AS and /dev/zero")
+def test_a_word_longer_than_the_memory_there_is_is_a_memory_error():
+    # /dev/zero is one endless word, which word_frequencies_file grows its buffer to hold
+    # whole: with the address space limited, a MemoryError, as reading it into a str
+    # would raise, not an abort ("memory allocation ... failed") that kills the process.
+    code = """
+import resource
+import word_count as w
+w.word_frequencies("start the pool first " * 10_000)
+resource.setrlimit(resource.RLIMIT_AS, (3 << 29, resource.RLIM_INFINITY))
+try:
+    w.word_frequencies_file("/dev/zero")
+except MemoryError as e:
+    print("MemoryError:", e)
+print(w.word_frequencies_file("/dev/null"))
+"""
+    assert check(run_python(code, timeout=200)).splitlines() == [
+        "MemoryError: a word of the file is longer than the memory available",
+        "Counter()",
+    ]
+
+
 @pytest.mark.skipif(not LINUX, reason="reads peak RSS")
 @pytest.mark.thread_unsafe(
     reason="writes a 1 GiB file; eight at once would need 8 GiB of disk and page cache "

@@ -38,6 +38,11 @@ from word_count import _word_count
 # UTF-8 form of a str once, uninterruptibly; do that first, untimed.
 data = b"ab \\xe3\\x80\\x80" * (180 << 20)
 run = b"a" * (256 << 20)
+fifo = os.path.join(tempfile.mkdtemp(), "fifo")
+os.mkfifo(fifo)
+# A writer that stays and writes nothing (read and write, so that opening it waits for no
+# reader); the readers' opens then find a writer, and their reads wait for data.
+writer = os.open(fifo, os.O_RDWR)
 calls = {
     "word_count, 1 thread": lambda: w.word_count(data, 1),
     "word_count, all threads": lambda: w.word_count(data),
@@ -54,6 +59,12 @@ calls = {
     # and a long needle in it was checked at every byte (seconds a slice, both).
     "word_frequencies, one long word": lambda: w.word_frequencies(run, 1),
     "search, a long needle in one long word": lambda: w.search(run, b"a" * 2000),
+    # A word that never ends: the buffer grows a block at a time, answering in between.
+    "word_frequencies_file, an endless word": lambda: w.word_frequencies_file("/dev/zero"),
+    # A pipe whose writer sends nothing: a read that waits, until a signal ends it.
+    "word_count_file, a silent pipe": lambda: w.word_count_file(fifo),
+    "word_frequencies_file, a silent pipe": lambda: w.word_frequencies_file(fifo),
+    "search_file, a silent pipe": lambda: w.search_file(fifo, "ab"),
 }
 if _word_count.__file__.endswith(".abi3.so"):
     text = data.decode()
@@ -94,6 +105,8 @@ for name, call in calls.items():
     sender.wait()
     assert w.word_count("still works after Ctrl-C", 2) == 4
 os.unlink(path)
+os.close(writer)
+os.unlink(fifo)
 print(json.dumps(latency))
 """
 

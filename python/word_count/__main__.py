@@ -19,8 +19,8 @@ each FILE a path or URL its workers can read (see ``word_count.dask``), cut into
 Files are read in blocks (1 MiB a thread for a count), so any size works in bounded
 memory. So is standard input, in binary, in 16 MiB blocks cut between words
 (``stream_count``), with the same UTF-8 errors and their byte offsets; it is read here,
-not by the file functions on /dev/stdin, which would not answer Ctrl-C while they wait
-on a terminal. On a terminal, an input over 1 GB shows a
+from ``sys.stdin``, not by the file functions on /dev/stdin. On a terminal, an input
+over 1 GB shows a
 progress bar on stderr (never while the input is typed there: it would garble it). An
 input that cannot be read (missing, a directory, not UTF-8) gets a one-line message on
 stderr, like ``wc``; the others are still counted, and the exit status is 1. A bad option

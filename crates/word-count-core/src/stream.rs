@@ -82,6 +82,12 @@ pub struct Stream<R> {
     lookahead: usize,
     /// Regions end after whitespace, so that every word of a region is whole in it.
     whole_words: bool,
+    /// Bytes after `start` already found to be UTF-8 with no whitespace: a word longer
+    /// than a block, read a block at a time, is checked and searched once, not again
+    /// from its start at each step.
+    clean: usize,
+    /// The most bytes one call reads: the first size of the buffer.
+    step: usize,
     eof: bool,
     bytes_read: u64,
 }
@@ -103,6 +109,8 @@ impl<R: Read> Stream<R> {
             offset: 0,
             lookahead,
             whole_words: false,
+            clean: 0,
+            step: size,
             eof: false,
             bytes_read: 0,
         }
@@ -112,6 +120,8 @@ impl<R: Read> Stream<R> {
     /// the stream), so that every word that starts in a region also ends in it: for
     /// the frequencies, which need each word whole. A word longer than the buffer makes
     /// the buffer grow to hold it: memory is a block, or the longest word if longer.
+    /// While it grows, the stream hands back an empty region after each block read (see
+    /// [`Self::next_block`]), and memory it cannot have is an `OutOfMemory` error.
     pub fn whole_words(reader: R, block: usize) -> Self {
         Stream {
             whole_words: true,
@@ -130,32 +140,56 @@ impl<R: Read> Stream<R> {
     }
 
     /// The next region of the stream, or None at its end.
+    ///
+    /// A region may be empty (`start == end`): the stream hands control back before it
+    /// has a region to give, when a read was interrupted by a signal, or after a block of
+    /// a word longer than the buffer, so that the caller can answer Ctrl-C and report
+    /// progress. Nothing is lost: the next call goes on where this one stopped.
     pub fn next_block(&mut self) -> Result<Option<Block<'_>>, StreamError> {
         self.carry_over();
-        let end = loop {
-            self.fill().map_err(StreamError::Io)?;
-            let valid_end = match utf8::validate(&self.buf[self.start..self.filled]) {
+        let end = 'found: {
+            match self.fill() {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(Some(self.empty())),
+                Err(e) => return Err(StreamError::Io(e)),
+            }
+            let from = self.start + self.clean;
+            let valid_end = match utf8::validate(&self.buf[from..self.filled]) {
                 Ok(()) => self.filled,
-                Err(e) if e.is_truncated() && !self.eof => self.start + e.start,
-                Err(e) => return Err(self.utf8_error(e)),
+                Err(e) if e.is_truncated() && !self.eof => from + e.start,
+                Err(e) => {
+                    return Err(self.utf8_error(utf8::Utf8Error {
+                        start: e.start + self.clean,
+                        end: e.end + self.clean,
+                        reason: e.reason,
+                    }))
+                }
             };
             if self.eof {
-                break valid_end;
+                break 'found valid_end;
             }
             let mut end = valid_end.saturating_sub(self.lookahead).max(self.start);
             while end > self.start && end < valid_end && is_continuation(self.buf[end]) {
                 end -= 1;
             }
             if !self.whole_words {
-                break end;
+                break 'found end;
             }
-            match after_last_space(&self.buf[self.start..end]) {
-                Some(at) => break self.start + at,
-                // No whitespace in a full buffer (`fill` stops only when it is full or the
-                // reader has ended): one word fills it, so make room for more of it.
+            // The bytes before `from` hold no whitespace, and end on a character boundary.
+            match after_last_space(&self.buf[from.min(end)..end]) {
+                Some(at) => break 'found from + at,
                 None => {
-                    let size = self.buf.len() * 2;
-                    self.buf.resize(size, 0);
+                    // One word, so far, from `start` to `end`: read more of it, into a
+                    // larger buffer once this one is full.
+                    self.clean = end - self.start;
+                    if self.filled == self.buf.len() {
+                        let size = self.buf.len() * 2;
+                        self.buf
+                            .try_reserve_exact(size - self.buf.len())
+                            .map_err(|_| StreamError::Io(io::ErrorKind::OutOfMemory.into()))?;
+                        self.buf.resize(size, 0);
+                    }
+                    return Ok(Some(self.empty()));
                 }
             }
         };
@@ -171,11 +205,27 @@ impl<R: Read> Stream<R> {
         }))
     }
 
+    /// An empty region at `start`, handed out to give control back (see
+    /// [`Self::next_block`]).
+    fn empty(&mut self) -> Block<'_> {
+        self.consumed = Some(self.start);
+        Block {
+            bytes: &self.buf[..self.filled],
+            start: self.start,
+            end: self.start,
+            at: self.offset + self.start as u64,
+        }
+    }
+
     /// Move what follows the last region (and a little context before it) to the front.
     fn carry_over(&mut self) {
         let Some(end) = self.consumed.take() else {
             return;
         };
+        if end != self.start {
+            // A region was taken: what follows it has not been looked at.
+            self.clean = 0;
+        }
         let keep_from = end.saturating_sub(CONTEXT);
         self.buf.copy_within(keep_from..self.filled, 0);
         self.filled -= keep_from;
@@ -183,16 +233,19 @@ impl<R: Read> Stream<R> {
         self.offset += keep_from as u64;
     }
 
-    /// Read until the buffer is full or the reader ends.
+    /// Read until the buffer is full, the reader ends, or a block (`step`) has been read.
+    /// A read interrupted by a signal is returned as the `Interrupted` error it is, for
+    /// the caller to answer the signal (Python's Ctrl-C) and call again: a read retried
+    /// here would keep a program waiting on a pipe deaf to Ctrl-C.
     fn fill(&mut self) -> io::Result<()> {
-        while self.filled < self.buf.len() && !self.eof {
-            match self.reader.read(&mut self.buf[self.filled..]) {
+        let stop = self.buf.len().min(self.filled + self.step);
+        while self.filled < stop && !self.eof {
+            match self.reader.read(&mut self.buf[self.filled..stop]) {
                 Ok(0) => self.eof = true,
                 Ok(n) => {
                     self.filled += n;
                     self.bytes_read += n as u64;
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
         }
@@ -362,5 +415,38 @@ mod tests {
         let got = stream_frequencies(data.as_bytes(), 256, 7);
         let long = "x".repeat(len).into_bytes();
         assert_eq!(got, [(b"a".to_vec(), 2), (long, 1), (b"b".to_vec(), 1)]);
+    }
+
+    #[test]
+    fn a_long_word_is_read_a_block_at_a_time_handing_back_control() {
+        // An endless word stands for /dev/zero: the stream hands back an empty region
+        // after each block, so the caller can stop it, and it never reads more than a
+        // block a call, nor checks a byte twice.
+        let block = 256;
+        let mut s = Stream::whole_words(io::repeat(b'x'), block);
+        let mut read = 0;
+        for _ in 0..40 {
+            let b = s.next_block().unwrap().expect("an endless stream");
+            assert_eq!(
+                (b.start, b.end),
+                (b.start, b.start),
+                "no region: the word goes on"
+            );
+            assert!(s.bytes_read() - read <= block as u64);
+            read = s.bytes_read();
+        }
+        assert_eq!(read, 40 * block as u64);
+        assert_eq!(s.clean, 40 * block);
+        // Then the word ends, and it is counted whole.
+        let data = format!("{} y", "x".repeat(10 * block));
+        let mut s = Stream::whole_words(data.as_bytes(), block);
+        let (mut empty, mut words) = (0, Vec::new());
+        while let Some(b) = s.next_block().unwrap() {
+            if b.start == b.end {
+                empty += 1;
+            }
+            crate::word_spans::utf8_words(b.bytes, b.start, b.end, |x, y| words.push(y - x));
+        }
+        assert_eq!((empty, words), (10, vec![10 * block, 1]));
     }
 }
