@@ -2,10 +2,12 @@
 //! bounded memory (why reading and not mapping: see the core's `stream` module).
 
 use std::fs::File;
+use std::io;
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
+use word_count_core::open_once::open_once;
 use word_count_core::parallel_read::ParallelRead;
 use word_count_core::stream::{Block, Stream, StreamError, BLOCK_BYTES};
 use word_count_core::text::Text;
@@ -122,8 +124,13 @@ struct Opened<'py> {
 impl<'py> Opened<'py> {
     fn new(py: Python<'py>, path: &Bound<'py, PyAny>) -> Result<Self, Error> {
         let (fspath, name) = fs_path(path)?;
-        let file =
-            detach(py, || File::open(&name)).map_err(|e| Error::Io(e, fspath.clone().unbind()))?;
+        // Opening a FIFO waits for a writer: answer Ctrl-C meanwhile, as `open()` does.
+        let file = loop {
+            match detach(py, || open_once(&name)) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => py.check_signals()?,
+                opened => break opened.map_err(|e| Error::Io(e, fspath.clone().unbind()))?,
+            }
+        };
         let size = file
             .metadata()
             .ok()

@@ -43,6 +43,8 @@ os.mkfifo(fifo)
 # A writer that stays and writes nothing (read and write, so that opening it waits for no
 # reader); the readers' opens then find a writer, and their reads wait for data.
 writer = os.open(fifo, os.O_RDWR)
+lonely = fifo + "-lonely"
+os.mkfifo(lonely)
 calls = {
     "word_count, 1 thread": lambda: w.word_count(data, 1),
     "word_count, all threads": lambda: w.word_count(data),
@@ -65,6 +67,8 @@ calls = {
     "word_count_file, a silent pipe": lambda: w.word_count_file(fifo),
     "word_frequencies_file, a silent pipe": lambda: w.word_frequencies_file(fifo),
     "search_file, a silent pipe": lambda: w.search_file(fifo, "ab"),
+    # A FIFO no program has opened for writing: opening it waits.
+    "word_count_file, a FIFO with no writer": lambda: w.word_count_file(lonely),
 }
 if _word_count.__file__.endswith(".abi3.so"):
     text = data.decode()
@@ -107,6 +111,7 @@ for name, call in calls.items():
 os.unlink(path)
 os.close(writer)
 os.unlink(fifo)
+os.unlink(lonely)
 print(json.dumps(latency))
 """
 

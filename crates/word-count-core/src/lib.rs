@@ -71,6 +71,8 @@ pub mod spare_tables;
 pub mod frequencies;
 // A file or any reader, block by block, as validated UTF-8.
 pub mod stream;
+// Opening a file with one `open` call, interruptible by a signal (a FIFO's open waits).
+pub mod open_once;
 // A regular file read on every thread: positional reads of blocks, each validated and
 // counted where it was read.
 pub mod parallel_read;
