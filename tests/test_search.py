@@ -148,3 +148,28 @@ def test_overridden_methods_of_a_str_subclass_change_nothing(text):
     assert _Overriding(plain) in counter
     counter.update({_Overriding(plain): 1})
     assert counter[plain] == expected + 1
+
+
+@pytest.mark.parametrize(
+    ("pair", "args", "error"),
+    [
+        ("word_count", (b"\xff", 0), ValueError),
+        ("word_count", (b"\xff", "2"), TypeError),
+        ("word_count", (5, 0), TypeError),
+        ("word_frequencies", (b"\xff", 0), ValueError),
+        ("word_frequencies", (memoryview(b"a b")[::2], "2"), BufferError),
+        ("search", (b"\xff", ""), ValueError),
+        ("search", (b"\xff", b"\xfe"), UnicodeDecodeError),
+        ("search", (5, b"\xfe"), TypeError),
+        ("search", (b"\xff", 5), TypeError),
+    ],
+)
+def test_rust_and_python_check_arguments_in_the_same_order(pair, args, error):
+    # With two things wrong, both raise for the same one: every type, then the values.
+    raised = []
+    for impl in (getattr(word_count, pair), getattr(word_count, pair + "_py")):
+        with pytest.raises(error) as info:
+            impl(*args)
+        assert type(info.value) is error, impl.__name__  # not a UnicodeDecodeError
+        raised.append(getattr(info.value, "object", None))
+    assert raised[0] == raised[1]  # a UnicodeDecodeError's bytes: the same argument's

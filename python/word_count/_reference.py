@@ -21,9 +21,10 @@ _MIN_CHUNK_CHARS = 32 * 1024
 _WHITESPACE = re.compile(r"\s")
 
 
-def _as_str(value: object, name: str) -> str:
-    """``value`` as text, as the Rust functions take it: a str, or a bytes-like object
-    that means the text it decodes to as UTF-8 (decoding raises UnicodeDecodeError)."""
+def _text_arg(value: object, name: str) -> str | bytes:
+    """``value`` as the Rust functions take a text argument: a str, or the bytes of a
+    bytes-like object, not yet decoded. The Rust functions check every argument's type
+    first, then the values, so the twins do the same (TypeError before UnicodeDecodeError)."""
     if isinstance(value, str):
         # An exact str: a subclass's own methods (split, splitlines, __eq__, decode...)
         # must not change what is counted, as they cannot in the Rust functions.
@@ -37,8 +38,12 @@ def _as_str(value: object, name: str) -> str:
     if not view.c_contiguous:
         raise BufferError("the buffer is not C-contiguous; pass bytes(view) instead")
     # bytes(b) is b itself for bytes, so its UnicodeDecodeError holds the caller's object.
-    data = value if isinstance(value, bytes) else view.tobytes()
-    return bytes.decode(data, "utf-8")
+    return value if isinstance(value, bytes) else view.tobytes()
+
+
+def _decoded(text: str | bytes) -> str:
+    """The text a :func:`_text_arg` means (decoding raises UnicodeDecodeError)."""
+    return text if isinstance(text, str) else bytes.decode(text, "utf-8")
 
 
 def _available_cpus() -> int:
@@ -76,10 +81,12 @@ def search_py(contents: str | Buffer, needle: str | Buffer) -> int:
     Raises TypeError if an argument is neither, ValueError if ``needle`` is empty, and
     UnicodeDecodeError for bytes that are not UTF-8.
     """
-    contents = _as_str(contents, "contents")
-    needle = _as_str(needle, "needle")
+    # In the Rust functions' order: both types, then the needle, then the contents.
+    raw_contents = _text_arg(contents, "contents")
+    needle = _decoded(_text_arg(needle, "needle"))
     if not needle:
         raise ValueError("needle must not be empty")
+    contents = _decoded(raw_contents)
     total = 0
     for line in contents.splitlines():
         for token in line.split(" "):
@@ -124,8 +131,9 @@ def word_count_py(text: str | Buffer, n_threads: int | None = None) -> int:
     ``n_threads`` is below 1, and UnicodeDecodeError for bytes that are not UTF-8.
     Counts above ``MAX_THREADS`` are capped.
     """
-    text = _as_str(text, "text")
+    raw = _text_arg(text, "text")
     threads = _thread_count(n_threads)
+    text = _decoded(raw)
     n_chunks = max(1, min(threads, len(text) // _MIN_CHUNK_CHARS))
     bounds = _chunk_bounds(text, n_chunks)
     with ThreadPoolExecutor(max_workers=n_chunks, thread_name_prefix="word_count_py") as pool:
@@ -154,8 +162,9 @@ def word_frequencies_py(text: str | Buffer, n_threads: int | None = None) -> Cou
     ``text`` may be a bytes-like object of UTF-8, which means its decoded text (the keys
     are ``str``). The errors are those of ``word_count_py``.
     """
-    text = _as_str(text, "text")
+    raw = _text_arg(text, "text")
     threads = _thread_count(n_threads)
+    text = _decoded(raw)
     n_chunks = max(1, min(threads, len(text) // _MIN_CHUNK_CHARS))
     bounds = _chunk_bounds(text, n_chunks)
     with ThreadPoolExecutor(max_workers=n_chunks, thread_name_prefix="word_frequencies_py") as pool:
