@@ -191,6 +191,7 @@ pub fn count_file(
     progress: Option<&Bound<'_, PyAny>>,
     count: impl Fn(Block<'_>, Option<usize>) -> usize + Sync,
 ) -> Result<usize, Error> {
+    check_progress(progress)?;
     let opened = Opened::new(py, path)?;
     let Some(size) = opened.size else {
         let mut total = 0;
@@ -233,7 +234,20 @@ pub fn scan_file(
     progress: Option<&Bound<'_, PyAny>>,
     step: impl FnMut(Block<'_>) + Send,
 ) -> Result<(), Error> {
+    check_progress(progress)?;
     scan_opened(py, Opened::new(py, path)?, blocks, progress, step)
+}
+
+/// A TypeError for a `progress` that cannot be called, before the file is opened: not
+/// after its first block, nor never, for a file with none.
+fn check_progress(progress: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    match progress {
+        Some(p) if !p.is_callable() => Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "progress must be callable or None, not {}",
+            p.get_type().name()?
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn scan_opened(

@@ -120,6 +120,20 @@ def test_a_nul_in_the_path_is_a_value_error_as_for_open(tmp_file):
                 call(p)
 
 
+@pytest.mark.parametrize("data", [b"", b"one two"])
+def test_a_progress_that_cannot_be_called_is_a_type_error_before_any_read(data, tmp_file):
+    tmp_file.append(path := write(data))
+    for call in (
+        w.word_count_file,
+        w.word_frequencies_file,
+        lambda p, **kw: w.search_file(p, "one", **kw),
+    ):
+        with pytest.raises(TypeError, match="progress must be callable or None, not int"):
+            call(path, progress=5)
+        with pytest.raises(TypeError, match="progress"):
+            call(path + ".missing", progress=5)  # checked before the file is opened
+
+
 def test_missing_file_and_directory():
     with tempfile.TemporaryDirectory() as d:
         missing = os.path.join(d, "missing.txt")
