@@ -15,7 +15,7 @@ use memchr::memmem;
 
 use crate::chunks;
 use crate::encoding::{Encoding, Utf8};
-use crate::pychars::starts_with_token_boundary;
+use crate::pychars::{is_continuation, starts_with_token_boundary};
 use crate::CoreError;
 
 /// A needle ready to be searched for in any kind of text: generalised UTF-8, not empty.
@@ -74,7 +74,7 @@ pub fn count_tokens_in<E: Encoding>(
         return 0;
     };
     let finder = memmem::Finder::new(&units);
-    let skips = Skips::new(&units, E::UNIT_BYTES);
+    let skips = Skips::new(&units, E::UNIT_BYTES, !is_continuation(needle.bytes[0]));
     let count = |a: usize, b: usize| count_starting_in::<E>(text, &finder, &skips, a, b);
     if n_chunks <= 1 {
         return count(start, end);
@@ -130,14 +130,18 @@ fn count_found<E: Encoding>(
 ///   its end. A token that started inside it would follow a space or a line break
 ///   inside it, that is, in the needle, which then equals no token at all
 ///   ([`Needle::new`]; in UTF-8 a match starts a character, as the needle does, so the
-///   character before such a token lies wholly inside the match).
+///   character before such a token lies wholly inside the match). A needle that starts
+///   with a continuation byte (never one from Python: the binding's are UTF-8) can
+///   match in bytes that are not UTF-8 after the first byte of a line break, so the
+///   search goes on from the next unit after its matches, as it did for all.
 /// - After a misaligned match (units wider than a byte), the next aligned match that
 ///   overlaps it starts `d` bytes on, where `d` is a period of the needle's bytes (both
 ///   matches hold the bytes they share): the search goes on from the smallest period
 ///   that lands on a unit, or past the match if none does.
 struct Skips {
-    /// The needle's length in bytes.
-    len: usize,
+    /// Where the search goes on after an aligned match: the needle's length in bytes,
+    /// or a unit if it starts with a continuation byte.
+    aligned: usize,
     /// For each remainder `r` of a unit's bytes, the smallest period `d` of the needle's
     /// bytes with `d % unit == r`, or `len` if it has none.
     misaligned: [usize; 4],
@@ -145,8 +149,9 @@ struct Skips {
 }
 
 impl Skips {
-    /// The skips for the needle's bytes in a text of `unit`-byte units.
-    fn new(needle: &[u8], unit: usize) -> Self {
+    /// The skips for the needle's bytes in a text of `unit`-byte units; `starts_a_char`:
+    /// the needle as given (generalised UTF-8) does not start with a continuation byte.
+    fn new(needle: &[u8], unit: usize, starts_a_char: bool) -> Self {
         let len = needle.len();
         let mut misaligned = [len; 4];
         if unit > 1 {
@@ -170,7 +175,7 @@ impl Skips {
             }
         }
         Skips {
-            len,
+            aligned: if starts_a_char { len } else { unit },
             misaligned,
             unit,
         }
@@ -180,7 +185,7 @@ impl Skips {
     /// unit.
     fn after(&self, at: usize) -> usize {
         match at % self.unit {
-            0 => at + self.len,
+            0 => at + self.aligned,
             r => at + self.misaligned[self.unit - r],
         }
     }
@@ -343,6 +348,20 @@ mod tests {
         assert_eq!(count("a b", "a b"), 0);
         assert_eq!(count("aaa", "aa"), 0);
         assert_eq!(count_token(b"x", b""), Err(CoreError::EmptyNeedle));
+        // Bytes that are not UTF-8, and a needle that starts inside a character: the
+        // token after the line break U+0085 (C2 85) overlaps a match one byte before it.
+        let (text, needle) = (b"\xC2\x85\x85\x85 ", b"\x85\x85");
+        assert_eq!(count_token(text, needle), Ok(1));
+        let mut padded = vec![b'x'; 162];
+        padded.extend_from_slice(text);
+        padded.push(b'x');
+        let needle = Needle::new(needle).unwrap();
+        for n in 1..5 {
+            assert_eq!(
+                count_tokens_in::<Utf8>(&padded, &needle, 0, padded.len(), n),
+                1
+            );
+        }
     }
 
     proptest! {
@@ -422,7 +441,7 @@ mod tests {
                 return Ok(());
             };
             let finder = memmem::Finder::new(T::as_bytes(&n));
-            let skips = Skips::new(T::as_bytes(&n), std::mem::size_of::<T>());
+            let skips = Skips::new(T::as_bytes(&n), std::mem::size_of::<T>(), true);
             let fast: Vec<usize> =
                 match_starts::<Storage<T>>(&t, &finder, &skips, start, end).collect();
             let model = scalar_match_starts(&t, &n, start, end);
@@ -437,17 +456,19 @@ mod tests {
     #[test]
     fn skips_go_past_each_match_or_to_the_next_aligned_overlap() {
         // UTF-8: past every match.
-        assert_eq!(Skips::new(b"aaaa", 1).after(3), 7);
+        assert_eq!(Skips::new(b"aaaa", 1, true).after(3), 7);
+        // A needle that starts inside a character: from the next byte.
+        assert_eq!(Skips::new(b"\x85\x85", 1, false).after(3), 4);
         // "abab" has the periods 2 and 4 (itself): in 2-byte units a match at an odd byte
         // has no aligned overlap, so the search goes past it.
-        let s = Skips::new(b"abab", 2);
+        let s = Skips::new(b"abab", 2, true);
         assert_eq!((s.after(4), s.after(5)), (8, 9));
         // Periods 2, 4 and 6: in 4-byte units, a match at byte 2 mod 4 may overlap an
         // aligned one 2 bytes on; one at 1 mod 4 none.
-        let s = Skips::new(b"abababab", 4);
+        let s = Skips::new(b"abababab", 4, true);
         assert_eq!((s.after(0), s.after(6), s.after(5)), (8, 8, 13));
         // Periods 3 and 5, both odd.
-        let s = Skips::new(b"aXaaXa", 2);
+        let s = Skips::new(b"aXaaXa", 2, true);
         assert_eq!((s.after(1), s.after(2), s.after(3)), (4, 8, 6));
     }
 
