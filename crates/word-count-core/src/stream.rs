@@ -12,7 +12,9 @@
 //! `lookahead` more bytes (unless the reader has ended), so a token starting in the
 //! region can be checked up to and including the character that follows it. The bytes
 //! after the region are carried over and become the start of the next block: every
-//! position of the stream is in exactly one region.
+//! position of the stream is in exactly one region. A region may also be empty, with
+//! less lookahead: the stream handing control back to the caller (see
+//! [`Stream::next_block`]).
 
 use std::io::{self, Read};
 
@@ -302,7 +304,8 @@ mod tests {
     impl Read for Trickle<'_> {
         fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
             self.step = self.step % 7 + 1;
-            // Some calls are interrupted (EINTR), which must be retried, not reported.
+            // Some calls are interrupted (EINTR): handed back as empty regions, not as
+            // errors, and the stream reads on.
             if self.step.is_multiple_of(3) {
                 return Err(io::ErrorKind::Interrupted.into());
             }
