@@ -75,9 +75,10 @@ impl From<Error> for PyErr {
 /// nor the filename (PyO3 0.28, `impl From<io::Error> for PyErr`), so a caller could not
 /// tell which file was missing.
 fn os_error(e: std::io::Error, filename: Py<PyAny>) -> PyErr {
-    if e.kind() == std::io::ErrorKind::OutOfMemory {
+    if e.kind() == std::io::ErrorKind::OutOfMemory && e.raw_os_error().is_none() {
         // A word longer than the memory there is (the core's stream grows its buffer to
-        // hold a word whole): what reading it into a str would raise too.
+        // hold a word whole): what reading it into a str would raise too. An ENOMEM from
+        // the system (which has an errno) stays the OSError `open()` would raise.
         return PyMemoryError::new_err("a word of the file is longer than the memory available");
     }
     match e.raw_os_error() {

@@ -21,10 +21,14 @@ pub fn open_once(path: &Path) -> io::Result<File> {
 
     let name = CString::new(path.as_os_str().as_bytes())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "embedded null byte"))?;
+    let flags = libc::O_RDONLY | libc::O_CLOEXEC;
+    // As `File::open` (open64 on glibc): files of 2 GiB and more on 32-bit Linux too.
+    #[cfg(target_os = "linux")]
+    let flags = flags | libc::O_LARGEFILE;
     // SAFETY: `name` is a NUL-terminated string, alive across the call, which `open`
     // only reads; without O_CREAT it takes no third argument. It returns a new
     // descriptor, or -1 with errno set.
-    let fd = unsafe { libc::open(name.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+    let fd = unsafe { libc::open(name.as_ptr(), flags) };
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
