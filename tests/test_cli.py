@@ -283,6 +283,23 @@ def test_file_names_stdout_cannot_encode_are_escaped_and_the_rest_counted(
     ]
 
 
+@pytest.mark.skipif(not LINUX, reason="closes a descriptor with the shell")
+@pytest.mark.parametrize("args", [[], ["--top", "2"]])
+def test_a_closed_stdout_is_a_write_error_like_wc(files, args):
+    # print() with sys.stdout None writes nothing: the counts would be lost in silence.
+    script = 'exec "$@" >&-'
+    proc = subprocess.run(
+        ["sh", "-c", script, "sh", *MODULE, *args, files["a.txt"]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (proc.returncode, proc.stderr) == (
+        1,
+        "python -m word_count: write error: standard output is closed\n",
+    )
+
+
 def test_top_lines_format():
     # Counts wider than uniq -c's 7 columns widen the column for every line; a word with
     # a lone surrogate (no encoding has bytes for it) is escaped, the others are not.

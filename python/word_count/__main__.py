@@ -382,6 +382,13 @@ def _printable(word: str, encoding: str, errors: str = "strict") -> str:
     return word
 
 
+def _stdout_encoding() -> tuple[str, str]:
+    """Standard output's encoding and error handler; UTF-8 and "strict" if it has none
+    (None when the program was started with it closed: print() then writes nothing)."""
+    out = sys.stdout
+    return getattr(out, "encoding", None) or "utf-8", getattr(out, "errors", None) or "strict"
+
+
 def top_lines(counts: Counter[str], n: int, encoding: str) -> list[str]:
     """The lines ``--top n`` prints for ``counts``, for a stream in ``encoding``."""
     top = counts.most_common(n)
@@ -475,6 +482,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``argv`` (default: the command line) and returns its exit status. Ctrl-C stops it
     with status 130, and a reader of its output that goes away (``| head``) with 1,
     quietly, as for wc; a bad option raises SystemExit(2), and --help SystemExit(0)."""
+    if sys.stdout is None:
+        # Started with standard output closed: nothing could be written. wc says so, with
+        # status 1, after counting; here before, as the count would be lost.
+        print(f"{_prog()}: write error: standard output is closed", file=sys.stderr)
+        return 1
     try:
         status = _run(argv)
         # Here, not at exit: a reader gone away (a buffered stdout's write comes when it
@@ -524,7 +536,7 @@ def _main(args: argparse.Namespace) -> int:
             else:
                 # In file order, so that ties keep the order of first occurrence overall.
                 frequencies.update(counts)
-        for line in top_lines(frequencies, args.top, sys.stdout.encoding or "utf-8"):
+        for line in top_lines(frequencies, args.top, _stdout_encoding()[0]):
             print(line)
         return 1 if failed else 0
     width = 8
@@ -532,7 +544,7 @@ def _main(args: argparse.Namespace) -> int:
     # A file's name as given, unless standard output cannot write it (a strict stream,
     # PYTHONIOENCODING=utf-8, and a name of bytes that are not UTF-8; or an ASCII one):
     # then escaped, so that one name never stops the count of the others.
-    encoding, errors = sys.stdout.encoding or "utf-8", sys.stdout.errors or "strict"
+    encoding, errors = _stdout_encoding()
     for name, count in _each_file(args, _reader(args, "count", _count)):
         if count is None:
             failed = True
