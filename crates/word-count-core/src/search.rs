@@ -356,7 +356,9 @@ mod tests {
         padded.extend_from_slice(text);
         padded.push(b'x');
         let needle = Needle::new(needle).unwrap();
-        for n in 1..5 {
+        // The Stacked Borrows run of Miri that takes this test runs no pool (noxfile.py).
+        let most = if cfg!(miri) { 1 } else { 4 };
+        for n in 1..=most {
             assert_eq!(
                 count_tokens_in::<Utf8>(&padded, &needle, 0, padded.len(), n),
                 1
