@@ -267,13 +267,16 @@ def test_top_escapes_only_the_characters_stdout_cannot_encode(files):
 def test_file_names_stdout_cannot_encode_are_escaped_and_the_rest_counted(
     files, encoding, name, shown
 ):
-    d = os.fsencode(os.path.dirname(files["a.txt"]))
-    odd = os.path.join(d, name)
-    with open(odd, "wb") as f:
-        f.write(b"a b\n")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONIOENCODING"}
     env.update({"PYTHONIOENCODING": encoding} if encoding else {"LC_ALL": "C.UTF-8"})
-    proc = subprocess.run([*MODULE, odd, files["a.txt"]], capture_output=True, timeout=120, env=env)
+    # A folder of its own: under --parallel-threads the threads share `files`.
+    with tempfile.TemporaryDirectory() as folder:
+        d = os.fsencode(folder)
+        odd = os.path.join(d, name)
+        with open(odd, "wb") as f:
+            f.write(b"a b\n")
+        cmd = [*MODULE, odd, files["a.txt"]]
+        proc = subprocess.run(cmd, capture_output=True, timeout=120, env=env)
     assert (proc.returncode, proc.stderr) == (0, b"")
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
     assert lines == [
