@@ -383,8 +383,8 @@ def _printable(word: str, encoding: str, errors: str = "strict") -> str:
 
 
 def _stdout_encoding() -> tuple[str, str]:
-    """Standard output's encoding and error handler; UTF-8 and "strict" if it has none
-    (None when the program was started with it closed: print() then writes nothing)."""
+    """Standard output's encoding and error handler; UTF-8 and "strict" where it does
+    not say (a replacement such as io.StringIO has neither)."""
     out = sys.stdout
     return getattr(out, "encoding", None) or "utf-8", getattr(out, "errors", None) or "strict"
 
