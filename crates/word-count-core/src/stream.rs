@@ -185,11 +185,15 @@ impl<R: Read> Stream<R> {
                     // larger buffer once this one is full.
                     self.clean = end - self.start;
                     if self.filled == self.buf.len() {
-                        let size = self.buf.len() * 2;
+                        // The capacity doubles (amortised: realloc moves a large block
+                        // by remapping it, not copying), but only one step's bytes are
+                        // zeroed per call: zeroing all the new half at once took time in
+                        // proportion to the word (0.24 s at 512 MiB, 0.77 s at 2 GiB),
+                        // all of it deaf to Ctrl-C.
                         self.buf
-                            .try_reserve_exact(size - self.buf.len())
+                            .try_reserve(self.step)
                             .map_err(|_| StreamError::Io(io::ErrorKind::OutOfMemory.into()))?;
-                        self.buf.resize(size, 0);
+                        self.buf.resize(self.buf.len() + self.step, 0);
                     }
                     return Ok(Some(self.empty()));
                 }
@@ -229,7 +233,11 @@ impl<R: Read> Stream<R> {
             self.clean = 0;
         }
         let keep_from = end.saturating_sub(CONTEXT);
-        self.buf.copy_within(keep_from..self.filled, 0);
+        // Inside a long word already at the front there is nothing to move, and moving
+        // the whole buffer onto itself would cost a pass over it at every step.
+        if keep_from > 0 {
+            self.buf.copy_within(keep_from..self.filled, 0);
+        }
         self.filled -= keep_from;
         self.start = end - keep_from;
         self.offset += keep_from as u64;
@@ -424,19 +432,23 @@ mod tests {
     fn a_long_word_is_read_a_block_at_a_time_handing_back_control() {
         // An endless word stands for /dev/zero: the stream hands back an empty region
         // after each block, so the caller can stop it, and it never reads more than a
-        // block a call, nor checks a byte twice.
+        // block a call, nor checks a byte twice, nor grows (zeroes) more than a block of
+        // buffer a call, nor moves the word within the buffer.
         let block = 256;
         let mut s = Stream::whole_words(io::repeat(b'x'), block);
-        let mut read = 0;
+        let (mut read, mut size) = (0, s.capacity());
         for _ in 0..40 {
             let b = s.next_block().unwrap().expect("an endless stream");
+            let start = b.start;
             assert_eq!(
-                (b.start, b.end),
-                (b.start, b.start),
+                (start, b.end),
+                (start, start),
                 "no region: the word goes on"
             );
+            assert!(start <= CONTEXT, "the word stays at the front");
             assert!(s.bytes_read() - read <= block as u64);
-            read = s.bytes_read();
+            assert!(s.capacity() - size <= block);
+            (read, size) = (s.bytes_read(), s.capacity());
         }
         assert_eq!(read, 40 * block as u64);
         assert_eq!(s.clean, 40 * block);
