@@ -6,8 +6,11 @@ interrupted. Long calls work slice by slice and handle signals in between (src/s
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 import sys
 import sysconfig
+import time
 
 import pytest
 from subproc import IN_A_CHILD, check, run_python
@@ -153,3 +156,38 @@ assert results == {"count": 60 << 20, "search": 60 << 20}, results
 print("ok")
 """
     assert check(run_python(code, timeout=120)).strip() == "ok"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/dev/zero, and SIGINT")
+@pytest.mark.wall_clock
+@pytest.mark.thread_unsafe(
+    reason="measures signal latency in wall-clock time, with processes that each grow a "
+    "buffer of hundreds of MB; copies on other threads would measure the scheduler"
+)
+def test_ctrl_c_stops_the_cli_reading_an_endless_word_within_0_2_s():
+    # The CLI reads standard input itself (python/word_count/__main__.py), growing its
+    # buffer for a word longer than it: it must answer Ctrl-C between blocks, as the file
+    # functions do, and exit with status 130. It doubled the buffer in one call, which
+    # took up to 2.4 s once the word reached a GB.
+    latency = {}
+    for args in ([], ["--word", "a"], ["--top", "1"]):
+        with open("/dev/zero", "rb") as zero:
+            cli = subprocess.Popen(
+                [sys.executable, "-m", "word_count", *args],
+                stdin=zero,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        time.sleep(0.6)  # the interpreter starts, then the word grows
+        sent = time.monotonic()
+        cli.send_signal(signal.SIGINT)
+        try:
+            stderr = cli.communicate(timeout=60)[1]
+        finally:
+            cli.kill()
+        name = " ".join(["wc", *args])
+        latency[name] = time.monotonic() - sent
+        assert cli.returncode == 130, f"{name}: status {cli.returncode}\n{stderr[-2000:]}"
+    slow = {name: t for name, t in latency.items() if t > LATENCY_BOUND}
+    assert slow == {}, f"latencies: {latency}"

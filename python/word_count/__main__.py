@@ -242,9 +242,10 @@ def _blocks(
 ) -> Iterator[tuple[memoryview, int, int]]:
     """``(view, offset, read)`` for each block of ``stream``, in order: the block's bytes,
     where it starts in the stream, and the bytes read so far. Each block but the last
-    ends just after a byte of ``ends``; one buffer of ``block`` bytes is reused, doubled
-    only while no byte of ``ends`` is in it (one word longer than it). The view is valid
-    until the next block is asked for."""
+    ends just after a byte of ``ends``; one buffer of ``block`` bytes is reused, grown a
+    block at a time only while no byte of ``ends`` is in it (one word longer than it), so
+    that Ctrl-C is answered between blocks. The view is valid until the next block is
+    asked for."""
     # One read at a time: a terminal's end of input (Ctrl-D) is one read that returns
     # nothing, and a read after it waits for more. A buffered stream's readinto would
     # swallow it and read on; a raw stream's (unbuffered stdin) reads once anyway.
@@ -269,7 +270,9 @@ def _blocks(
         cut = filled if at_end else _after_last(buf, ends, searched, filled)
         if cut == 0 and not at_end:
             searched = filled
-            buf.extend(bytes(len(buf)))  # one word fills the buffer: room for more of it
+            # One word fills the buffer: room for a block more of it. Not doubled: that
+            # copied the whole buffer in one call, deaf to Ctrl-C (0.6 s at 512 MiB).
+            buf.extend(bytes(block))
             continue
         view = memoryview(buf)[:cut]
         try:
