@@ -19,6 +19,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from subproc import IN_A_CHILD
 from utf8errors import decode_error
 
 import word_count as w
@@ -237,6 +238,46 @@ def test_top_with_bad_files_reports_them_and_counts_the_rest(files):
         f"python -m word_count: {files['bad.txt']}: not UTF-8: invalid start byte "
         f"(at byte 3 of {files['bad.txt']!r})",
     ]
+
+
+# The program with its address space limited to 1.5 GiB, checked to hold first (else
+# /dev/zero would fill the memory): a word longer than that cannot be held.
+LIMITED = """
+import resource, runpy, sys
+resource.setrlimit(resource.RLIMIT_AS, (3 << 29, resource.RLIM_INFINITY))
+try:
+    bytearray(3 << 29)
+    raise SystemExit("the limit does not hold")
+except MemoryError:
+    pass
+sys.argv[0] = "word-count"
+runpy.run_module("word_count", run_name="__main__")
+"""
+
+
+@IN_A_CHILD
+@pytest.mark.skipif(not LINUX, reason="RLIMIT_AS and /dev/zero")
+def test_top_reports_a_word_longer_than_the_memory_and_counts_the_rest(files):
+    # /dev/zero is one endless word, which --top must hold whole: where the memory runs
+    # out, that input gets its one line, as a file that cannot be read does, not a
+    # traceback, and the other files are counted. As a file and as standard input.
+    for args, expected in (
+        (["/dev/zero", files["a.txt"]], "/dev/zero: a word of the file"),
+        ([], "standard input: a word of the stream"),
+    ):
+        with open("/dev/zero", "rb") as zero:
+            proc = subprocess.run(
+                [sys.executable, "-c", LIMITED, "--top", "1", *args],
+                stdin=zero,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+        assert (proc.returncode, proc.stderr) == (
+            1,
+            f"word-count: {expected} is longer than the memory available\n",
+        )
+        assert proc.stdout.splitlines() == (expected_top(["one two three"], 1) if args else [])
 
 
 def test_top_escapes_only_the_characters_stdout_cannot_encode(files):

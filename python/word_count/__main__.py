@@ -272,7 +272,13 @@ def _blocks(
             searched = filled
             # One word fills the buffer: room for a block more of it. Not doubled: that
             # copied the whole buffer in one call, deaf to Ctrl-C (0.6 s at 512 MiB).
-            buf.extend(bytes(block))
+            try:
+                buf.extend(bytes(block))
+            except MemoryError:
+                # As the file functions say it, not a bare MemoryError.
+                raise MemoryError(
+                    "a word of the stream is longer than the memory available"
+                ) from None
             continue
         view = memoryview(buf)[:cut]
         try:
@@ -422,7 +428,9 @@ def _each_file(
         result: T | None = None
         try:
             result = read(name, bar)
-        except (OSError, UnicodeDecodeError) as error:
+        except (OSError, UnicodeDecodeError, MemoryError) as error:
+            # MemoryError: a word longer than the memory there is (/dev/zero is one),
+            # which --top must hold whole; the input's own failure, like a bad file.
             print(f"{args.prog}: {label}: {_describe(error)}", file=sys.stderr)
         finally:
             if bar is not None:
