@@ -491,7 +491,8 @@ def test_progress_always_on_stdin_from_a_file_draws_a_bar_of_what_is_left(files)
 )
 def test_streams_count_what_the_text_holds_whatever_the_block_size(text, block, needle):
     # Blocks are cut after whitespace (after a space or a line break for tokens); a word
-    # longer than a block makes the buffer grow. Each count is that of the whole text.
+    # longer than a block is cut between characters when words are counted, and makes
+    # the buffer grow for tokens and frequencies. Each count is that of the whole text.
     data = text.encode()
     assert stream_count(io.BytesIO(data), block=block) == len(text.split())
     assert stream_count(io.BytesIO(data), needle, block=block) == w.search_py(text, needle)
@@ -523,14 +524,17 @@ def test_stream_errors_give_the_offset_as_the_file_functions_do(data, block):
 
 
 class Reads(io.BytesIO):
-    """A stream that records the size of each read asked of it."""
+    """A stream that records the size of each read asked of it, and the size of the
+    buffer read into (the object the reader's memoryview is of)."""
 
     def __init__(self, data: bytes) -> None:
         super().__init__(data)
         self.asked: list[int] = []
+        self.buffers: list[int] = []
 
     def readinto1(self, buffer) -> int:  # type: ignore[override]
         self.asked.append(len(buffer))
+        self.buffers.append(len(buffer.obj))
         return super().readinto1(buffer)
 
 
@@ -549,6 +553,26 @@ def test_stream_memory_stays_at_one_block_unless_a_word_is_longer():
     assert stream_frequencies(stream, block=block) == Counter(["a", long_word.decode(), "b"])
     assert max(stream.asked) == block
     assert len(stream.asked) >= 4  # the word's three blocks, then its end
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"x" * 40_000,  # one word of ten blocks
+        "\u3042\u3000".encode() * 4_000,  # words split only by U+3000, not by ASCII
+        "\U0001f600".encode() * 10_000 + b" end",  # 4-byte characters cut across blocks
+        b"a \xc2\xa0" + b"y" * 9_000 + "\u2029".encode() + b"z" * 9_000,
+    ],
+    ids=["one-word", "ideographic-spaces", "emoji", "nbsp-and-paragraph"],
+)
+def test_stream_count_holds_one_block_whatever_the_words(data):
+    # Counting needs no word whole: a word longer than the buffer is cut at a character
+    # boundary, and the part after the cut is not counted again, so memory stays at one
+    # block even for /dev/zero, as word_count_file's does.
+    block = 4096
+    stream = Reads(data)
+    assert stream_count(stream, block=block) == len(data.decode().split())
+    assert set(stream.buffers) == {block}
 
 
 def test_stream_progress_gives_bytes_read_and_a_regular_files_size_left(tmp_path):

@@ -238,14 +238,17 @@ T = TypeVar("T")
 
 
 def _blocks(
-    stream: BinaryIO, ends: bytes, block: int = BLOCK_BYTES
-) -> Iterator[tuple[memoryview, int, int]]:
-    """``(view, offset, read)`` for each block of ``stream``, in order: the block's bytes,
-    where it starts in the stream, and the bytes read so far. Each block but the last
-    ends just after a byte of ``ends``; one buffer of ``block`` bytes is reused, grown a
-    block at a time only while no byte of ``ends`` is in it (one word longer than it), so
-    that Ctrl-C is answered between blocks. The view is valid until the next block is
-    asked for."""
+    stream: BinaryIO, ends: bytes, block: int = BLOCK_BYTES, split_words: bool = False
+) -> Iterator[tuple[memoryview, int, int, bool]]:
+    """``(view, offset, read, joined)`` for each block of ``stream``, in order: the
+    block's bytes, where it starts in the stream, the bytes read so far, and whether the
+    block before it ended inside a word (see below). Each block but the last ends just
+    after a byte of ``ends``. One buffer of ``block`` bytes is reused. While no byte of
+    ``ends`` is in it (one word longer than it), it grows a block at a time, so that
+    Ctrl-C is answered between blocks; with ``split_words`` it is cut instead, at the
+    last whole character, and the next block is ``joined`` if the cut was just after a
+    character that is not whitespace: for counting, a word cut in two, not two words.
+    The view is valid until the next block is asked for."""
     # One read at a time: a terminal's end of input (Ctrl-D) is one read that returns
     # nothing, and a read after it waits for more. A buffered stream's readinto would
     # swallow it and read on; a raw stream's (unbuffered stdin) reads once anyway.
@@ -256,6 +259,7 @@ def _blocks(
     filled = 0  # bytes of buf that hold the stream's, from its offset `offset`
     searched = 0  # buf[:searched] has no byte of `ends` (the tail of the last block)
     offset = read = 0
+    joined = False
     while True:
         with memoryview(buf) as whole:
             while filled < len(buf):
@@ -268,6 +272,8 @@ def _blocks(
                 read += n
         at_end = filled < len(buf)
         cut = filled if at_end else _after_last(buf, ends, searched, filled)
+        if cut == 0 and split_words and not at_end:
+            cut = _last_whole_character(buf, filled)
         if cut == 0 and not at_end:
             searched = filled
             # One word fills the buffer: room for a block more of it. Not doubled: that
@@ -282,15 +288,66 @@ def _blocks(
             continue
         view = memoryview(buf)[:cut]
         try:
-            yield view, offset, read
+            yield view, offset, read, joined
         finally:
             view.release()
         if at_end:
             return
+        # Cut after a byte of `ends` (whitespace), the next block is a word's start.
+        joined = split_words and not _ends_with_whitespace(buf, cut)
         buf[: filled - cut] = buf[cut:filled]
         filled -= cut
         offset += cut
         searched = filled
+
+
+def _last_whole_character(buf: bytearray, filled: int) -> int:
+    """Where ``buf[:filled]`` can be cut with no UTF-8 sequence split: after its last
+    character if that is whole, else before it, if the one before that is whole. 0 if
+    neither (bytes that are not UTF-8 there: the buffer grows, so that the decoder sees
+    what follows them and reports the error the whole stream has)."""
+    if _whole_at_end(buf, filled):
+        return filled
+    start = _last_start(buf, filled)
+    return start if start > 0 and _whole_at_end(buf, start) else 0
+
+
+def _last_start(buf: bytearray, end: int) -> int:
+    """Where the last character of ``buf[:end]`` starts: back over at most three
+    continuation bytes."""
+    start = end - 1
+    while start > 0 and end - start < 4 and buf[start] & 0xC0 == 0x80:
+        start -= 1
+    return start
+
+
+def _whole_at_end(buf: bytearray, end: int) -> bool:
+    """Whether ``buf[:end]`` ends with as many bytes as its last sequence's first byte
+    says it has (a byte that starts none counts as one)."""
+    start = _last_start(buf, end)
+    lead = buf[start]
+    length = (
+        2
+        if 0xC2 <= lead <= 0xDF
+        else 3
+        if 0xE0 <= lead <= 0xEF
+        else 4
+        if 0xF0 <= lead <= 0xF4
+        else 1
+    )
+    return start + length <= end
+
+
+def _ends_with_whitespace(buf: bytearray, cut: int) -> bool:
+    """Whether ``buf[:cut]`` ends with a whitespace character, as ``str.split`` splits at.
+    (Bytes that are not UTF-8 decode to nothing here; the block's count raises for them.)"""
+    last = bytes(buf[max(0, cut - 4) : cut]).decode("utf-8", "ignore")[-1:]
+    return last.isspace()
+
+
+def _starts_with_whitespace(view: memoryview) -> bool:
+    """Whether ``view`` starts with a whitespace character (False if it is empty)."""
+    return bytes(view[:4]).decode("utf-8", "ignore")[:1].isspace()
 
 
 def _after_last(buf: bytearray, ends: bytes, start: int, stop: int) -> int:
@@ -310,17 +367,19 @@ def _after_last(buf: bytearray, ends: bytes, start: int, stop: int) -> int:
 def _scan(
     stream: BinaryIO,
     ends: bytes,
-    step: Callable[[memoryview], object],
+    step: Callable[[memoryview, bool], object],
     progress: Progress | None,
     block: int,
+    split_words: bool = False,
 ) -> None:
-    """``step`` on each block of ``stream`` (see ``_blocks``), telling ``progress`` after
-    each, as the file functions do. A UnicodeDecodeError is re-raised as they raise it:
-    its offset in the stream in its reason, its object the bytes around it."""
+    """``step(view, joined)`` on each block of ``stream`` (see ``_blocks``), telling
+    ``progress`` after each, as the file functions do. A UnicodeDecodeError is re-raised
+    as they raise it: its offset in the stream in its reason, its object the bytes
+    around it."""
     total = _size_left(stream)
-    for view, offset, read in _blocks(stream, ends, block):
+    for view, offset, read, joined in _blocks(stream, ends, block, split_words):
         try:
-            step(view)
+            step(view, joined)
         except UnicodeDecodeError as e:
             start, end = max(0, e.start - 16), min(len(view), e.end + 16)
             reason = f"{e.reason} (at byte {offset + e.start} of '<stdin>')"
@@ -343,10 +402,20 @@ def stream_count(
     blocks of ``block`` bytes, in bounded memory, with the same errors and progress."""
     counts: list[int] = []
 
-    def count(view: memoryview) -> None:
-        counts.append(word_count(view, threads) if word is None else search(view, word))
+    def count(view: memoryview, joined: bool) -> None:
+        if word is not None:
+            counts.append(search(view, word))
+            return
+        n = word_count(view, threads)
+        # The rest of a word the last block cut: counted there already.
+        counts.append(n - 1 if joined and view and not _starts_with_whitespace(view) else n)
 
-    _scan(stream, WORD_ENDS if word is None else TOKEN_ENDS, count, progress, block)
+    # Words are counted in bounded memory whatever their length (a word longer than a
+    # block is cut: `joined`); a token or a word to hold whole grows the buffer.
+    if word is None:
+        _scan(stream, WORD_ENDS, count, progress, block, split_words=True)
+    else:
+        _scan(stream, TOKEN_ENDS, count, progress, block)
     return sum(counts)
 
 
@@ -359,7 +428,9 @@ def stream_frequencies(
     """The words of the binary ``stream`` with their counts, in first-occurrence order,
     as ``word_frequencies_file`` gives them for a file (see ``stream_count``)."""
     counts: Counter[str] = Counter()
-    _scan(stream, WORD_ENDS, lambda b: counts.update(word_frequencies(b, threads)), progress, block)
+    _scan(
+        stream, WORD_ENDS, lambda b, _: counts.update(word_frequencies(b, threads)), progress, block
+    )
     return counts
 
 
