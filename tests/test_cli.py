@@ -256,7 +256,7 @@ runpy.run_module("word_count", run_name="__main__")
 
 
 @IN_A_CHILD
-@pytest.mark.skipif(not LINUX, reason="RLIMIT_AS and /dev/zero")
+@pytest.mark.skipif(not LINUX, reason="needs RLIMIT_AS to bound allocations, as Linux does")
 def test_top_reports_a_word_longer_than_the_memory_and_counts_the_rest(files):
     # /dev/zero is one endless word, which --top must hold whole: where the memory runs
     # out, that input gets its one line, as a file that cannot be read does, not a

@@ -302,14 +302,12 @@ def _blocks(
 
 
 def _last_whole_character(buf: bytearray, filled: int) -> int:
-    """Where ``buf[:filled]`` can be cut with no UTF-8 sequence split: after its last
-    character if that is whole, else before it, if the one before that is whole. 0 if
-    neither (bytes that are not UTF-8 there: the buffer grows, so that the decoder sees
-    what follows them and reports the error the whole stream has)."""
-    if _whole_at_end(buf, filled):
-        return filled
-    start = _last_start(buf, filled)
-    return start if start > 0 and _whole_at_end(buf, start) else 0
+    """Where ``buf[:filled]`` can be cut with no UTF-8 sequence split: before its last
+    character (at most 4 bytes, carried to the next block), if the one before that is
+    whole. 0 if it is not (bytes that are not UTF-8 there: the buffer grows, so that the
+    decoder sees what follows them and reports the error the whole stream has)."""
+    cut = _last_start(buf, filled)
+    return cut if cut > 0 and _whole_at_end(buf, cut) else 0
 
 
 def _last_start(buf: bytearray, end: int) -> int:
@@ -326,15 +324,12 @@ def _whole_at_end(buf: bytearray, end: int) -> bool:
     says it has (a byte that starts none counts as one)."""
     start = _last_start(buf, end)
     lead = buf[start]
-    length = (
-        2
-        if 0xC2 <= lead <= 0xDF
-        else 3
-        if 0xE0 <= lead <= 0xEF
-        else 4
-        if 0xF0 <= lead <= 0xF4
-        else 1
-    )
+    if 0xC2 <= lead <= 0xDF:
+        length = 2
+    elif 0xE0 <= lead <= 0xEF:
+        length = 3
+    else:
+        length = 4 if 0xF0 <= lead <= 0xF4 else 1
     return start + length <= end
 
 
