@@ -23,7 +23,8 @@ from subproc import IN_A_CHILD
 from utf8errors import decode_error
 
 import word_count as w
-from word_count.__main__ import BLOCK_BYTES, stream_count, stream_frequencies, top_lines
+from word_count.__main__ import top_lines
+from word_count._stream import BLOCK_BYTES, stream_count, stream_frequencies
 
 from strategies import valid_text
 
@@ -487,12 +488,13 @@ def test_progress_always_on_stdin_from_a_file_draws_a_bar_of_what_is_left(files)
 @given(
     text=valid_text,
     block=st.integers(1, 40),
-    needle=st.sampled_from(["the", "a", "é", "😀", "\x1c", "a b"]),
+    needle=st.sampled_from(["the", "a", "é", "😀", "😀😀", "\x1c", "a b", "a\u2028"]),
 )
 def test_streams_count_what_the_text_holds_whatever_the_block_size(text, block, needle):
     # Blocks are cut after whitespace (after a space or a line break for tokens); a word
-    # longer than a block is cut between characters when words are counted, and makes
-    # the buffer grow for tokens and frequencies. Each count is that of the whole text.
+    # (a token longer than the needle) longer than a block is cut between characters
+    # when words (tokens) are counted, and makes the buffer grow for the frequencies.
+    # Each count is that of the whole text.
     data = text.encode()
     assert stream_count(io.BytesIO(data), block=block) == len(text.split())
     assert stream_count(io.BytesIO(data), needle, block=block) == w.search_py(text, needle)
@@ -562,16 +564,21 @@ def test_stream_memory_stays_at_one_block_unless_a_word_is_longer():
         "\u3042\u3000".encode() * 4_000,  # words split only by U+3000, not by ASCII
         "\U0001f600".encode() * 10_000 + b" end",  # 4-byte characters cut across blocks
         b"a \xc2\xa0" + b"y" * 9_000 + "\u2029".encode() + b"z" * 9_000,
+        "the\u2028a\x85".encode() * 5_000,  # lines broken only by non-ASCII breaks
     ],
-    ids=["one-word", "ideographic-spaces", "emoji", "nbsp-and-paragraph"],
+    ids=["one-word", "ideographic-spaces", "emoji", "nbsp-and-paragraph", "wide-breaks"],
 )
-def test_stream_count_holds_one_block_whatever_the_words(data):
+@pytest.mark.parametrize("needle", [None, "a", "the", "😀", "y" * 20])
+def test_stream_count_holds_one_block_whatever_the_words(data, needle):
     # Counting needs no word whole: a word longer than the buffer is cut at a character
     # boundary, and the part after the cut is not counted again, so memory stays at one
-    # block even for /dev/zero, as word_count_file's does.
+    # block even for /dev/zero, as word_count_file's does. So is a token longer than the
+    # needle, which cannot match it; a block is cut after a line break that is not ASCII.
     block = 4096
     stream = Reads(data)
-    assert stream_count(stream, block=block) == len(data.decode().split())
+    text = data.decode()
+    expected = len(text.split()) if needle is None else w.search_py(text, needle)
+    assert stream_count(stream, needle, block=block) == expected
     assert set(stream.buffers) == {block}
 
 

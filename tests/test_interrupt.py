@@ -165,9 +165,9 @@ print("ok")
     "buffer of hundreds of MB; copies on other threads would measure the scheduler"
 )
 def test_ctrl_c_stops_the_cli_reading_an_endless_word_within_0_2_s():
-    # The CLI reads standard input itself (python/word_count/__main__.py), block by
-    # block: counting cuts a word longer than a block, --word and --top grow their buffer
-    # to hold it. Either way it must answer Ctrl-C between blocks, as the file functions
+    # The CLI reads standard input itself (python/word_count/_stream.py), block by
+    # block: counting (with --word too) cuts a word longer than a block, --top grows its
+    # buffer to hold it. Either way it must answer Ctrl-C between blocks, as the file functions
     # do, and exit with status 130. It once doubled the buffer in one call, which took up
     # to 2.4 s once the word reached a GB.
     latency = {}

@@ -17,14 +17,13 @@ each FILE a path or URL its workers can read (see ``word_count.dask``), cut into
 ``--blocksize`` bytes; the progress bar is Dask's, on stderr. The output is the same.
 
 Files are read in blocks (1 MiB a thread for a count), so any size works in bounded
-memory. So is standard input, in binary, in 16 MiB blocks cut between words
-(``stream_count``), with the same UTF-8 errors and their byte offsets; it is read here,
-from ``sys.stdin``, not by the file functions on /dev/stdin. On a terminal, an input
-over 1 GB shows a
-progress bar on stderr (never while the input is typed there: it would garble it). An
-input that cannot be read (missing, a directory, not UTF-8) gets a one-line message on
-stderr, like ``wc``; the others are still counted, and the exit status is 1. A bad option
-exits with status 2, Ctrl-C with 130.
+memory. So is standard input, in binary, in 16 MiB blocks cut between words, with the
+same UTF-8 errors and their byte offsets; it is read from ``sys.stdin``, not by the file
+functions on /dev/stdin (``word_count._stream``). On a terminal, an input over 1 GB
+shows a progress bar on stderr (never while the input is typed there: it would garble
+it). An input that cannot be read (missing, a directory, not UTF-8) gets a one-line
+message on stderr, like ``wc``; the others are still counted, and the exit status is 1.
+A bad option exits with status 2, Ctrl-C with 130.
 """
 
 from __future__ import annotations
@@ -33,36 +32,19 @@ import argparse
 import contextlib
 import errno
 import os
-import stat
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import BinaryIO, NoReturn, TextIO, TypeVar
 
-from word_count._word_count import (
-    search,
-    search_file,
-    word_count,
-    word_count_file,
-    word_frequencies,
-    word_frequencies_file,
-)
+from word_count._stream import Progress, size_left, stream_count, stream_frequencies
+from word_count._word_count import search_file, word_count_file, word_frequencies_file
 
 # Inputs above this size get a progress bar, when stderr is a terminal.
 PROGRESS_BYTES = 1 << 30
 # The count column of --top is at least this wide, as in `uniq -c` output.
 UNIQ_WIDTH = 7
-# Standard input is read in blocks of this many bytes, as the file functions read files.
-BLOCK_BYTES = 16 << 20
-# A block of standard input is cut just after one of these bytes, so that no word and no
-# character spans two blocks and each block is counted alone: the ASCII whitespace that
-# str.split() splits at (a byte below 0x80 is never inside a multibyte character)...
-WORD_ENDS = b" \t\n\v\f\r\x1c\x1d\x1e\x1f"
-# ... and for --word, the space that line.split(" ") splits at and the ASCII line breaks
-# of str.splitlines(). (A cut between \r and \n makes one more empty line, whose one
-# token, "", is never a needle.)
-TOKEN_ENDS = b" \n\v\f\r\x1c\x1d\x1e"
 # The name the messages about standard input give it when no FILE is given, as wc does.
 STDIN_LABEL = "standard input"
 
@@ -204,17 +186,6 @@ def _stdin() -> BinaryIO:
     return sys.stdin.buffer
 
 
-def _size_left(stream: BinaryIO) -> int | None:
-    """The bytes left to read in ``stream`` if it is a regular file, else None."""
-    try:
-        info = os.fstat(stream.fileno())
-        if stat.S_ISREG(info.st_mode):
-            return max(0, info.st_size - stream.tell())
-    except (OSError, ValueError):  # no descriptor (io.UnsupportedOperation), or closed
-        pass
-    return None
-
-
 def _wants_progress(mode: str, path: str, on_cluster: bool = False) -> bool:
     if path == "-":
         # Typed on a terminal: a bar there would be drawn over what is being typed.
@@ -227,206 +198,13 @@ def _wants_progress(mode: str, path: str, on_cluster: bool = False) -> bool:
         # A cluster's job is large by nature, and its files may be URLs of unknown size.
         return sys.stderr.isatty()
     try:
-        size = _size_left(_stdin()) if path == "-" else os.path.getsize(path)
+        size = size_left(_stdin()) if path == "-" else os.path.getsize(path)
     except OSError:
         return False
     return sys.stderr.isatty() and size is not None and size > PROGRESS_BYTES
 
 
-Progress = Callable[[int, int | None], None]
 T = TypeVar("T")
-
-
-def _blocks(
-    stream: BinaryIO, ends: bytes, block: int = BLOCK_BYTES, split_words: bool = False
-) -> Iterator[tuple[memoryview, int, int, bool]]:
-    """``(view, offset, read, joined)`` for each block of ``stream``, in order: the
-    block's bytes, where it starts in the stream, the bytes read so far, and whether the
-    block before it ended inside a word (see below). Each block but the last ends just
-    after a byte of ``ends``. One buffer of ``block`` bytes is reused. While no byte of
-    ``ends`` is in it (one word longer than it), it grows a block at a time, so that
-    Ctrl-C is answered between blocks; with ``split_words`` it is cut instead, at the
-    last whole character, and the next block is ``joined`` if the cut was just after a
-    character that is not whitespace: for counting, a word cut in two, not two words.
-    The view is valid until the next block is asked for."""
-    # One read at a time: a terminal's end of input (Ctrl-D) is one read that returns
-    # nothing, and a read after it waits for more. A buffered stream's readinto would
-    # swallow it and read on; a raw stream's (unbuffered stdin) reads once anyway.
-    read_once: Callable[[memoryview], int | None] = (
-        getattr(stream, "readinto1", None) or stream.readinto  # type: ignore[attr-defined]
-    )
-    buf = bytearray(block)
-    filled = 0  # bytes of buf that hold the stream's, from its offset `offset`
-    searched = 0  # buf[:searched] has no byte of `ends` (the tail of the last block)
-    offset = read = 0
-    joined = False
-    while True:
-        with memoryview(buf) as whole:
-            while filled < len(buf):
-                n = read_once(whole[filled:])
-                if n is None:  # a non-blocking stream with nothing to read
-                    raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
-                if n == 0:
-                    break
-                filled += n
-                read += n
-        at_end = filled < len(buf)
-        cut = filled if at_end else _after_last(buf, ends, searched, filled)
-        if cut == 0 and split_words and not at_end:
-            cut = _last_whole_character(buf, filled)
-        if cut == 0 and not at_end:
-            searched = filled
-            # One word fills the buffer: room for a block more of it. Not doubled: that
-            # copied the whole buffer in one call, deaf to Ctrl-C (0.6 s at 512 MiB).
-            try:
-                buf.extend(bytes(block))
-            except MemoryError:
-                # As the file functions say it, not a bare MemoryError.
-                raise MemoryError(
-                    "a word of the stream is longer than the memory available"
-                ) from None
-            continue
-        view = memoryview(buf)[:cut]
-        try:
-            yield view, offset, read, joined
-        finally:
-            view.release()
-        if at_end:
-            return
-        # Cut after a byte of `ends` (whitespace), the next block is a word's start.
-        joined = split_words and not _ends_with_whitespace(buf, cut)
-        buf[: filled - cut] = buf[cut:filled]
-        filled -= cut
-        offset += cut
-        searched = filled
-
-
-def _last_whole_character(buf: bytearray, filled: int) -> int:
-    """Where ``buf[:filled]`` can be cut with no UTF-8 sequence split: before its last
-    character (at most 4 bytes, carried to the next block), if the one before that is
-    whole. 0 if it is not (bytes that are not UTF-8 there: the buffer grows, so that the
-    decoder sees what follows them and reports the error the whole stream has)."""
-    cut = _last_start(buf, filled)
-    return cut if cut > 0 and _whole_at_end(buf, cut) else 0
-
-
-def _last_start(buf: bytearray, end: int) -> int:
-    """Where the last character of ``buf[:end]`` starts: back over at most three
-    continuation bytes."""
-    start = end - 1
-    while start > 0 and end - start < 4 and buf[start] & 0xC0 == 0x80:
-        start -= 1
-    return start
-
-
-def _whole_at_end(buf: bytearray, end: int) -> bool:
-    """Whether ``buf[:end]`` ends with as many bytes as its last sequence's first byte
-    says it has (a byte that starts none counts as one)."""
-    start = _last_start(buf, end)
-    lead = buf[start]
-    if 0xC2 <= lead <= 0xDF:
-        length = 2
-    elif 0xE0 <= lead <= 0xEF:
-        length = 3
-    else:
-        length = 4 if 0xF0 <= lead <= 0xF4 else 1
-    return start + length <= end
-
-
-def _ends_with_whitespace(buf: bytearray, cut: int) -> bool:
-    """Whether ``buf[:cut]`` ends with a whitespace character, as ``str.split`` splits at.
-    (Bytes that are not UTF-8 decode to nothing here; the block's count raises for them.)"""
-    last = bytes(buf[max(0, cut - 4) : cut]).decode("utf-8", "ignore")[-1:]
-    return last.isspace()
-
-
-def _starts_with_whitespace(view: memoryview) -> bool:
-    """Whether ``view`` starts with a whitespace character (False if it is empty)."""
-    return bytes(view[:4]).decode("utf-8", "ignore")[:1].isspace()
-
-
-def _after_last(buf: bytearray, ends: bytes, start: int, stop: int) -> int:
-    """The index just after the last byte of ``ends`` in ``buf[start:stop]``, or 0 if
-    there is none. Looks back in growing windows: the last space of a text is near its
-    end, and a byte that does not occur would otherwise cost a scan of the buffer."""
-    window = 4096
-    while stop > start:
-        lo = max(start, stop - window)
-        at = max(buf.rfind(byte, lo, stop) for byte in ends)
-        if at >= 0:
-            return at + 1
-        stop, window = lo, window * 2
-    return 0
-
-
-def _scan(
-    stream: BinaryIO,
-    ends: bytes,
-    step: Callable[[memoryview, bool], object],
-    progress: Progress | None,
-    block: int,
-    split_words: bool = False,
-) -> None:
-    """``step(view, joined)`` on each block of ``stream`` (see ``_blocks``), telling
-    ``progress`` after each, as the file functions do. A UnicodeDecodeError is re-raised
-    as they raise it: its offset in the stream in its reason, its object the bytes
-    around it."""
-    total = _size_left(stream)
-    for view, offset, read, joined in _blocks(stream, ends, block, split_words):
-        try:
-            step(view, joined)
-        except UnicodeDecodeError as e:
-            start, end = max(0, e.start - 16), min(len(view), e.end + 16)
-            reason = f"{e.reason} (at byte {offset + e.start} of '<stdin>')"
-            raise UnicodeDecodeError(
-                e.encoding, bytes(view[start:end]), e.start - start, e.end - start, reason
-            ) from None
-        if progress is not None:
-            progress(read, total)
-
-
-def stream_count(
-    stream: BinaryIO,
-    word: str | None = None,
-    threads: int | None = None,
-    progress: Progress | None = None,
-    block: int = BLOCK_BYTES,
-) -> int:
-    """The words of the binary ``stream`` read to its end (with ``word``, the tokens
-    equal to it), as ``word_count_file`` (``search_file``) counts a file: UTF-8, in
-    blocks of ``block`` bytes, in bounded memory, with the same errors and progress."""
-    counts: list[int] = []
-
-    def count(view: memoryview, joined: bool) -> None:
-        if word is not None:
-            counts.append(search(view, word))
-            return
-        n = word_count(view, threads)
-        # The rest of a word the last block cut: counted there already.
-        counts.append(n - 1 if joined and view and not _starts_with_whitespace(view) else n)
-
-    # Words are counted in bounded memory whatever their length (a word longer than a
-    # block is cut: `joined`); a token or a word to hold whole grows the buffer.
-    if word is None:
-        _scan(stream, WORD_ENDS, count, progress, block, split_words=True)
-    else:
-        _scan(stream, TOKEN_ENDS, count, progress, block)
-    return sum(counts)
-
-
-def stream_frequencies(
-    stream: BinaryIO,
-    threads: int | None = None,
-    progress: Progress | None = None,
-    block: int = BLOCK_BYTES,
-) -> Counter[str]:
-    """The words of the binary ``stream`` with their counts, in first-occurrence order,
-    as ``word_frequencies_file`` gives them for a file (see ``stream_count``)."""
-    counts: Counter[str] = Counter()
-    _scan(
-        stream, WORD_ENDS, lambda b, _: counts.update(word_frequencies(b, threads)), progress, block
-    )
-    return counts
 
 
 def _count(path: str, args: argparse.Namespace, progress: Progress | None) -> int:
