@@ -49,24 +49,26 @@ pub fn word_count_file(
 }
 
 /// Count the tokens equal to `needle` in the file at `path`, as `search` would for its
-/// text decoded as UTF-8, on every thread of the pool.
+/// text decoded as UTF-8, splitting the work over `n_threads` Rust threads.
 ///
 /// Reads the file as `word_count_file` does, in bounded memory, with the same
-/// `progress` callback and the same errors; `needle` is a str or UTF-8 bytes.
+/// `n_threads`, `progress` callback and errors; `needle` is a str or UTF-8 bytes.
 #[pyfunction]
-#[pyo3(signature = (path, needle, *, progress=None))]
+#[pyo3(signature = (path, needle, n_threads=None, *, progress=None))]
 pub fn search_file(
     py: Python<'_>,
     path: &Bound<'_, PyAny>,
     needle: PyText<'_>,
+    n_threads: Option<&Bound<'_, PyAny>>,
     progress: Option<&Bound<'_, PyAny>>,
 ) -> Result<usize, Error> {
+    let threads = thread_count(n_threads)?;
     let needle = needle_of(py, &needle)?;
     count_file(
         py,
         path,
         needle.lookahead(),
-        None,
+        threads,
         progress,
         |b, threads| Text::Utf8(b.bytes).count_tokens(&needle, b.start, b.end, threads),
     )

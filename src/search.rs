@@ -10,6 +10,7 @@ use word_count_core::search::Needle;
 use crate::errors::Error;
 use crate::sliced::sum_sliced;
 use crate::text::{Contents, PyText};
+use crate::threads::thread_count;
 
 /// The needle, checked: UTF-8 if it came as bytes, and not empty.
 pub fn needle_of<'n>(py: Python<'_>, needle: &'n PyText<'_>) -> Result<Needle<'n>, Error> {
@@ -17,7 +18,7 @@ pub fn needle_of<'n>(py: Python<'_>, needle: &'n PyText<'_>) -> Result<Needle<'n
     Ok(Needle::new(needle.as_bytes())?)
 }
 
-/// One Python function per [`Mode`], all with the same arguments and body.
+/// The sequential functions, with the same arguments and body but their [`Mode`].
 macro_rules! search_function {
     ($(#[$doc:meta])* $name:ident, $mode:expr) => {
         $(#[$doc])*
@@ -32,20 +33,29 @@ macro_rules! search_function {
     };
 }
 
-search_function!(
-    /// Count the tokens of `contents` equal to `needle`, in parallel over the text on
-    /// rayon's pool, without holding the interpreter.
-    ///
-    /// The tokens are `line.split(" ")` for each line of `contents.splitlines()`, so a
-    /// token ends at a space or any of Python's line breaks, but not at a tab. Either
-    /// argument may be a str or a bytes-like object of UTF-8 (read in place, not copied),
-    /// which means the text it decodes to.
-    ///
-    /// Raises ValueError for an empty needle, TypeError for an argument of another type,
-    /// and UnicodeDecodeError (as `bytes.decode()` would) for bytes that are not UTF-8.
-    search,
-    Mode::Parallel
-);
+/// Count the tokens of `contents` equal to `needle`, in parallel over the text on
+/// `n_threads` threads of rayon's pool, without holding the interpreter.
+///
+/// The tokens are `line.split(" ")` for each line of `contents.splitlines()`, so a
+/// token ends at a space or any of Python's line breaks, but not at a tab. Either
+/// argument may be a str or a bytes-like object of UTF-8 (read in place, not copied),
+/// which means the text it decodes to. `n_threads=None` uses every core; the count is
+/// the same for every `n_threads`.
+///
+/// Raises ValueError for an empty needle or an `n_threads` below 1, TypeError for an
+/// argument of another type, and UnicodeDecodeError (as `bytes.decode()` would) for
+/// bytes that are not UTF-8.
+#[pyfunction]
+#[pyo3(signature = (contents, needle, n_threads=None))]
+pub fn search(
+    py: Python<'_>,
+    contents: Contents<'_>,
+    needle: PyText<'_>,
+    n_threads: Option<&Bound<'_, PyAny>>,
+) -> Result<usize, Error> {
+    let threads = thread_count(n_threads)?;
+    count_tokens(py, contents, needle, Mode::Parallel(threads))
+}
 
 search_function!(
     /// Like `search`, on the calling thread, staying attached to the interpreter.
@@ -68,8 +78,8 @@ search_function!(
 /// How a search uses threads and the interpreter: what tells the three functions apart.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// On the pool, detached.
-    Parallel,
+    /// On the pool, detached, on this many threads (None: every core).
+    Parallel(Option<usize>),
     /// On the calling thread, attached.
     Attached,
     /// On the calling thread, detached.
@@ -83,10 +93,9 @@ fn count_tokens(
     mode: Mode,
 ) -> Result<usize, Error> {
     let needle = needle_of(py, &needle)?;
-    let threads = if mode == Mode::Parallel {
-        None
-    } else {
-        Some(1)
+    let threads = match mode {
+        Mode::Parallel(threads) => threads,
+        Mode::Attached | Mode::Detached => Some(1),
     };
     sum_sliced(py, &contents, mode == Mode::Attached, |text, start, end| {
         text.count_tokens(&needle, start, end, threads)

@@ -23,6 +23,8 @@ from subproc import IN_A_CHILD
 from utf8errors import decode_error
 
 import word_count as w
+import word_count.__main__ as cli
+from word_count import _stream
 from word_count.__main__ import top_lines
 from word_count._stream import BLOCK_BYTES, stream_count, stream_frequencies
 
@@ -115,6 +117,27 @@ def test_one_file_has_no_total(files):
 def test_word_counts_tokens(files):
     proc = run("--word", "the", files["a.txt"], files["b.txt"])
     assert proc.stdout.split() == ["0", files["a.txt"], "2", files["b.txt"], "2", "total"]
+
+
+@pytest.mark.thread_unsafe(reason="replaces the search functions the CLI module calls")
+def test_threads_are_passed_to_every_count(files, monkeypatch, capsys):
+    # --threads reaches the token search too, on a file and on standard input, where it
+    # was once dropped: the result is the same either way, so the calls are recorded.
+    seen = []
+
+    def recorded(function):
+        def call(*args, **kwargs):
+            seen.append((function.__name__, args[2]))
+            return function(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(cli, "search_file", recorded(w.search_file))
+    monkeypatch.setattr(_stream, "search", recorded(w.search))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"the cat the")))
+    assert cli.main(["--threads", "3", "--word", "the", files["b.txt"], "-"]) == 0
+    assert seen == [("search_file", 3), ("search", 3)]
+    assert capsys.readouterr().out.split()[::2] == ["2", "2", "4"]
 
 
 def test_stdin():

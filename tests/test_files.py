@@ -72,7 +72,7 @@ def test_large_files_mean_their_text(text, repeat, n_threads):
     path = write(big.encode())
     try:
         assert w.word_count_file(path, n_threads) == w.word_count(big)
-        assert w.search_file(path, "x") == w.search(big, "x")
+        assert w.search_file(path, "x", n_threads) == w.search(big, "x")
     finally:
         os.unlink(path)
 
@@ -92,7 +92,7 @@ def test_files_split_between_threads_mean_their_text(text, size, n_threads, need
     path = write(big.encode())
     try:
         assert w.word_count_file(path, n_threads) == w.word_count(big)
-        assert w.search_file(path, needle) == w.search(big, needle)
+        assert w.search_file(path, needle, n_threads) == w.search(big, needle)
     finally:
         os.unlink(path)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 
 import pytest
@@ -55,13 +56,42 @@ def test_all_implementations_agree(contents, needle):
     contents=tricky_text,
     needle=st.sampled_from(["the", "a", "é中😀", "\ud800"]),
     repeat=st.integers(1, 4000),
+    n_threads=st.integers(1, 9),
 )
-def test_agree_on_texts_large_enough_to_split(contents, needle, repeat):
+def test_agree_on_texts_large_enough_to_split(contents, needle, repeat, n_threads):
     # Repeating a tricky text makes it long enough (hundreds of KB) for `search` to
     # split it between threads, with chunk boundaries landing anywhere in the pattern.
     big = (contents + " " + needle + " ") * repeat
     expected = search_py(big, needle)
     assert [impl(big, needle) for impl in RUST] == [expected] * len(RUST)
+    assert search(big, needle, n_threads) == expected
+
+
+def test_search_is_the_same_for_every_thread_count():
+    text = "the cat\u3000the\x1cthe é中😀 \ud800\nthe\u2028the " * 20_000
+    expected = search_py(text, "the")
+    counts = {search(text, "the", n) for n in [None, 1, 2, 3, 4, 7, 8, 64, word_count.MAX_THREADS]}
+    assert counts == {expected}
+    assert search(text, "the", 2**100) == expected  # capped, as word_count caps it
+
+
+@pytest.mark.parametrize("on_file", [False, True], ids=["search", "search_file"])
+@pytest.mark.parametrize(
+    ("n_threads", "error", "message"),
+    [
+        *((n, ValueError, "n_threads must be at least 1") for n in [0, -1, -(2**100)]),
+        *((n, TypeError, "n_threads must be an int or None") for n in [1.0, "2", [2], 2j]),
+    ],
+)
+def test_bad_thread_counts_are_refused(on_file, n_threads, error, message, tmp_path):
+    # On a file, refused before it is opened: this one does not exist.
+    call = (
+        functools.partial(word_count.search_file, tmp_path / "missing.txt")
+        if on_file
+        else functools.partial(search, "a b")
+    )
+    with pytest.raises(error, match=message):
+        call("a", n_threads)
 
 
 def test_token_boundaries_are_exactly_space_and_python_line_breaks():

@@ -122,7 +122,7 @@ with --top N, print the N most frequent words of all the files together.""",
         "--threads",
         type=_positive,
         metavar="N",
-        help="Rust threads to count words with (default: every core)",
+        help="Rust threads to count with (default: every core)",
     )
     parser.add_argument(
         "--scheduler",
@@ -211,7 +211,7 @@ def _count(path: str, args: argparse.Namespace, progress: Progress | None) -> in
     if path == "-":
         return stream_count(_stdin(), args.word, args.threads, progress)
     if args.word is not None:
-        return search_file(path, args.word, progress=progress)
+        return search_file(path, args.word, args.threads, progress=progress)
     return word_count_file(path, args.threads, progress=progress)
 
 

@@ -76,7 +76,8 @@ def stream_count(
         return sum(_scan(stream, WORD_ENDS, _count_words(threads), progress, block, _cut_word))
     needle = word.encode("utf-8", "surrogatepass")  # a surrogate: no match in UTF-8
     cutter = _token_cutter(len(needle))
-    return sum(_scan(stream, TOKEN_ENDS, _count_tokens(word, needle), progress, block, cutter))
+    count = _count_tokens(word, needle, threads)
+    return sum(_scan(stream, TOKEN_ENDS, count, progress, block, cutter))
 
 
 def stream_frequencies(
@@ -107,12 +108,12 @@ def _count_words(threads: int | None) -> Callable[[Block], int]:
     return count
 
 
-def _count_tokens(word: str, needle: bytes) -> Callable[[Block], int]:
+def _count_tokens(word: str, needle: bytes, threads: int | None) -> Callable[[Block], int]:
     # A needle with a space or a line break in it is no token, and matches nothing.
     a_token = " " not in word and word.splitlines() == [word]
 
     def count(block: Block) -> int:
-        n = search(block.view, word)  # which checks the UTF-8 of every block
+        n = search(block.view, word, threads)  # which checks the UTF-8 of every block
         if block.ends_inside:
             # One piece of a token longer than the needle (see _token_cutter): no match.
             return 0
