@@ -574,10 +574,38 @@ def test_stream_memory_stays_at_one_block_unless_a_word_is_longer():
     assert max(stream.asked) == block
     assert len(stream.asked) > 200
     long_word = b"x" * (3 * block)
-    stream = Reads(b"a " + long_word + b" b")
-    assert stream_frequencies(stream, block=block) == Counter(["a", long_word.decode(), "b"])
+    stream = Reads(b"a " + long_word + b" b" * block)
+    expected = Counter(["a", long_word.decode(), *["b"] * block])
+    assert stream_frequencies(stream, block=block) == expected
     assert max(stream.asked) == block
     assert len(stream.asked) >= 4  # the word's three blocks, then its end
+    # Once the word has ended, its memory is given back: one block again.
+    assert stream.buffers[-1] == block
+    assert max(stream.buffers) > block
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\xe2\x80" * 20_000, b"\xc3" * 40_000, b"x" + b"\xf0\x9f\x98" * 20_000],
+    ids=["cut-3-byte", "lead-bytes", "cut-4-byte"],
+)
+def test_bytes_that_are_not_utf8_stop_a_long_word_at_once(data):
+    # One word of bytes that can never be UTF-8 (each sequence cut short by the next):
+    # the error at its start comes once a block is read, as from the file functions,
+    # not when the word ends (never, on an endless stream) or the memory runs out.
+    block = 4096
+    expected = decode_error(data)
+    for read in [
+        functools.partial(stream_count, block=block),
+        functools.partial(stream_count, word="x", block=block),
+        functools.partial(stream_frequencies, block=block),
+    ]:
+        stream = Reads(data)
+        with pytest.raises(UnicodeDecodeError) as info:
+            read(stream)
+        assert info.value.reason == f"{expected.reason} (at byte {expected.start} of '<stdin>')"
+        assert set(stream.buffers) == {block}
+        assert stream.tell() == block
 
 
 @pytest.mark.parametrize(

@@ -161,8 +161,8 @@ print("ok")
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT from another process is POSIX")
 @pytest.mark.wall_clock
 @pytest.mark.thread_unsafe(
-    reason="measures signal latency in wall-clock time, with processes that each grow a "
-    "buffer of hundreds of MB; copies on other threads would measure the scheduler"
+    reason="measures signal latency in wall-clock time, with processes of which one (--top) "
+    "grows a buffer of hundreds of MB; copies on other threads would measure the scheduler"
 )
 def test_ctrl_c_stops_the_cli_reading_an_endless_word_within_0_2_s():
     # The CLI reads standard input itself (python/word_count/_stream.py), block by

@@ -12,6 +12,7 @@ frequencies, whose keys are the words themselves.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import os
 import stat
@@ -167,6 +168,7 @@ def _blocks(
     buf = bytearray(block)
     filled = 0  # bytes of buf that hold the stream's, from its offset `offset`
     searched = 0  # buf[:searched] has no byte of `ends` (the tail of the last block)
+    checked = 0  # buf[:checked] is UTF-8 (while one word grows the buffer)
     offset = read = 0
     starts_inside = False
     while True:
@@ -185,9 +187,18 @@ def _blocks(
         if cut == 0 and not at_end and cutter is not None:
             cut, ends_inside = cutter(buf, filled)
         if cut == 0 and not at_end:
+            # One word fills the buffer. Bytes in it that are not UTF-8 whatever follows
+            # end the stream now, with the error the step raises for them, as the file
+            # functions end: held until the word ended, they would fill the memory.
+            valid = _utf8_until(buf, checked, filled)
+            if valid is None:
+                cut = filled
+            else:
+                checked = valid
+        if cut == 0 and not at_end:
             searched = filled
-            # One word fills the buffer: room for a block more of it. Not doubled: that
-            # copied the whole buffer in one call, deaf to Ctrl-C (0.6 s at 512 MiB).
+            # Room for a block more of the word. Not doubled: that copied the whole
+            # buffer in one call, deaf to Ctrl-C (0.6 s at 512 MiB).
             try:
                 buf.extend(bytes(block))
             except MemoryError:
@@ -208,6 +219,27 @@ def _blocks(
         filled -= cut
         offset += cut
         searched = filled
+        checked = 0
+        if len(buf) > block and filled < block:
+            del buf[block:]  # a long word has ended: its memory goes back
+
+
+def _utf8_until(buf: bytearray, start: int, stop: int) -> int | None:
+    """Where ``buf[:stop]``, UTF-8 up to ``start``, stops being UTF-8: at ``stop``, or
+    before a character cut short at its end, which the bytes that follow may complete.
+    None if bytes in it are not UTF-8 whatever follows. Decoded a MiB at a time, so that
+    the ``str`` made on the way stays small."""
+    with memoryview(buf) as whole:
+        while start < stop:
+            with whole[start : min(stop, start + (1 << 20))] as piece:
+                try:
+                    _, n = codecs.utf_8_decode(piece, "strict", False)
+                except UnicodeDecodeError:
+                    return None
+            if n == 0:  # a character cut short, and nothing before it
+                break
+            start += n
+    return start
 
 
 def _cut_word(buf: bytearray, filled: int) -> tuple[int, bool]:
