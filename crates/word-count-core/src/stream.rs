@@ -228,7 +228,8 @@ impl<R: Read> Stream<R> {
         let Some(end) = self.consumed.take() else {
             return;
         };
-        if end != self.start {
+        let taken = end != self.start;
+        if taken {
             // A region was taken: what follows it has not been looked at.
             self.clean = 0;
         }
@@ -241,6 +242,13 @@ impl<R: Read> Stream<R> {
         self.filled -= keep_from;
         self.start = end - keep_from;
         self.offset += keep_from as u64;
+        if taken && self.buf.len() > self.step && self.filled <= self.step {
+            // A word longer than a block has ended: its memory goes back, rather than
+            // stay held to the end of the stream beside the count that holds the word.
+            // (Not while the word goes on: the buffer would only grow back, and again.)
+            self.buf.truncate(self.step);
+            self.buf.shrink_to_fit();
+        }
     }
 
     /// Read until the buffer is full, the reader ends, or a block (`step`) has been read.
@@ -426,6 +434,21 @@ mod tests {
         let got = stream_frequencies(data.as_bytes(), 256, 7);
         let long = "x".repeat(len).into_bytes();
         assert_eq!(got, [(b"a".to_vec(), 2), (long, 1), (b"b".to_vec(), 1)]);
+    }
+
+    #[test]
+    fn a_long_word_gives_its_memory_back_when_it_ends() {
+        let block = 256;
+        let data = format!("a {} {}", "x".repeat(10 * block), "y ".repeat(4 * block));
+        let mut s = Stream::whole_words(data.as_bytes(), block);
+        let (mut most, mut words) = (0, 0);
+        while let Some(b) = s.next_block().unwrap() {
+            crate::word_spans::utf8_words(b.bytes, b.start, b.end, |_, _| words += 1);
+            most = most.max(s.capacity());
+        }
+        assert_eq!(words, 2 + 4 * block);
+        assert!(most > 10 * block, "the word was held whole");
+        assert_eq!(s.capacity(), block, "and then one block again");
     }
 
     #[test]
