@@ -28,7 +28,7 @@ from word_count import _stream
 from word_count.__main__ import top_lines
 from word_count._stream import BLOCK_BYTES, stream_count, stream_frequencies
 
-from strategies import valid_text
+from strategies import PY_WHITESPACE, valid_text
 
 MODULE = [sys.executable, "-m", "word_count"]
 LINUX = sys.platform.startswith("linux")
@@ -582,6 +582,26 @@ def test_stream_memory_stays_at_one_block_unless_a_word_is_longer():
     # Once the word has ended, its memory is given back: one block again.
     assert stream.buffers[-1] == block
     assert max(stream.buffers) > block
+
+
+@pytest.mark.parametrize("space", [c for c in PY_WHITESPACE if ord(c) >= 0x80])
+def test_stream_frequencies_hold_one_block_of_words_split_by_any_whitespace(space):
+    # Words split only by whitespace that is not ASCII (U+3000, NBSP...): each block is
+    # cut after the last of it, not grown to hold the whole input as if one word.
+    block = 4096
+    data = f"ab{space}é{space}".encode() * 5_000
+    stream = Reads(data)
+    assert stream_frequencies(stream, block=block) == Counter(data.decode().split())
+    assert set(stream.buffers) == {block}
+
+
+def test_wide_space_is_pythons_whitespace_beyond_ascii():
+    # Asked of the interpreter, so that the pattern cannot fall behind str.split().
+    wide = [c.encode() for c in PY_WHITESPACE if ord(c) >= 0x80]
+    assert all(_stream.WIDE_SPACE.fullmatch(c) for c in wide)
+    others = (chr(c).encode() for c in range(0x80, 0x10000) if not 0xD800 <= c < 0xE000)
+    assert [c for c in others if _stream.WIDE_SPACE.search(c) and c not in wide] == []
+    assert sorted({c[:1] for c in wide}) == sorted(_stream.WIDE_SPACE_LEADS)
 
 
 @pytest.mark.parametrize(

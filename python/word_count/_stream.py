@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import errno
 import os
+import re
 import stat
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -32,13 +33,20 @@ WORD_ENDS = b" \t\n\v\f\r\x1c\x1d\x1e\x1f"
 TOKEN_ENDS = b" \n\v\f\r\x1c\x1d\x1e"
 # The other line breaks of str.splitlines(), in UTF-8: U+0085, U+2028 and U+2029.
 WIDE_LINE_BREAKS = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
+# The other whitespace of str.split(), in UTF-8: U+0085, U+00A0, U+1680, U+2000 to
+# U+200A, U+2028, U+2029, U+202F, U+205F and U+3000; and the bytes they start with.
+WIDE_SPACE = re.compile(
+    rb"\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80"
+)
+WIDE_SPACE_LEADS = (b"\xc2", b"\xe1", b"\xe2", b"\xe3")
 
 Progress = Callable[[int, int | None], None]
 T = TypeVar("T")
-# Where a full buffer with no byte to cut after can be cut instead, given the buffer and
-# the bytes it holds: the cut, and whether it falls inside a word (a token); a cut of 0
-# makes the buffer grow a block instead.
-Cutter = Callable[[bytearray, int], tuple[int, bool]]
+# Where a full buffer with no byte to cut after can be cut instead, given the buffer, how
+# much of it is known to hold no place it looks for (what it was given before, when it
+# found none and the buffer grew), and the bytes it holds: the cut, and whether it falls
+# inside a word (a token); a cut of 0 makes the buffer grow a block instead.
+Cutter = Callable[[bytearray, int, int], tuple[int, bool]]
 
 
 class Block(NamedTuple):
@@ -92,7 +100,12 @@ def stream_frequencies(
     is held whole: one longer than a block grows the buffer a block at a time."""
     counts: Counter[str] = Counter()
     for block_counts in _scan(
-        stream, WORD_ENDS, lambda b: word_frequencies(b.view, threads), progress, block
+        stream,
+        WORD_ENDS,
+        lambda b: word_frequencies(b.view, threads),
+        progress,
+        block,
+        _cut_after_wide_space,
     ):
         counts.update(block_counts)
     return counts
@@ -168,6 +181,7 @@ def _blocks(
     buf = bytearray(block)
     filled = 0  # bytes of buf that hold the stream's, from its offset `offset`
     searched = 0  # buf[:searched] has no byte of `ends` (the tail of the last block)
+    quiet = 0  # buf[:quiet] has nothing `cutter` looks for (while one word grows it)
     checked = 0  # buf[:checked] is UTF-8 (while one word grows the buffer)
     offset = read = 0
     starts_inside = False
@@ -185,7 +199,7 @@ def _blocks(
         cut = filled if at_end else _after_last(buf, ends, searched, filled)
         ends_inside = False
         if cut == 0 and not at_end and cutter is not None:
-            cut, ends_inside = cutter(buf, filled)
+            cut, ends_inside = cutter(buf, quiet, filled)
         if cut == 0 and not at_end:
             # One word fills the buffer. Bytes in it that are not UTF-8 whatever follows
             # end the stream now, with the error the step raises for them, as the file
@@ -196,7 +210,7 @@ def _blocks(
             else:
                 checked = valid
         if cut == 0 and not at_end:
-            searched = filled
+            searched = quiet = filled
             # Room for a block more of the word. Not doubled: that copied the whole
             # buffer in one call, deaf to Ctrl-C (0.6 s at 512 MiB).
             try:
@@ -219,7 +233,7 @@ def _blocks(
         filled -= cut
         offset += cut
         searched = filled
-        checked = 0
+        checked = quiet = 0
         if len(buf) > block and filled < block:
             del buf[block:]  # a long word has ended: its memory goes back
 
@@ -242,7 +256,7 @@ def _utf8_until(buf: bytearray, start: int, stop: int) -> int | None:
     return start
 
 
-def _cut_word(buf: bytearray, filled: int) -> tuple[int, bool]:
+def _cut_word(buf: bytearray, quiet: int, filled: int) -> tuple[int, bool]:
     """Counting words, a word longer than the buffer is cut before its last character:
     the next block goes on with it, unless the cut fell after whitespace that is not
     ASCII."""
@@ -256,8 +270,8 @@ def _token_cutter(longest: int) -> Cutter:
     it has none, all of it up to its last character is in one token; once that part is
     longer than the needle, the token is no match, and can be cut there."""
 
-    def cut(buf: bytearray, filled: int) -> tuple[int, bool]:
-        after = _after_last_wide_break(buf, filled)
+    def cut(buf: bytearray, quiet: int, filled: int) -> tuple[int, bool]:
+        after = _after_last_wide_break(buf, quiet, filled)
         if after:
             return after, False
         # Up to the last whole character, which may be the start of a line break.
@@ -267,20 +281,41 @@ def _token_cutter(longest: int) -> Cutter:
     return cut
 
 
-def _after_last_wide_break(buf: bytearray, filled: int) -> int:
+def _after_last_wide_break(buf: bytearray, quiet: int, filled: int) -> int:
     """The index just after the last line break of ``WIDE_LINE_BREAKS`` in
-    ``buf[:filled]`` (from its start: the bytes carried from the last block may hold
-    one), or 0 if there is none."""
+    ``buf[:filled]``, whose first ``quiet`` bytes hold none, or 0 if there is none."""
+    lo = max(0, quiet - 2)  # a break may start just before `quiet`
     after = 0
     for line_break in WIDE_LINE_BREAKS:
         # Its first byte first, found by memrchr: where no such byte is (/dev/zero, or
         # any ASCII) a block of 16 MiB takes 2 ms here, not the 34 of the breaks' rfind.
-        if buf.rfind(line_break[:1], after, filled) < 0:
+        if buf.rfind(line_break[:1], max(lo, after), filled) < 0:
             continue
-        at = buf.rfind(line_break, after, filled)
+        at = buf.rfind(line_break, max(lo, after), filled)
         if at >= 0:
             after = at + len(line_break)
     return after
+
+
+def _cut_after_wide_space(buf: bytearray, quiet: int, filled: int) -> tuple[int, bool]:
+    """Holding each word whole (the frequencies), a buffer with no ASCII whitespace is
+    cut after its last whitespace character that is not ASCII (U+3000, say), if it has
+    one after its first ``quiet`` bytes; a word, then, ends there."""
+    lo = max(0, quiet - 2)  # a character may start just before `quiet`
+    window, stop = 4096, filled
+    while stop > lo:
+        start = max(lo, stop - window)
+        # Their first bytes first, found by memrchr: where none is (/dev/zero, any
+        # ASCII), the pattern is never run.
+        if any(buf.rfind(lead, start, stop) >= 0 for lead in WIDE_SPACE_LEADS):
+            # From `start`, up to 2 bytes past `stop`: a character that starts in this
+            # window may end in the one after, which had no match.
+            matches = list(WIDE_SPACE.finditer(buf, start, min(filled, stop + 2)))
+            if matches:
+                return matches[-1].end(), False
+        # Back in growing windows: the last space is near the end of most texts.
+        stop, window = start, window * 2
+    return 0, False
 
 
 def _first_token_is(view: memoryview, needle: bytes) -> bool:
