@@ -4,10 +4,11 @@ as the file functions count a file: ``stream_count`` and ``stream_frequencies``.
 The file functions read a file in Rust; a stream is read here, from ``sys.stdin``, and
 each block is passed to the in-memory functions. So that a block can be counted alone,
 each but the last is cut just after ASCII whitespace: no word and no character then
-spans two blocks (a byte below 0x80 is never inside a multibyte character). A word or a
-token longer than a block has no such byte to cut after: it is cut between two
-characters when only its count matters (see ``_blocks``), and held whole for the
-frequencies, whose keys are the words themselves.
+spans two blocks (a byte below 0x80 is never inside a multibyte character). A block
+with none is cut after other whitespace (a ``Cutter``: U+3000, say, or for tokens
+U+2028). A word or a token longer than a block has no place to cut at all: it is cut
+between two characters when only its count matters, and held whole for the
+frequencies, whose keys are the words themselves (see ``_blocks``).
 """
 
 from __future__ import annotations
