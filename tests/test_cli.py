@@ -595,13 +595,20 @@ def test_stream_frequencies_hold_one_block_of_words_split_by_any_whitespace(spac
     assert set(stream.buffers) == {block}
 
 
-def test_wide_space_is_pythons_whitespace_beyond_ascii():
-    # Asked of the interpreter, so that the pattern cannot fall behind str.split().
-    wide = [c.encode() for c in PY_WHITESPACE if ord(c) >= 0x80]
-    assert all(_stream.WIDE_SPACE.fullmatch(c) for c in wide)
-    others = (chr(c).encode() for c in range(0x80, 0x10000) if not 0xD800 <= c < 0xE000)
-    assert [c for c in others if _stream.WIDE_SPACE.search(c) and c not in wide] == []
-    assert sorted({c[:1] for c in wide}) == sorted(_stream.WIDE_SPACE_LEADS)
+def _is_line_break(c: str) -> bool:
+    return len(f"a{c}b".splitlines()) == 2
+
+
+@pytest.mark.parametrize(
+    ("wide", "belongs"),
+    [(_stream.WIDE_SPACES, str.isspace), (_stream.WIDE_LINE_BREAKS, _is_line_break)],
+    ids=["whitespace", "line-breaks"],
+)
+def test_wide_characters_are_pythons_beyond_ascii(wide, belongs):
+    # Asked of the interpreter, so that neither list can fall behind str.split() or
+    # str.splitlines().
+    chars = (chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c < 0xE000)
+    assert sorted(wide) == sorted(c.encode() for c in chars if belongs(c))
 
 
 @pytest.mark.parametrize(
