@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import codecs
 import errno
+import mmap
 import os
 import stat
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import BinaryIO, NamedTuple, TypeVar
@@ -41,13 +43,21 @@ WIDE_SPACES = tuple(
     "\u2028\u2029\u202f\u205f\u3000"
 )
 
+# Where the stream is read into: an anonymous mapping on Linux, a bytearray elsewhere.
+Buffer = mmap.mmap | bytearray
+# Linux grows an anonymous private mapping without a copy (mremap). A bytearray grown a
+# block at a time was copied whole every few blocks on 3.13t, whose allocator (mimalloc)
+# moved it: 0.25 s a copy, deaf to Ctrl-C, once the word held 320 MB; twice the word's
+# memory at the peak; and time quadratic in the word.
+GROWS_IN_PLACE = sys.platform == "linux"
+
 Progress = Callable[[int, int | None], None]
 T = TypeVar("T")
 # Where a full buffer with no byte to cut after can be cut instead, given the buffer, how
 # much of it is known to hold no place it looks for (what it was given before, when it
 # found none and the buffer grew), and the bytes it holds: the cut, and whether it falls
 # inside a word (a token); a cut of 0 makes the buffer grow a block instead.
-Cutter = Callable[[bytearray, int, int], tuple[int, bool]]
+Cutter = Callable[[Buffer, int, int], tuple[int, bool]]
 
 
 class Block(NamedTuple):
@@ -179,7 +189,7 @@ def _blocks(
     read_once: Callable[[memoryview], int | None] = (
         getattr(stream, "readinto1", None) or stream.readinto  # type: ignore[attr-defined]
     )
-    buf = bytearray(block)
+    buf = _buffer(block)
     filled = 0  # bytes of buf that hold the stream's, from its offset `offset`
     searched = 0  # buf[:searched] has no byte of `ends` (the tail of the last block)
     quiet = 0  # buf[:quiet] has nothing `cutter` looks for (while one word grows it)
@@ -212,15 +222,9 @@ def _blocks(
                 checked = valid
         if cut == 0 and not at_end:
             searched = quiet = filled
-            # Room for a block more of the word. Not doubled: that copied the whole
-            # buffer in one call, deaf to Ctrl-C (0.6 s at 512 MiB).
-            try:
-                buf.extend(bytes(block))
-            except MemoryError:
-                # As the file functions say it, not a bare MemoryError.
-                raise MemoryError(
-                    "a word of the stream is longer than the memory available"
-                ) from None
+            # Room for a block more of the word, so that each read is a block. (Doubled,
+            # a bytearray copied the whole buffer in one call: 0.6 s at 512 MiB.)
+            buf = _resized(buf, len(buf) + block)
             continue
         view = memoryview(buf)[:cut]
         try:
@@ -236,10 +240,38 @@ def _blocks(
         searched = filled
         checked = quiet = 0
         if len(buf) > block and filled < block:
-            del buf[block:]  # a long word has ended: its memory goes back
+            buf = _resized(buf, block)  # a long word has ended: its memory goes back
 
 
-def _utf8_until(buf: bytearray, start: int, stop: int) -> int | None:
+def _buffer(size: int) -> Buffer:
+    """A buffer of ``size`` bytes, which ``_resized`` grows or shrinks."""
+    if GROWS_IN_PLACE:
+        # Private: Python refuses to grow a shared anonymous mapping.
+        return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)
+    return bytearray(size)
+
+
+def _resized(buf: Buffer, size: int) -> Buffer:
+    """``buf`` made ``size`` bytes long, keeping what it holds up to that length."""
+    try:
+        if isinstance(buf, mmap.mmap):
+            buf.resize(size)
+        elif size > len(buf):
+            buf.extend(bytes(size - len(buf)))
+        else:
+            del buf[size:]
+    except MemoryError:
+        pass
+    except OSError as e:  # mremap's ENOMEM, where RLIMIT_AS bounds the mappings
+        if e.errno != errno.ENOMEM:
+            raise
+    else:
+        return buf
+    # As the file functions say it, not a bare MemoryError.
+    raise MemoryError("a word of the stream is longer than the memory available") from None
+
+
+def _utf8_until(buf: Buffer, start: int, stop: int) -> int | None:
     """Where ``buf[:stop]``, UTF-8 up to ``start``, stops being UTF-8: at ``stop``, or
     before a character cut short at its end, which the bytes that follow may complete.
     None if bytes in it are not UTF-8 whatever follows. Decoded a MiB at a time, so that
@@ -257,7 +289,7 @@ def _utf8_until(buf: bytearray, start: int, stop: int) -> int | None:
     return start
 
 
-def _cut_word(buf: bytearray, quiet: int, filled: int) -> tuple[int, bool]:
+def _cut_word(buf: Buffer, quiet: int, filled: int) -> tuple[int, bool]:
     """Counting words, a word longer than the buffer is cut before its last character:
     the next block goes on with it, unless the cut fell after whitespace that is not
     ASCII."""
@@ -271,7 +303,7 @@ def _token_cutter(longest: int) -> Cutter:
     it has none, all of it up to its last character is in one token; once that part is
     longer than the needle, the token is no match, and can be cut there."""
 
-    def cut(buf: bytearray, quiet: int, filled: int) -> tuple[int, bool]:
+    def cut(buf: Buffer, quiet: int, filled: int) -> tuple[int, bool]:
         after = _after_last_wide(buf, WIDE_LINE_BREAKS, quiet, filled)
         if after:
             return after, False
@@ -282,14 +314,14 @@ def _token_cutter(longest: int) -> Cutter:
     return cut
 
 
-def _cut_after_wide_space(buf: bytearray, quiet: int, filled: int) -> tuple[int, bool]:
+def _cut_after_wide_space(buf: Buffer, quiet: int, filled: int) -> tuple[int, bool]:
     """Holding each word whole (the frequencies), a buffer with no ASCII whitespace is
     cut after its last whitespace character that is not ASCII (U+3000, say), if it has
     one after its first ``quiet`` bytes; a word, then, ends there."""
     return _after_last_wide(buf, WIDE_SPACES, quiet, filled), False
 
 
-def _after_last_wide(buf: bytearray, chars: tuple[bytes, ...], quiet: int, filled: int) -> int:
+def _after_last_wide(buf: Buffer, chars: tuple[bytes, ...], quiet: int, filled: int) -> int:
     """The index just after the last of ``chars`` (characters beyond ASCII, in UTF-8) in
     ``buf[:filled]``, whose first ``quiet`` bytes hold none, or 0 if there is none."""
     lo = max(0, quiet - 2)  # a character may start just before `quiet`
@@ -326,7 +358,7 @@ def _first_token_is(view: memoryview, needle: bytes) -> bool:
     return not after or after[0] in TOKEN_ENDS or after.startswith(WIDE_LINE_BREAKS)
 
 
-def _last_whole_character(buf: bytearray, filled: int) -> int:
+def _last_whole_character(buf: Buffer, filled: int) -> int:
     """Where ``buf[:filled]`` can be cut with no UTF-8 sequence split: before its last
     character (at most 4 bytes, carried to the next block), if the one before that is
     whole. 0 if it is not (bytes that are not UTF-8 there: the buffer grows, so that the
@@ -335,7 +367,7 @@ def _last_whole_character(buf: bytearray, filled: int) -> int:
     return cut if cut > 0 and _whole_at_end(buf, cut) else 0
 
 
-def _last_start(buf: bytearray, end: int) -> int:
+def _last_start(buf: Buffer, end: int) -> int:
     """Where the last character of ``buf[:end]`` starts: back over at most three
     continuation bytes."""
     start = end - 1
@@ -344,7 +376,7 @@ def _last_start(buf: bytearray, end: int) -> int:
     return start
 
 
-def _whole_at_end(buf: bytearray, end: int) -> bool:
+def _whole_at_end(buf: Buffer, end: int) -> bool:
     """Whether ``buf[:end]`` ends with as many bytes as its last sequence's first byte
     says it has (a byte that starts none counts as one)."""
     start = _last_start(buf, end)
@@ -358,7 +390,7 @@ def _whole_at_end(buf: bytearray, end: int) -> bool:
     return start + length <= end
 
 
-def _ends_with_whitespace(buf: bytearray, cut: int) -> bool:
+def _ends_with_whitespace(buf: Buffer, cut: int) -> bool:
     """Whether ``buf[:cut]`` ends with a whitespace character, as ``str.split`` splits at.
     (Bytes that are not UTF-8 decode to nothing here; the block's count raises for them.)"""
     last = bytes(buf[max(0, cut - 4) : cut]).decode("utf-8", "ignore")[-1:]
@@ -370,14 +402,14 @@ def _starts_with_whitespace(view: memoryview) -> bool:
     return bytes(view[:4]).decode("utf-8", "ignore")[:1].isspace()
 
 
-def _after_last(buf: bytearray, ends: bytes, start: int, stop: int) -> int:
+def _after_last(buf: Buffer, ends: bytes, start: int, stop: int) -> int:
     """The index just after the last byte of ``ends`` in ``buf[start:stop]``, or 0 if
     there is none. Looks back in growing windows: the last space of a text is near its
     end, and a byte that does not occur would otherwise cost a scan of the buffer."""
     window = 4096
     while stop > start:
         lo = max(start, stop - window)
-        at = max(buf.rfind(byte, lo, stop) for byte in ends)
+        at = max(buf.rfind(ends[i : i + 1], lo, stop) for i in range(len(ends)))
         if at >= 0:
             return at + 1
         stop, window = lo, window * 2
