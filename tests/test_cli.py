@@ -633,6 +633,26 @@ def test_a_resized_buffer_keeps_what_it_holds(kind):
     assert bytes(buf) == b"abcd"
 
 
+@IN_A_CHILD
+@pytest.mark.skipif(not LINUX, reason="needs RLIMIT_AS to bound allocations, as Linux does")
+def test_a_buffer_beyond_the_memory_is_a_memory_error():
+    # A mapping refused for want of memory raises OSError (ENOMEM): a MemoryError, as
+    # bytearray's, is what the CLI and callers expect.
+    code = """
+import io, resource
+from word_count import _stream
+with open("/proc/self/status") as f:
+    size = next(int(l.split()[1]) << 10 for l in f if l.startswith("VmSize:"))
+resource.setrlimit(resource.RLIMIT_AS, (size + (96 << 20), resource.RLIM_INFINITY))
+try:
+    _stream.stream_count(io.BytesIO(b"a"), block=1 << 30)
+except MemoryError as e:
+    print(type(e).__name__)
+print(_stream.stream_count(io.BytesIO(b"a b"), block=1 << 20))
+"""
+    assert check(run_python(code)).split() == ["MemoryError", "2"]
+
+
 @pytest.mark.parametrize("space", [c for c in PY_WHITESPACE if ord(c) >= 0x80])
 def test_stream_frequencies_hold_one_block_of_words_split_by_any_whitespace(space):
     # Words split only by whitespace that is not ASCII (U+3000, NBSP...): each block is

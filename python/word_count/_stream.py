@@ -245,10 +245,15 @@ def _blocks(
 
 def _buffer(size: int) -> Buffer:
     """A buffer of ``size`` bytes, which ``_resized`` grows or shrinks."""
-    if GROWS_IN_PLACE:
+    if not GROWS_IN_PLACE:
+        return bytearray(size)
+    try:
         # Private: Python refuses to grow a shared anonymous mapping.
         return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)
-    return bytearray(size)
+    except OSError as e:
+        if e.errno != errno.ENOMEM:
+            raise
+        raise MemoryError from None  # as bytearray(size) would, not "[Errno 12]"
 
 
 def _resized(buf: Buffer, size: int) -> Buffer:
