@@ -75,7 +75,7 @@ def test_word_frequencies_are_checked_in_full():
 
 
 # The Dask workloads need dask, an optional dependency that the bench sessions install
-# and only some test sessions do (noxfile.py: DASK_VERSIONS).
+# and only some test sessions do (ci/sessions/config.py: DASK_VERSIONS).
 HAS_DASK = importlib.util.find_spec("dask") is not None
 
 

@@ -356,7 +356,7 @@ mod tests {
         padded.extend_from_slice(text);
         padded.push(b'x');
         let needle = Needle::new(needle).unwrap();
-        // The Stacked Borrows run of Miri that takes this test runs no pool (noxfile.py).
+        // The Stacked Borrows run of Miri that takes this test runs no pool (ci/sessions/miri.py).
         let most = if cfg!(miri) { 1 } else { 4 };
         for n in 1..=most {
             assert_eq!(
@@ -478,7 +478,7 @@ mod tests {
     fn long_needles_in_runs_of_one_unit() {
         // Every position matches: each match found must be past the one before, in
         // every width. Under Miri, shorter, and on the calling thread: the Stacked
-        // Borrows run that takes this module's tests runs no pool (noxfile.py).
+        // Borrows run that takes this module's tests runs no pool (ci/sessions/miri.py).
         let (scale, threads) = if cfg!(miri) { (10, 1) } else { (1, 3) };
         let runs = [
             ("a", 5000 / scale, 700 / scale),
