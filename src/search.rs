@@ -8,13 +8,15 @@ use pyo3::prelude::*;
 use word_count_core::search::Needle;
 
 use crate::errors::Error;
-use crate::sliced::sum_sliced;
+use crate::sliced::{no_panic, sum_sliced};
 use crate::text::{Contents, PyText};
 use crate::threads::thread_count;
 
 /// The needle, checked: UTF-8 if it came as bytes, and not empty.
 pub fn needle_of<'n>(py: Python<'_>, needle: &'n PyText<'_>) -> Result<Needle<'n>, Error> {
-    needle.check_utf8_now(py)?;
+    // Attached, outside the slices' net: a panic here (a bytearray needle that another
+    // thread writes meanwhile once made one) must still reach Python as an Exception.
+    no_panic(|| needle.check_utf8_now(py))??;
     Ok(Needle::new(needle.as_bytes())?)
 }
 

@@ -97,17 +97,24 @@ impl<'a> PyText<'a> {
     pub fn check_utf8(&self, start: usize, end: usize) -> Result<(), Utf8Error> {
         match self {
             PyText::Buffer { .. } => {
+                // Shared: another thread may write a bytearray while it is read.
                 let bytes = self.as_bytes();
-                utf8::validate(&bytes[start..end]).map_err(|e| {
+                utf8::validate_shared(&bytes[start..end]).map_err(|e| {
                     // The slice may end inside a bad sequence: classify it against the
                     // whole buffer, as `bytes.decode()` would.
                     let at = start + e.start;
-                    let whole = utf8::validate(&bytes[at..(at + 4).min(bytes.len())])
-                        .expect_err("the sequence was just found invalid");
-                    Utf8Error {
-                        start: at,
-                        end: at + whole.end,
-                        reason: whole.reason,
+                    match utf8::validate_shared(&bytes[at..(at + 4).min(bytes.len())]) {
+                        Err(whole) => Utf8Error {
+                            start: at,
+                            end: at + whole.end,
+                            reason: whole.reason,
+                        },
+                        // Rewritten since the first read: report what that read found.
+                        Ok(()) => Utf8Error {
+                            start: at,
+                            end: start + e.end,
+                            reason: e.reason,
+                        },
                     }
                 })
             }

@@ -3,10 +3,13 @@ are read in place, and bytes that are not UTF-8 raise what ``bytes.decode()`` ra
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import mmap
 import sys
+import threading
+import time
 
 import pytest
 from hypothesis import given
@@ -106,6 +109,48 @@ def test_wrong_types_and_layouts():
             impl(memoryview(b"a b c d")[::2])
     with pytest.raises(ValueError, match="empty"):
         w.search(b"a", b"")
+
+
+# The calls a bytearray that another thread writes must never break, by what it is to
+# them (the text, or the needle).
+RACED_CALLS = {
+    "text": [
+        lambda b: w.word_count(b),
+        lambda b: w.word_frequencies(b),
+        lambda b: w.search(b, "a"),
+    ],
+    "needle": [lambda b: w.search("a b", b), lambda b: w.search_sequential("a b", b)],
+}
+
+
+# Not `threaded`: the race is the test's own, on purpose, and ThreadSanitizer would
+# rightly report it (nox -s tsan runs only the threaded tests).
+@pytest.mark.parametrize("role", sorted(RACED_CALLS))
+def test_a_bytearray_written_during_a_call_never_breaks_it(role):
+    # guide.md: a bytearray another thread writes during a call gives an unspecified
+    # count, never a crash. The last byte flips between invalid and valid UTF-8, so the
+    # checks that read it twice once disagreed: 3.13t gave thousands of RuntimeErrors
+    # (text) and PyO3 PanicExceptions (needle) a second, while 3.13 never ran the writer
+    # inside these short, attached calls.
+    data = bytearray(b"a " * 100 + b"\xff" if role == "text" else b"\xff")
+    stop = threading.Event()
+
+    def writer() -> None:
+        while not stop.is_set():
+            data[-1] = 0xFF
+            data[-1] = ord("a")
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 0.3
+        while time.monotonic() < deadline:
+            for call in RACED_CALLS[role]:
+                with contextlib.suppress(UnicodeDecodeError):
+                    call(data)
+    finally:
+        stop.set()
+        thread.join()
 
 
 def test_other_buffers():

@@ -41,6 +41,28 @@ pub fn validate(bytes: &[u8]) -> Result<(), Utf8Error> {
     Err(classify(bytes, err.valid_up_to(), err.error_len()))
 }
 
+/// [`validate`] for bytes that another thread may write while they are read: a
+/// `bytearray` borrowed from Python. The same answer as [`validate`] on bytes that stay
+/// as they are; on bytes that change, an answer about some of the bytes seen, and never
+/// a panic.
+///
+/// Why not [`validate`]: once its first pass finds the bytes invalid, it reads them again
+/// to say where, and both its own check and `simdutf8::compat` (which unwraps the
+/// standard library's error on the bytes it read last) panic if the second read finds
+/// them valid. Here the second read is the standard library's, which returns whatever
+/// it finds. It is slower than `simdutf8::compat` on long non-ASCII text, so this is
+/// for bytes about to raise an error, not for a stream's blocks cut inside a character.
+pub fn validate_shared(bytes: &[u8]) -> Result<(), Utf8Error> {
+    if simdutf8::basic::from_utf8(bytes).is_ok() {
+        return Ok(());
+    }
+    match std::str::from_utf8(bytes) {
+        // Made valid between the two reads: valid as last read.
+        Ok(_) => Ok(()),
+        Err(e) => Err(classify(bytes, e.valid_up_to(), e.error_len())),
+    }
+}
+
 /// Python's error for a sequence at `start` that is invalid (`len` bytes of it) or,
 /// with `len` None, cut short by the end of `bytes`.
 ///
@@ -154,6 +176,16 @@ mod tests {
                 }
                 (theirs, ours) => prop_assert!(false, "std {:?}, ours {:?}", theirs, ours),
             }
+        }
+
+        #[test]
+        fn shared_agrees_with_validate(
+            bytes in prop::collection::vec(
+                prop_oneof![any::<u8>(), Just(b' '), Just(0xE2), Just(0x80)], 0..200
+            ),
+        ) {
+            // Past 64 bytes, simdutf8 validates a block at a time.
+            prop_assert_eq!(validate_shared(&bytes), validate(&bytes));
         }
     }
 
