@@ -111,6 +111,22 @@ def test_wrong_types_and_layouts():
         w.search(b"a", b"")
 
 
+class _ExportsOther(bytes):
+    """A bytes whose buffer (Python 3.12's __buffer__) holds other bytes than it does."""
+
+    def __buffer__(self, flags: int) -> memoryview:
+        return memoryview(b"x y z")
+
+
+def test_a_bytes_subclass_means_the_bytes_its_buffer_exports():
+    # What the Rust functions read is the buffer; the twins read the same. (On 3.11 a
+    # class cannot export a buffer of its own, and both read the bytes it holds.)
+    data = _ExportsOther(b"a")
+    assert w.word_count(data) == w.word_count_py(data)
+    assert w.search(data, "x") == w.search_py(data, "x")
+    assert list(w.word_frequencies(data).items()) == list(w.word_frequencies_py(data).items())
+
+
 # The calls a bytearray that another thread writes must never break, by what it is to
 # them (the text, or the needle).
 RACED_CALLS = {

@@ -38,7 +38,9 @@ def _text_arg(value: object, name: str) -> str | bytes:
     if not view.c_contiguous:
         raise BufferError("the buffer is not C-contiguous; pass bytes(view) instead")
     # bytes(b) is b itself for bytes, so its UnicodeDecodeError holds the caller's object.
-    return value if isinstance(value, bytes) else view.tobytes()
+    # Not a subclass's: it may export other bytes (__buffer__) than it holds, and the
+    # buffer is what the Rust functions read.
+    return value if type(value) is bytes else view.tobytes()
 
 
 def _decoded(text: str | bytes) -> str:
