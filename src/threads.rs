@@ -1,6 +1,7 @@
 //! The `n_threads` argument: validated like Python validates an int argument.
 
 use pyo3::exceptions::{PyOverflowError, PyTypeError};
+use pyo3::intern;
 use pyo3::prelude::*;
 use word_count_core::MAX_THREADS;
 
@@ -12,7 +13,16 @@ pub fn saturating_index(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
     match obj.extract::<i64>() {
         Ok(n) => Ok(n),
         Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => {
-            Ok(if obj.lt(0)? { i64::MIN } else { i64::MAX })
+            // The sign of the int `__index__` gave, not of `obj`, which may not compare.
+            let py = obj.py();
+            let index = py
+                .import(intern!(py, "operator"))?
+                .getattr(intern!(py, "index"))?;
+            Ok(if index.call1((obj,))?.lt(0)? {
+                i64::MIN
+            } else {
+                i64::MAX
+            })
         }
         Err(e) => Err(e),
     }

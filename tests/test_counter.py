@@ -655,6 +655,30 @@ def test_update_with_a_non_mapping_is_a_type_error(bad):
     same(c.to_counter(), Counter(["a"]))
 
 
+class _IndexOnly:
+    """A count that is an int only through __index__, and does not compare with one."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __index__(self) -> int:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"_IndexOnly({self.value})"
+
+
+@pytest.mark.parametrize(
+    ("count", "error"), [(2**64, OverflowError), (-(2**64), ValueError)], ids=repr
+)
+def test_an_index_like_count_beyond_64_bits_is_judged_by_its_value(count, error):
+    # Too large to keep, or negative, as the same int would be; not a wrong type.
+    c = counter_of("a b")
+    with pytest.raises(error):
+        c.update({"a": _IndexOnly(count)})
+    same(c.to_counter(), Counter(["a", "b"]))
+
+
 @pytest.mark.parametrize("bad", [{"a": -1}, {"new": -1}, {"a": 2, "b": -(2**70)}], ids=repr)
 def test_update_with_a_negative_count_is_a_value_error(bad):
     # A WordCounter counts words seen: no count of one can be below 0.

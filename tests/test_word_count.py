@@ -107,6 +107,24 @@ def test_text_of_the_wrong_type_is_a_type_error(impl, text):
         impl(text)
 
 
+class _Index:
+    """An int-like object that is not an int: only __index__ makes it one."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __index__(self) -> int:
+        return self.value
+
+
+@pytest.mark.parametrize("impl", IMPLS, ids=lambda f: f.__name__)
+def test_index_like_thread_counts_beyond_64_bits_are_ints_too(impl):
+    # Their sign is the int's that __index__ gives: the object itself may not compare.
+    assert impl("a b", _Index(2**64)) == 2
+    with pytest.raises(ValueError, match="n_threads must be at least 1"):
+        impl("a b", _Index(-(2**64)))
+
+
 def test_index_like_thread_counts_are_accepted():
     class Two:
         def __index__(self):
