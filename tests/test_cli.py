@@ -368,6 +368,41 @@ def test_a_closed_stdout_is_a_write_error_like_wc(files, args):
     )
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="writes to /dev/full")
+@pytest.mark.parametrize("args", [[], ["--top", "2"]])
+def test_a_full_stdout_is_a_write_error_like_wc(files, args):
+    # `wc -w a.txt > /dev/full` says `wc: write error`, in one line, with status 1.
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [*MODULE, *args, files["a.txt"]],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert (proc.returncode, proc.stderr) == (
+        1,
+        "python -m word_count: write error: No space left on device\n",
+    )
+
+
+def test_an_inputs_message_is_on_a_line_of_its_own_after_its_bar(capsys):
+    # The bar is erased before the message, not after, which left the message on the
+    # end of the bar's line (and erased the empty line below it).
+    args = cli._parser("word-count").parse_args(["--progress", "always", "f.txt"])
+    args.prog = "word-count"
+
+    def read(path: str, bar: cli.ProgressBar | None) -> int:
+        assert bar is not None
+        bar(10, 10)
+        raise OSError(5, "Input/output error", path)
+
+    assert list(cli._each_file(args, read)) == [("f.txt", None)]
+    shown = capsys.readouterr().err
+    assert shown.startswith("\rf.txt [")
+    assert shown.endswith("\x1b[K\r\x1b[Kword-count: f.txt: Input/output error\n"), shown
+
+
 def test_top_lines_format():
     # Counts wider than uniq -c's 7 columns widen the column for every line; a word with
     # a lone surrogate (no encoding has bytes for it) is escaped, the others are not.

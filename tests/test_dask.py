@@ -572,6 +572,14 @@ def test_the_command_line_on_a_cluster_prints_what_it_prints_alone(client):
                     alone.stdout,
                     alone.stderr,
                 ), args
+        # A URL that fsspec cannot open (no such protocol): that input's one line, and
+        # the others counted, as for a missing file.
+        odd = cli("--scheduler", address, a, "foo://x", b)
+        assert (odd.returncode, odd.stdout) == (1, cli(a, b).stdout)
+        (line,) = odd.stderr.splitlines()
+        prefix = "python -m word_count: foo://x: "
+        assert line.startswith(prefix), line
+        assert "foo" in line.removeprefix(prefix), line
         # Dask's progress bar, on stderr: the results on stdout are unchanged.
         shown = cli("--scheduler", address, "--progress", "always", "--blocksize", "9", a, b)
         assert shown.returncode == 0, shown.stderr
@@ -603,6 +611,8 @@ def test_the_command_line_refuses_what_a_cluster_cannot_do():
         (["--scheduler", "tcp://127.0.0.1:9"], "cannot read standard input"),
         (["--scheduler", "tcp://127.0.0.1:9", "--blocksize", "0", "x"], "at least 1 byte"),
         (["--scheduler", "tcp://127.0.0.1:9", "--blocksize", "lots", "x"], "not a size"),
+        (["--scheduler", "localhost", "x"], "not a scheduler address"),
+        (["--scheduler", "tcp://127.0.0.1", "x"], "not a scheduler address"),
     ]:
         proc = cli(*args)
         assert proc.returncode == 2

@@ -23,7 +23,9 @@ functions on /dev/stdin (``word_count._stream``). On a terminal, an input over 1
 shows a progress bar on stderr (never while the input is typed there: it would garble
 it). An input that cannot be read (missing, a directory, not UTF-8) gets a one-line
 message on stderr, like ``wc``; the others are still counted, and the exit status is 1.
-A bad option exits with status 2, Ctrl-C with 130.
+So does standard output that cannot be written (``write error: No space left on
+device``), but a reader that went away (``| head``) is quiet. A bad option exits with
+status 2, Ctrl-C with 130.
 """
 
 from __future__ import annotations
@@ -259,6 +261,33 @@ def _describe(error: Exception) -> str:
     return str(error) or type(error).__name__
 
 
+class _Unreadable(Exception):
+    """An input the cluster cannot read for a reason that is not an OSError: fsspec's
+    ValueError for a URL of an unknown protocol, its ImportError for one whose driver is
+    not installed (s3:// without s3fs)."""
+
+
+class _WriteError(Exception):
+    """Standard output failed (a full disk, /dev/full, an I/O error), other than a reader
+    gone away: the run's failure, not an input's."""
+
+
+@contextlib.contextmanager
+def _writing() -> Iterator[None]:
+    """Standard output's failures inside, but a reader gone away, as :class:`_WriteError`."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise _WriteError(_describe(error)) from error
+
+
+def _print(line: object) -> None:
+    with _writing():
+        print(line)
+
+
 def _each_file(
     args: argparse.Namespace, read: Callable[[str, Progress | None], T]
 ) -> Iterator[tuple[str, T | None]]:
@@ -272,9 +301,13 @@ def _each_file(
         result: T | None = None
         try:
             result = read(name, bar)
-        except (OSError, UnicodeDecodeError, MemoryError) as error:
+        except (OSError, UnicodeDecodeError, MemoryError, _Unreadable) as error:
             # MemoryError: a word longer than the memory there is (/dev/zero is one),
             # which --top must hold whole; the input's own failure, like a bad file.
+            # The bar erased first: the message on a line of its own, not after it.
+            if bar is not None:
+                bar.close()
+                bar = None
             print(f"{args.prog}: {label}: {_describe(error)}", file=sys.stderr)
         finally:
             if bar is not None:
@@ -311,14 +344,20 @@ def _on_cluster(args: argparse.Namespace, parser: argparse.ArgumentParser) -> It
     except (OSError, TimeoutError) as e:
         print(f"{args.prog}: cannot reach the scheduler {args.scheduler}: {e}", file=sys.stderr)
         raise SystemExit(1) from None
+    except ValueError as e:
+        # distributed's, for an address it cannot parse: no port, an unknown scheme.
+        parser.error(f"--scheduler: not a scheduler address: {args.scheduler!r} ({e})")
 
     def read(kind: str, path: str, bar: Progress | None) -> object:
-        if kind == "top":
-            lazy = wd.word_frequencies(path, blocksize=blocksize)
-        elif args.word is not None:
-            lazy = wd.search(path, args.word, blocksize=blocksize)
-        else:
-            lazy = wd.word_count(path, blocksize=blocksize)
+        try:
+            if kind == "top":
+                lazy = wd.word_frequencies(path, blocksize=blocksize)
+            elif args.word is not None:
+                lazy = wd.search(path, args.word, blocksize=blocksize)
+            else:
+                lazy = wd.word_count(path, blocksize=blocksize)
+        except (ValueError, ImportError) as e:
+            raise _Unreadable(str(e)) from e
         future = client.compute(lazy)  # type: ignore[no-untyped-call]
         if bar is not None:
             # Dask's own bar: it draws on stdout, which holds the results, so on stderr.
@@ -346,13 +385,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = _run(argv)
         # Here, not at exit: a reader gone away (a buffered stdout's write comes when it
         # is flushed) must end in the handler below, not in a message and status 120.
-        sys.stdout.flush()
+        with _writing():
+            sys.stdout.flush()
         return status
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         # Nothing more can be written; and Python, flushing stdout at exit, must not
         # report the same broken pipe again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except _WriteError as error:
+        # As wc says it (`wc: write error: No space left on device`), and for the same
+        # reason as above, what is left unwritten is dropped.
+        print(f"{_prog()}: write error: {error}", file=sys.stderr)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
@@ -392,7 +438,7 @@ def _main(args: argparse.Namespace) -> int:
                 # In file order, so that ties keep the order of first occurrence overall.
                 frequencies.update(counts)
         for line in top_lines(frequencies, args.top, _stdout_encoding()[0]):
-            print(line)
+            _print(line)
         return 1 if failed else 0
     width = 8
     total = 0
@@ -406,9 +452,9 @@ def _main(args: argparse.Namespace) -> int:
             continue
         total += count
         # With no FILE, the count alone, as wc -w prints it for its standard input.
-        print(f"{count:>{width}} {_printable(name, encoding, errors)}" if args.files else count)
+        _print(f"{count:>{width}} {_printable(name, encoding, errors)}" if args.files else count)
     if len(args.files) > 1:
-        print(f"{total:>{width}} total")
+        _print(f"{total:>{width}} total")
     return 1 if failed else 0
 
 
