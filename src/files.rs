@@ -26,9 +26,9 @@ use crate::threads::thread_count;
 /// A regular file is read by every thread at once, each its own blocks of up to 1 MiB; a
 /// pipe or character device in blocks of 16 MiB into one buffer. Memory stays a few
 /// blocks whatever the file's size, so files larger than memory work. `progress`, if
-/// given, is called as `progress(done, total)` after each batch of blocks, with the bytes
-/// read so far and the file's size (None if it has none, as for a pipe); an exception it
-/// raises stops the count.
+/// given, is called as `progress(done, total)` after each batch of blocks, and at least
+/// once, with the bytes read so far and the file's size (None if it has none, as for a
+/// pipe); an exception it raises stops the count.
 ///
 /// `path` is a str, bytes or os.PathLike, as for `open()`. Raises the OSError `open()`
 /// would (FileNotFoundError, IsADirectoryError, PermissionError, with errno and
@@ -268,18 +268,30 @@ fn scan_opened(
         Blocks::Lookahead(lookahead) => Stream::new(file, block, lookahead),
         Blocks::WholeWords => Stream::whole_words(file, block),
     };
+    let mut told = false;
     loop {
         let read = detach(py, || {
             no_panic(|| stream.next_block().map(|block| block.map(&mut step)))
         })?;
         match read {
             Ok(Some(())) => {}
-            Ok(None) => return Ok(()),
+            Ok(None) => {
+                // Told at least once, so that a bar can finish: an empty input has no
+                // block (and a file read by every thread reports an empty batch).
+                match progress {
+                    Some(progress) if !told => {
+                        progress.call1((stream.bytes_read(), opened.size))?;
+                    }
+                    _ => {}
+                }
+                return Ok(());
+            }
             Err(e) => return Err(opened.error(e)),
         }
         py.check_signals()?;
         if let Some(progress) = progress {
             progress.call1((stream.bytes_read(), opened.size))?;
+            told = true;
         }
     }
 }

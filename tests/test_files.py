@@ -183,6 +183,25 @@ def test_empty_file_and_devices(tmp_file):
         assert w.word_count_file("/dev/null") == 0
 
 
+FILE_READS = {
+    "word_count_file": w.word_count_file,
+    "word_frequencies_file": w.word_frequencies_file,
+    "search_file": functools.partial(w.search_file, needle="x"),
+}
+
+
+@pytest.mark.parametrize("read", FILE_READS.values(), ids=FILE_READS.keys())
+def test_progress_is_told_of_an_empty_input_too(read, tmp_file):
+    # At least once, so that a bar can finish; word_frequencies_file and a pipe, with no
+    # block to report, were not told at all, while word_count_file of a file was.
+    tmp_file.append(path := write(b""))
+    seen: list[tuple[int, int | None]] = []
+    read(path, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(0, 0)]
+    if LINUX:
+        assert read_a_pipe(read, b"")[1] == [None]
+
+
 @IO_HEAVY
 def test_progress_is_reported_and_can_stop_the_count(tmp_file):
     data = b"word " * ((BLOCK * 5 // 2) // 5)
