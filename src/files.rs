@@ -277,7 +277,8 @@ fn scan_opened(
             Ok(Some(())) => {}
             Ok(None) => {
                 // Told at least once, so that a bar can finish: an empty input has no
-                // block (and a file read by every thread reports an empty batch).
+                // block. (`count_file`'s parallel reader needs none of this: it reports
+                // an empty file as one empty batch.)
                 match progress {
                     Some(progress) if !told => {
                         progress.call1((stream.bytes_read(), opened.size))?;

@@ -368,7 +368,10 @@ def test_a_closed_stdout_is_a_write_error_like_wc(files, args):
     )
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="writes to /dev/full")
+@pytest.mark.skipif(
+    not os.path.exists("/dev/full"),
+    reason="needs /dev/full (Linux, BSD), a device whose every write fails with ENOSPC",
+)
 @pytest.mark.parametrize("args", [[], ["--top", "2"]])
 def test_a_full_stdout_is_a_write_error_like_wc(files, args):
     # `wc -w a.txt > /dev/full` says `wc: write error`, in one line, with status 1.

@@ -299,19 +299,19 @@ def _each_file(
         wanted = _wants_progress(args.progress, name, args.scheduler is not None)
         bar = ProgressBar(label, sys.stderr) if wanted else None
         result: T | None = None
+        failure: Exception | None = None
         try:
             result = read(name, bar)
         except (OSError, UnicodeDecodeError, MemoryError, _Unreadable) as error:
             # MemoryError: a word longer than the memory there is (/dev/zero is one),
             # which --top must hold whole; the input's own failure, like a bad file.
-            # The bar erased first: the message on a line of its own, not after it.
-            if bar is not None:
-                bar.close()
-                bar = None
-            print(f"{args.prog}: {label}: {_describe(error)}", file=sys.stderr)
+            failure = error
         finally:
             if bar is not None:
                 bar.close()
+        if failure is not None:
+            # After the bar is erased: on a line of its own, not on the end of the bar's.
+            print(f"{args.prog}: {label}: {_describe(failure)}", file=sys.stderr)
         yield name, result
 
 
