@@ -168,6 +168,11 @@ def test_bad_files_get_one_line_each_and_the_rest_are_counted(files):
         (["--top", "ten", "x"], "argument --top: not an integer: 'ten'"),
         (["--top", "3", "--word", "the", "x"], "argument --word: not allowed with argument --top"),
         (["--word", "the", "--top", "3", "x"], "argument --top: not allowed with argument --word"),
+        # An option that would change nothing is refused, not ignored.
+        (
+            ["--blocksize", "1MiB", "x"],
+            "--blocksize is only for --scheduler: the bytes each task reads",
+        ),
     ],
 )
 def test_bad_options_exit_2_with_one_line(args, message):
@@ -428,6 +433,17 @@ def test_progress_always_draws_a_bar(files):
         proc.stderr
     )
     assert proc.stderr.endswith(b"\r\x1b[K")  # and clears it before the count is printed
+
+
+@pytest.mark.parametrize("args", [[], ["--word", "a"], ["--top", "1"]])
+def test_progress_always_draws_a_bar_for_a_fast_pipe_of_unknown_size(args):
+    # Its size unknown, no call is the last to force a draw: the first one draws.
+    proc = subprocess.run(
+        [*MODULE, "--progress", "always", *args], input=b"a b a\n", capture_output=True, timeout=60
+    )
+    assert proc.returncode == 0
+    assert proc.stderr.startswith(b"\rstandard input 0.00 GB ")
+    assert proc.stderr.endswith(b"\r\x1b[K")
 
 
 def test_no_bar_when_stderr_is_not_a_terminal(files):

@@ -613,6 +613,7 @@ def test_the_command_line_refuses_what_a_cluster_cannot_do():
         (["--scheduler", "tcp://127.0.0.1:9", "--blocksize", "lots", "x"], "not a size"),
         (["--scheduler", "localhost", "x"], "not a scheduler address"),
         (["--scheduler", "tcp://127.0.0.1", "x"], "not a scheduler address"),
+        (["--scheduler", "tcp://127.0.0.1:9", "--threads", "2", "x"], "not for --scheduler"),
     ]:
         proc = cli(*args)
         assert proc.returncode == 2

@@ -49,6 +49,8 @@ PROGRESS_BYTES = 1 << 30
 UNIQ_WIDTH = 7
 # The name the messages about standard input give it when no FILE is given, as wc does.
 STDIN_LABEL = "standard input"
+# The bytes of a file each task reads on a cluster, as word_count.dask reads them.
+BLOCKSIZE = "128MiB"
 
 EXAMPLES = """\
 examples:
@@ -135,9 +137,8 @@ with --top N, print the N most frequent words of all the files together.""",
     )
     parser.add_argument(
         "--blocksize",
-        default="128MiB",
         metavar="BYTES",
-        help="with --scheduler: the bytes of a file each task reads (default: 128MiB)",
+        help=f"with --scheduler: the bytes of a file each task reads (default: {BLOCKSIZE})",
     )
     parser.add_argument(
         "--progress",
@@ -160,7 +161,9 @@ class ProgressBar:
 
     def __call__(self, done: int, total: int | None) -> None:
         now = time.monotonic()
-        if now - self.last < 0.1 and done != total:
+        # The first call draws at once: an input of unknown size has no last call to
+        # force a draw, so a fast one would otherwise never show the bar it was asked for.
+        if self.drawn and now - self.last < 0.1 and done != total:
             return
         self.last = now
         rate = done / max(now - self.start, 1e-9) / 1e9
@@ -410,7 +413,14 @@ def _run(argv: Sequence[str] | None) -> int:
     if args.word == "":
         parser.error("--word must not be empty")
     if args.scheduler is None:
+        # Said, not ignored: a user who gave it expects it to change something.
+        if args.blocksize is not None:
+            parser.error("--blocksize is only for --scheduler: the bytes each task reads")
         return _main(args)
+    if args.threads is not None:
+        parser.error("--threads is not for --scheduler: its workers count on their own")
+    if args.blocksize is None:
+        args.blocksize = BLOCKSIZE
     with _on_cluster(args, parser):
         return _main(args)
 
