@@ -159,7 +159,7 @@ impl<'a, 'py> FromPyObject<'a, 'py> for PyText<'a> {
                     obj.get_type().name()?
                 )));
             }
-            Err(e) if e.is_instance_of::<PyBufferError>(obj.py()) => bytes_view(&obj).ok_or(e)?,
+            Err(e) if refused_by_pyo3(obj.py(), &e) => bytes_view(&obj).ok_or(e)?,
             Err(e) => return Err(e),
         };
         if !buffer.is_c_contiguous() {
@@ -172,6 +172,17 @@ impl<'a, 'py> FromPyObject<'a, 'py> for PyText<'a> {
             object: obj.to_owned().unbind(),
         })
     }
+}
+
+/// Whether `e` is PyO3's refusal of a buffer the exporter gave (see [`bytes_view`]), not
+/// the exporter's own error: only then is it worth asking again, through a memoryview. An
+/// exporter that failed would be asked twice, its side effects with it.
+fn refused_by_pyo3(py: Python<'_>, e: &PyErr) -> bool {
+    // PyO3 0.28's `PyUntypedBuffer::get` raises these two, and no other BufferError.
+    e.is_instance_of::<PyBufferError>(py)
+        && e.value(py)
+            .str()
+            .is_ok_and(|m| matches!(m.to_str(), Ok("shape is null" | "strides is null")))
 }
 
 /// The buffer of `memoryview(obj).cast("B")`: the same bytes, for an exporter whose own

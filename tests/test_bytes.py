@@ -127,6 +127,36 @@ def test_a_bytes_subclass_means_the_bytes_its_buffer_exports():
     assert list(w.word_frequencies(data).items()) == list(w.word_frequencies_py(data).items())
 
 
+class _Refuses:
+    """An exporter whose buffer is never there: each request counted, then refused."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def __buffer__(self, flags: int) -> memoryview:
+        self.asked += 1
+        raise BufferError("not now")
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="__buffer__ in Python: 3.12 and later")
+def test_an_exporter_that_refuses_is_asked_once_and_its_error_raised():
+    # A memoryview is tried as well only for what PyO3 refuses in a buffer that was given
+    # (no shape, no strides): an exporter's own error is final, and its side effects
+    # happen once.
+    calls = [
+        lambda x: w.word_count(x),
+        lambda x: w.word_frequencies(x),
+        lambda x: w.search(x, "a"),
+        lambda x: w.search("a", x),
+        lambda x: w.WordCounter().add(x),
+    ]
+    for call in calls:
+        refuses = _Refuses()
+        with pytest.raises(BufferError, match=r"^not now$"):
+            call(refuses)
+        assert refuses.asked == 1
+
+
 # The calls a bytearray that another thread writes must never break, by what it is to
 # them (the text, or the needle).
 RACED_CALLS = {
