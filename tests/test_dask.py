@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -314,6 +315,77 @@ def test_missing_files_fail_when_called_naming_the_path():
             assert info.value.filename == d
 
 
+@pytest.mark.thread_unsafe(reason="changes the working directory, which is the process's")
+def test_local_paths_are_named_and_refused_as_given(monkeypatch):
+    # As the single-machine functions name them, relative or not; and as they read them,
+    # never rewritten by fsspec ("a::b" is a chain of URLs to it, "f/" is "f").
+    with tempfile.TemporaryDirectory() as d:
+        monkeypatch.chdir(d)
+        bad = os.path.basename(write_corpus(d, [b"x y \xff"])[0])
+        for name, data in [("c::d.txt", b"a b"), ("a[1].txt", b"a b c")]:
+            with open(name, "wb") as f:
+                f.write(data)
+        for name in ["c::d.txt", "a[1].txt", pathlib.Path("c::d.txt")]:
+            want = w.word_count_file(name)
+            assert wd.word_count(name, blocksize=1).compute(scheduler="sync") == want
+        for name, error in [
+            ("missing.txt", FileNotFoundError),
+            ("", FileNotFoundError),
+            ("c::d.txt/", NotADirectoryError),
+            (pathlib.Path("missing.txt"), FileNotFoundError),
+        ]:
+            with pytest.raises(error) as single:
+                w.word_count_file(name)
+            with pytest.raises(error) as info:
+                wd.word_count(name)
+            assert info.value.filename == single.value.filename == os.fspath(name)
+        with pytest.raises(UnicodeDecodeError) as single:
+            w.word_count_file(bad)
+        for urlpath in [bad, "*.txt"]:  # a relative glob names its matches relative too
+            lazy = wd.word_count(urlpath, blocksize=2)
+            with pytest.raises(UnicodeDecodeError) as info:
+                lazy.compute(scheduler="sync")
+            assert info.value.reason == single.value.reason
+            assert info.value.reason.endswith(f" of {bad!r})")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux's /proc")
+def test_a_file_whose_size_is_not_known_is_read_whole():
+    # A size of 0 is no size for /proc's files and a FIFO: they are read to their end.
+    path = "/proc/version"
+    want = (w.word_count_file(path), w.word_frequencies_file(path), w.search_file(path, "Linux"))
+    assert want[0] > 0
+    assert_same(dask.compute(*lazy(path, "Linux", 1), scheduler="sync"), want)
+    with tempfile.TemporaryDirectory() as d:
+        fifo = os.path.join(d, "fifo")
+        os.mkfifo(fifo)
+        count = wd.word_count(fifo, blocksize=1)
+        writer = threading.Thread(target=lambda: pathlib.Path(fifo).write_bytes(b"a b c"))
+        writer.start()
+        assert count.compute(scheduler="sync") == 3
+        writer.join()
+
+
+def test_a_file_that_changes_before_compute_gives_a_count_not_a_crash():
+    with tempfile.TemporaryDirectory() as d:
+        (path,) = write_corpus(d, [b"word " * 40])
+        planned = lazy(path, "word", 16)
+        with open(path, "wb") as f:
+            f.write("word \u3000wörd".encode())
+        # Shrunk: every range reads what the file now holds, and those past its end own
+        # nothing.
+        assert_same(dask.compute(*planned, scheduler="sync"), from_files([path], "word"))
+        small = lazy(path, "word", 3)
+        with open(path, "ab") as f:
+            f.write(b" more words")
+        # Grown: counted up to the size the call saw (an unspecified count, as for a
+        # file that changes while read, but never an error).
+        count, counts, found = dask.compute(*small, scheduler="sync")
+        assert 2 <= count <= 4
+        assert 2 <= counts.total() <= 4
+        assert 1 <= found <= 2
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error"),
     [
@@ -321,6 +393,9 @@ def test_missing_files_fail_when_called_naming_the_path():
         ({"blocksize": -1}, ValueError),
         ({"blocksize": "0B"}, ValueError),
         ({"blocksize": "12 parsecs"}, ValueError),
+        ({"blocksize": "1e400"}, ValueError),  # parse_bytes: OverflowError
+        ({"blocksize": ""}, ValueError),  # parse_bytes: 1 byte
+        ({"blocksize": " "}, ValueError),
         ({"blocksize": 1.5}, TypeError),
         ({"blocksize": True}, TypeError),
         ({"blocksize": None}, TypeError),
@@ -611,6 +686,8 @@ def test_the_command_line_refuses_what_a_cluster_cannot_do():
         (["--scheduler", "tcp://127.0.0.1:9"], "cannot read standard input"),
         (["--scheduler", "tcp://127.0.0.1:9", "--blocksize", "0", "x"], "at least 1 byte"),
         (["--scheduler", "tcp://127.0.0.1:9", "--blocksize", "lots", "x"], "not a size"),
+        (["--scheduler", "tcp://127.0.0.1:9", "--blocksize", "1e400", "x"], "not a size"),
+        (["--scheduler", "tcp://127.0.0.1:9", "--blocksize", " ", "x"], "not a size"),
         (["--scheduler", "localhost", "x"], "not a scheduler address"),
         (["--scheduler", "tcp://127.0.0.1", "x"], "not a scheduler address"),
         (["--scheduler", "tcp://127.0.0.1:9", "--threads", "2", "x"], "not for --scheduler"),

@@ -332,8 +332,10 @@ def _on_cluster(args: argparse.Namespace, parser: argparse.ArgumentParser) -> It
             f'--scheduler needs dask and distributed: pip install "word-count[dask]" ({e})'
         )
     try:
+        if not args.blocksize.strip():
+            raise ValueError  # which parse_bytes reads as 1 byte
         blocksize = parse_bytes(args.blocksize)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):  # OverflowError: "1e400"
         parser.error(f"--blocksize: not a size: {args.blocksize!r}")
     if blocksize < 1:
         parser.error(f"--blocksize must be at least 1 byte, got {args.blocksize!r}")

@@ -25,8 +25,12 @@ as needed, to finish its last word. Every word is then counted by exactly one ta
 the tasks' results are added (frequencies: merged in file and range order, so a word
 keeps its first occurrence's place).
 
+A local path is read and named as ``word_count_file`` reads and names it, not as fsspec
+would rewrite it. A file whose size is 0 or unknown (a FIFO, ``/proc/version``, HTTP
+without Content-Length) is one task that reads it whole.
+
 Errors: a file that does not exist, a directory, or a glob that matches nothing raises
-when the function is called, before any task runs. A file that is not UTF-8 raises, when
+when the function is called, before any task runs, naming it as given. A file that is not UTF-8 raises, when
 computed, the UnicodeDecodeError that ``word_count_file`` raises: the reason says the byte
 offset in the file and the file's name. Each task reports the first bad byte among the
 characters it owns; the results are merged so that the first bad byte of the first bad
@@ -38,6 +42,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import stat
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias
@@ -47,6 +52,7 @@ try:
     from dask.base import tokenize
     from dask.delayed import delayed
     from dask.utils import parse_bytes
+    from fsspec.core import has_magic
     from fsspec.implementations.local import LocalFileSystem
 except ImportError as e:  # pragma: no cover - the message is tested in a subprocess
     raise ImportError(f'word_count.dask needs dask: pip install "word-count[dask]" ({e})') from e
@@ -207,7 +213,13 @@ def search(
 def _blocksize(blocksize: object) -> int:
     if isinstance(blocksize, bool) or not isinstance(blocksize, (int, str)):
         raise TypeError(f"blocksize must be an int or a str, not {type(blocksize).__name__}")
-    size = parse_bytes(blocksize)
+    if isinstance(blocksize, str) and not blocksize.strip():
+        # parse_bytes reads "" as 1 byte.
+        raise ValueError("blocksize must be a size, not an empty string")
+    try:
+        size = parse_bytes(blocksize)
+    except OverflowError:  # "1e400": int(float("inf"))
+        raise ValueError(f"blocksize is too large: {blocksize!r}") from None
     if size < 1:
         raise ValueError(f"blocksize must be at least 1 byte, got {blocksize!r}")
     return size
@@ -241,23 +253,64 @@ def _files(urlpath: object, storage_options: object) -> list[tuple[_File, object
     files: list[tuple[_File, object]] = []
     # One entry at a time: fsspec drops a list entry whose glob matches nothing, silently.
     for entry in _urlpaths(urlpath):
+        path = _local_path(entry)
+        if path is not None:
+            files.append(_local_file(len(files), path))
+            continue
         opened = fsspec.open_files(entry, mode="rb", **storage_options)
         if not opened:
             raise FileNotFoundError(errno.ENOENT, "No files match", os.fspath(entry))
+        given = os.fspath(entry)
+        relative = "://" not in given and not os.path.isabs(given)
         for f in opened:
-            name = f.path if isinstance(f.fs, LocalFileSystem) else f.full_name
+            # Local files alone, not a subclass's (another filesystem, in a local guise).
+            if type(f.fs) is LocalFileSystem:
+                # A glob's match, named as the shell would expand the same pattern.
+                name = os.path.relpath(f.path) if relative else f.path
+                files.append(_local_file(len(files), name))
+                continue
+            name = f.full_name
             try:
                 info = f.fs.info(f.path)
             except FileNotFoundError as e:
                 raise FileNotFoundError(errno.ENOENT, "No such file or directory", name) from e
             if info.get("type") == "directory":
                 raise IsADirectoryError(errno.EISDIR, "Is a directory", name)
-            # No size (HTTP without Content-Length, say): the whole file is one task.
-            size = info.get("size")
-            files.append(
-                (_File(len(files), f.fs, f.path, name, -1 if size is None else size), info)
-            )
+            # No size (HTTP without Content-Length, say), or 0: the whole file is one task.
+            size = info.get("size") or -1
+            files.append((_File(len(files), f.fs, f.path, name, size), info))
     return files
+
+
+def _local_path(entry: str | os.PathLike[str]) -> str | None:
+    """``entry`` as a local path, if it is one to the single-machine functions: a file by
+    that very name, or a name that is no URL (``://``), no chain of them (``zip::...``) and
+    no glob. fsspec would rewrite such a name: ``"a::b.txt"`` is a chain of URLs to it,
+    ``"f.txt/"`` is ``"f.txt"``, and ``""`` the working directory."""
+    path = os.fspath(entry)
+    if not isinstance(path, str):
+        return None  # a bytes path: fsspec's to refuse
+    if os.path.lexists(path):
+        return path
+    chained = "::" in path and path.split("::", 1)[0] in fsspec.available_protocols()
+    if "://" in path or chained or has_magic(path):
+        return None
+    return path
+
+
+def _local_file(order: int, path: str) -> tuple[_File, object]:
+    """The local file ``path``, named as given: its errors are those of ``os.stat``, as
+    ``word_count_file`` raises them (FileNotFoundError, NotADirectoryError, ...)."""
+    info = os.stat(path)
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", path)
+    # A size of 0 may be no size at all (a FIFO, /proc/version): the whole file is one
+    # task. An empty file then reads nothing, as it would anyway.
+    size = info.st_size if stat.S_ISREG(info.st_mode) and info.st_size > 0 else -1
+    absolute = os.path.abspath(path)  # the workers' working directory may be another
+    # Its identity and version, for the graph's keys: they change when the file does.
+    version = (absolute, info.st_size, info.st_mtime_ns, info.st_ino)
+    return _File(order, LocalFileSystem(), absolute, path, size), version
 
 
 def _graph(
@@ -322,7 +375,10 @@ def _result(op: _Op, parts: list[Any]) -> Any:
 
 def _range(op: _Op, file: _File, start: int, step: int, needle: str | None) -> Any:
     """What the range file[start:start+step] owns (see the module's docs), or a _Bad."""
-    with file.fs.open(file.path, mode="rb") as f:
+    # A local file with Python's own open: fsspec's seeks to the end of what it opens,
+    # which a FIFO refuses.
+    local = type(file.fs) is LocalFileSystem
+    with open(file.path, "rb") if local else file.fs.open(file.path, mode="rb") as f:
         if file.size < 0:  # size unknown: the whole file is one range
             data = _Reader(f, bytearray(f.read()), 0, 0)
             data.size = stop = len(data.data)
@@ -332,18 +388,25 @@ def _range(op: _Op, file: _File, start: int, step: int, needle: str | None) -> A
             f.seek(base)
             # The range, the bytes before it that its first character may have begun in,
             # and those after it that its last character may end in.
-            data = _Reader(
-                f, bytearray(f.read(min(stop + _MAX_CHAR, file.size) - base)), base, file.size
-            )
+            wanted = min(stop + _MAX_CHAR, file.size) - base
+            data = _Reader(f, bytearray(f.read(wanted)), base, file.size)
+            if len(data.data) < wanted:
+                # The file shrank after the call planned the ranges: it ends where the read
+                # did. What it holds is counted, as word_count_file counts a file that
+                # changes while it is read; a range now past its end owns nothing.
+                data.size = data.end
+                stop = min(stop, data.size)
+                if start >= stop:
+                    return _counter(op, needle)(memoryview(b""))
         separator = _TOKEN_END if op == "search" else _WHITESPACE
         begin, end, checked = _owned_span(data, start, stop, separator)
         view = memoryview(data.data)
         try:
             for a, b in checked:
-                bad = _count(file, f, view, data.base, a, b, _counter("count", None))
+                bad = _count(file, data, view, a, b, _counter("count", None))
                 if isinstance(bad, _Bad):
                     return bad
-            return _count(file, f, view, data.base, begin, end, _counter(op, needle))
+            return _count(file, data, view, begin, end, _counter(op, needle))
         finally:
             view.release()
 
@@ -454,22 +517,21 @@ def _owned_span(
 
 def _count(
     file: _File,
-    f: Any,
+    data: _Reader,
     view: memoryview,
-    base: int,
     begin: int,
     end: int,
     count: Callable[[memoryview], Any],
 ) -> Any:
-    """``count`` of the file's bytes [begin, end) (``view`` holds those from ``base``),
-    or a _Bad for the first one that is not UTF-8."""
+    """``count`` of the file's bytes [begin, end) (``view`` holds ``data``'s), or a _Bad
+    for the first one that is not UTF-8."""
     try:
-        return count(view[begin - base : end - base])
+        return count(view[begin - data.base : end - data.base])
     except UnicodeDecodeError as e:
-        return _bad(file, f, begin + e.start, e)
+        return _bad(file, data, begin + e.start, e)
 
 
-def _bad(file: _File, f: Any, at: int, e: UnicodeDecodeError) -> _Bad:
+def _bad(file: _File, data: _Reader, at: int, e: UnicodeDecodeError) -> _Bad:
     """The _Bad for the undecodable byte at offset ``at``, exactly as decoding the whole
     file reports it.
 
@@ -481,8 +543,13 @@ def _bad(file: _File, f: Any, at: int, e: UnicodeDecodeError) -> _Bad:
     would see it.
     """
     lo = max(0, at - _CONTEXT)
-    f.seek(lo)
-    window = f.read(at + _MAX_CHAR + _CONTEXT - lo)
+    hi = at + _MAX_CHAR + _CONTEXT
+    if file.size < 0:
+        # Read whole (and perhaps unseekable, a FIFO): the bytes are all in `data`.
+        window = bytes(data.data[lo:hi])
+    else:
+        data.f.seek(lo)
+        window = data.f.read(hi - lo)
     start = at - lo
     end, reason = start + e.end - e.start, e.reason
     try:
