@@ -232,8 +232,10 @@ impl WordCounter {
     /// `collections.Counter.update` does: words not seen yet go last, in `other`'s order.
     ///
     /// All or nothing: raises TypeError for a key that is not a str or a count that is
-    /// not an int, ValueError for a negative count, and OverflowError if a count, or
-    /// all of them together, would pass 2**62, before anything is added.
+    /// not an integer (an int, or an object with `__index__`), ValueError for a negative
+    /// count, and OverflowError if a count, or all of them together, would pass 2**62,
+    /// before anything is added. An error raised by `other` itself (its `items()`, a
+    /// count's `__index__`, Ctrl-C meanwhile) propagates as it was raised.
     #[pyo3(signature = (other, /))]
     fn update(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> Result<(), Error> {
         let items: Vec<(OwnedWord, u64)> = if let Ok(counter) = other.cast::<WordCounter>() {

@@ -5,7 +5,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::critical_section::with_critical_section;
-use pyo3::types::{PyDict, PyInt, PyString};
+use pyo3::types::{PyDict, PyInt, PyString, PyTuple};
 use word_count_core::owned_word::OwnedWord;
 use word_count_core::word_table::MAX_COUNT;
 
@@ -14,8 +14,9 @@ use crate::text::PyText;
 use crate::threads::saturating_index;
 
 /// The items of `mapping` (anything with `items()`) as owned words and counts, in its
-/// order. TypeError for a key that is not a str or a count that is not an int, ValueError
-/// for a negative count, OverflowError for one past 2**62.
+/// order. TypeError for a key that is not a str or a count that is not an integer (an int,
+/// or an object with `__index__`), ValueError for a negative count, OverflowError for one
+/// past 2**62.
 pub fn mapping_counts(mapping: &Bound<'_, PyAny>) -> PyResult<Vec<(OwnedWord, u64)>> {
     let exact = mapping.is_exact_instance_of::<PyDict>()
         || mapping.get_type().is(counter_type(mapping.py())?);
@@ -28,7 +29,7 @@ pub fn mapping_counts(mapping: &Bound<'_, PyAny>) -> PyResult<Vec<(OwnedWord, u6
     }
     let mut items = Vec::new();
     for item in mapping.call_method0("items")?.try_iter()? {
-        let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+        let (key, value) = pair(&item?)?;
         if !key.is_instance_of::<PyString>() {
             return Err(PyTypeError::new_err(format!(
                 "WordCounter keys must be str, not {}",
@@ -39,6 +40,37 @@ pub fn mapping_counts(mapping: &Bound<'_, PyAny>) -> PyResult<Vec<(OwnedWord, u6
         items.push((OwnedWord::from(word.as_bytes()), count_of(&value)?));
     }
     Ok(items)
+}
+
+/// An item of `items()` as `key, value = item` unpacks it: a tuple, or any iterable of
+/// two (a list, say), as `Counter.update` takes them.
+fn pair<'py>(item: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    if let Ok(tuple) = item.cast::<PyTuple>() {
+        if tuple.len() == 2 {
+            return Ok((tuple.get_item(0)?, tuple.get_item(1)?));
+        }
+    }
+    let values = item
+        .try_iter()
+        .map_err(|_| {
+            let name = item
+                .get_type()
+                .name()
+                .map_or_else(|_| "?".into(), |n| n.to_string());
+            PyTypeError::new_err(format!("cannot unpack non-iterable {name} object"))
+        })?
+        .take(3)
+        .collect::<PyResult<Vec<_>>>()?;
+    match <[_; 2]>::try_from(values) {
+        Ok([key, value]) => Ok((key, value)),
+        Err(values) if values.len() > 2 => Err(PyValueError::new_err(
+            "too many values to unpack (expected 2)",
+        )),
+        Err(values) => Err(PyValueError::new_err(format!(
+            "not enough values to unpack (expected 2, got {})",
+            values.len()
+        ))),
+    }
 }
 
 /// The items of a `dict` (or a `collections.Counter`, which keeps its items as a dict
@@ -170,13 +202,21 @@ fn utf8_takes_no_lock(_key: &Borrowed<'_, '_, PyString>) -> bool {
 
 /// A count from a mapping given to `update`: an int from 0 to [`MAX_COUNT`].
 fn count_of(value: &Bound<'_, PyAny>) -> PyResult<u64> {
-    let n = saturating_index(value).map_err(|_| {
-        let name = value
-            .get_type()
-            .name()
-            .map_or_else(|_| "?".to_string(), |n| n.to_string());
-        PyTypeError::new_err(format!("WordCounter counts must be int, not {name}"))
-    })?;
+    let n = match saturating_index(value) {
+        Ok(n) => n,
+        // No integer: said in our words. Any other error (Ctrl-C while a count's
+        // `__index__` runs, say) is the caller's to see as it was raised.
+        Err(e) if e.is_instance_of::<PyTypeError>(value.py()) => {
+            let name = value
+                .get_type()
+                .name()
+                .map_or_else(|_| "?".to_string(), |n| n.to_string());
+            return Err(PyTypeError::new_err(format!(
+                "WordCounter counts must be int, not {name}"
+            )));
+        }
+        Err(e) => return Err(e),
+    };
     let repr = || {
         value
             .repr()

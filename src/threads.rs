@@ -1,7 +1,7 @@
 //! The `n_threads` argument: validated like Python validates an int argument.
 
 use pyo3::exceptions::{PyOverflowError, PyTypeError};
-use pyo3::intern;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use word_count_core::MAX_THREADS;
 
@@ -9,20 +9,18 @@ use crate::errors::Error;
 
 /// `obj` as an int through `__index__`, saturating instead of raising OverflowError,
 /// so that `2**100` means "as many as you allow" and `-2**100` is still "negative".
+/// `__index__` is called once, as `operator.index(obj)` calls it: an object whose
+/// answers change is judged by one of them. Its own errors (Ctrl-C among them) propagate
+/// as they are; a TypeError says `obj` is no integer.
 pub fn saturating_index(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
-    match obj.extract::<i64>() {
+    let py = obj.py();
+    // SAFETY: `obj` is a live object and we are attached; PyNumber_Index returns a new
+    // reference, or NULL with an exception set, which `from_owned_ptr_or_err` takes.
+    let int = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyNumber_Index(obj.as_ptr()))? };
+    match int.extract::<i64>() {
         Ok(n) => Ok(n),
-        Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => {
-            // The sign of the int `__index__` gave, not of `obj`, which may not compare.
-            let py = obj.py();
-            let index = py
-                .import(intern!(py, "operator"))?
-                .getattr(intern!(py, "index"))?;
-            Ok(if index.call1((obj,))?.lt(0)? {
-                i64::MIN
-            } else {
-                i64::MAX
-            })
+        Err(e) if e.is_instance_of::<PyOverflowError>(py) => {
+            Ok(if int.lt(0)? { i64::MIN } else { i64::MAX })
         }
         Err(e) => Err(e),
     }

@@ -7,6 +7,7 @@ import copy
 import pickle
 import threading
 from collections import Counter
+from collections.abc import Iterator, Mapping
 
 import pytest
 from hypothesis import given, settings
@@ -677,6 +678,84 @@ def test_an_index_like_count_beyond_64_bits_is_judged_by_its_value(count, error)
     with pytest.raises(error):
         c.update({"a": _IndexOnly(count)})
     same(c.to_counter(), Counter(["a", "b"]))
+
+
+class _Fickle:
+    """A count whose __index__ answers 2**100 once, then -1: counted as it is called."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __index__(self) -> int:
+        self.calls += 1
+        return 2**100 if self.calls == 1 else -1
+
+
+def test_a_counts_index_is_asked_once():
+    # As operator.index asks it: judged by its one answer (too large), not by a second.
+    c, count = counter_of("a"), _Fickle()
+    with pytest.raises(OverflowError):
+        c.update({"a": count})
+    assert count.calls == 1
+    same(c.to_counter(), Counter(["a"]))
+
+
+class _Raises:
+    """A count whose __index__ raises ``error``."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def __index__(self) -> int:
+        raise self.error
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), MemoryError(), ValueError("odd")])
+def test_an_error_of_a_counts_index_is_raised_as_it_is(error):
+    # Ctrl-C while a count is read is Ctrl-C, not "counts must be int"; nothing is added.
+    c = counter_of("a")
+    with pytest.raises(type(error)) as info:
+        c.update({"b": 1, "a": _Raises(error)})
+    assert info.value is error
+    same(c.to_counter(), Counter(["a"]))
+
+
+class _ListItems(Mapping[str, int]):
+    """A mapping whose items() gives lists, as a Mapping may: Counter unpacks any pair."""
+
+    def __init__(self, *pairs: list[object]) -> None:
+        self.pairs = pairs
+
+    def __getitem__(self, key: str) -> int:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def items(self):  # type: ignore[override]
+        return list(self.pairs)
+
+
+def test_update_unpacks_items_that_are_not_tuples_as_counter_does():
+    items = _ListItems(["b", 2], ("a", 1), ["c", 3])
+    c, want = counter_of("a"), Counter(["a"])
+    c.update(items)
+    want.update(items)
+    same(c.to_counter(), want)
+    for bad, error, message in [
+        # (3.14 adds ", got 3" where the length is known.)
+        (["a", 1, 2], ValueError, r"^too many values to unpack \(expected 2"),
+        (["a"], ValueError, r"^not enough values to unpack \(expected 2, got 1\)$"),
+        (5, TypeError, "^cannot unpack non-iterable int object$"),
+    ]:
+        with pytest.raises(error, match=message):
+            Counter(["q"]).update(_ListItems(["z", 1], bad))  # not empty: read by items()
+        with pytest.raises(error, match=message):
+            c.update(_ListItems(["z", 1], bad))
+    same(c.to_counter(), want)
 
 
 @pytest.mark.parametrize("bad", [{"a": -1}, {"new": -1}, {"a": 2, "b": -(2**70)}], ids=repr)
