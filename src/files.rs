@@ -163,13 +163,31 @@ impl<'py> Opened<'py> {
         }
     }
 
+    /// The size to plan the reads by: none for a regular file whose size is 0, which may
+    /// hold bytes all the same (/proc's files, made as they are read). Read by offsets in
+    /// blocks planned for a size of 0, /proc/kallsyms (5 MB) took 15 s, deaf to Ctrl-C:
+    /// each read that does not go on from the last makes the kernel build the file again
+    /// from its start. Read in order, it takes 0.04 s.
+    fn planned_size(&self) -> Option<u64> {
+        self.size.filter(|&n| n > 0)
+    }
+
+    /// The `total` for `progress` once `done` bytes are read: the size, unless a size of
+    /// 0 proved to be none (see [`Self::planned_size`]).
+    fn total(&self, done: u64) -> Option<u64> {
+        self.size.filter(|&n| n > 0 || done == 0)
+    }
+
     /// A block of at most `max_block` bytes, no larger than the file needs (many small
     /// files are the CLI's common case); one that grows while it is read is still read
-    /// whole, a block at a time.
+    /// whole, a block at a time. A file of no known size, at most 1 MiB.
     fn block(&self, max_block: usize) -> usize {
-        self.size.map_or(max_block, |n| {
-            usize::try_from(n).map_or(max_block, |n| n.saturating_add(1).clamp(4096, max_block))
-        })
+        match (self.size, self.planned_size()) {
+            (_, Some(n)) => usize::try_from(n)
+                .map_or(max_block, |n| n.saturating_add(1).clamp(4096, max_block)),
+            (Some(_), None) => max_block.min(PARALLEL_BLOCK_BYTES),
+            (None, None) => max_block,
+        }
     }
 }
 
@@ -195,7 +213,7 @@ pub fn count_file(
 ) -> Result<usize, Error> {
     check_progress(progress)?;
     let opened = Opened::new(py, path)?;
-    let Some(size) = opened.size else {
+    let Some(size) = opened.planned_size() else {
         let mut total = 0;
         scan_opened(py, opened, Blocks::Lookahead(lookahead), progress, |b| {
             total += count(b, threads)
@@ -281,7 +299,8 @@ fn scan_opened(
                 // an empty file as one empty batch.)
                 match progress {
                     Some(progress) if !told => {
-                        progress.call1((stream.bytes_read(), opened.size))?;
+                        let done = stream.bytes_read();
+                        progress.call1((done, opened.total(done)))?;
                     }
                     _ => {}
                 }
@@ -291,7 +310,8 @@ fn scan_opened(
         }
         py.check_signals()?;
         if let Some(progress) = progress {
-            progress.call1((stream.bytes_read(), opened.size))?;
+            let done = stream.bytes_read();
+            progress.call1((done, opened.total(done)))?;
             told = true;
         }
     }
