@@ -177,11 +177,19 @@ mod tests {
                 (theirs, ours) => prop_assert!(false, "std {:?}, ours {:?}", theirs, ours),
             }
         }
+    }
+
+    proptest! {
+        // Under Miri a case took 3.5 s (55 s of the scalar run, more in the SIMD one):
+        // fewer cases there, of lengths that still run past simdutf8's first 64-byte
+        // block.
+        #![proptest_config(crate::proptest_config(4))]
 
         #[test]
         fn shared_agrees_with_validate(
             bytes in prop::collection::vec(
-                prop_oneof![any::<u8>(), Just(b' '), Just(0xE2), Just(0x80)], 0..200
+                prop_oneof![any::<u8>(), Just(b' '), Just(0xE2), Just(0x80)],
+                0..if cfg!(miri) { 140 } else { 200 },
             ),
         ) {
             // Past 64 bytes, simdutf8 validates a block at a time.
