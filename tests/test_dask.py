@@ -328,6 +328,10 @@ def test_local_paths_are_named_and_refused_as_given(monkeypatch):
         for name in ["c::d.txt", "a[1].txt", pathlib.Path("c::d.txt")]:
             want = w.word_count_file(name)
             assert wd.word_count(name, blocksize=1).compute(scheduler="sync") == want
+        # A leading ~ is fsspec's to expand, as it always was here (open() does not).
+        monkeypatch.setenv("HOME", d)
+        pathlib.Path("plain.txt").write_bytes(b"p q")
+        assert wd.word_count("~/plain.txt", blocksize=1).compute(scheduler="sync") == 2
         for name, error in [
             ("missing.txt", FileNotFoundError),
             ("", FileNotFoundError),
@@ -341,12 +345,18 @@ def test_local_paths_are_named_and_refused_as_given(monkeypatch):
             assert info.value.filename == single.value.filename == os.fspath(name)
         with pytest.raises(UnicodeDecodeError) as single:
             w.word_count_file(bad)
-        for urlpath in [bad, "*.txt"]:  # a relative glob names its matches relative too
+        for urlpath in [bad, "*.txt", "./*.txt"]:  # a glob's matches, as a shell names them
             lazy = wd.word_count(urlpath, blocksize=2)
             with pytest.raises(UnicodeDecodeError) as info:
                 lazy.compute(scheduler="sync")
-            assert info.value.reason == single.value.reason
-            assert info.value.reason.endswith(f" of {bad!r})")
+            name = f"./{bad}" if urlpath.startswith("./") else bad
+            assert info.value.reason == single.value.reason.replace(repr(bad), repr(name))
+            assert info.value.reason.endswith(f" of {name!r})")
+        os.mkdir("sub")
+        monkeypatch.chdir("sub")
+        with pytest.raises(UnicodeDecodeError) as info:
+            wd.word_count("../0*.txt").compute(scheduler="sync")
+        assert info.value.reason.endswith(f" of {os.path.join('..', bad)!r})")
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux's /proc")
@@ -360,10 +370,16 @@ def test_a_file_whose_size_is_not_known_is_read_whole():
         fifo = os.path.join(d, "fifo")
         os.mkfifo(fifo)
         count = wd.word_count(fifo, blocksize=1)
+        assert count.key != wd.word_count(fifo, blocksize=1).key  # no result stands in
         writer = threading.Thread(target=lambda: pathlib.Path(fifo).write_bytes(b"a b c"))
         writer.start()
-        assert count.compute(scheduler="sync") == 3
-        writer.join()
+        try:
+            assert count.compute(scheduler="sync") == 3
+        finally:
+            # A reader, should the count not have opened it: the writer's open returns.
+            reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+            writer.join(10)
+            os.close(reader)
 
 
 def test_a_file_that_changes_before_compute_gives_a_count_not_a_crash():

@@ -26,15 +26,16 @@ the tasks' results are added (frequencies: merged in file and range order, so a 
 keeps its first occurrence's place).
 
 A local path is read and named as ``word_count_file`` reads and names it, not as fsspec
-would rewrite it. A file whose size is 0 or unknown (a FIFO, ``/proc/version``, HTTP
-without Content-Length) is one task that reads it whole.
+would rewrite it (but for a leading ``~``, which fsspec expands). A file whose size is 0
+or unknown (a FIFO, ``/proc/version``, HTTP without Content-Length) is one task that
+reads it whole.
 
 Errors: a file that does not exist, a directory, or a glob that matches nothing raises
-when the function is called, before any task runs, naming it as given. A file that is not UTF-8 raises, when
-computed, the UnicodeDecodeError that ``word_count_file`` raises: the reason says the byte
-offset in the file and the file's name. Each task reports the first bad byte among the
-characters it owns; the results are merged so that the first bad byte of the first bad
-file, in file order, is the one raised.
+when the function is called, before any task runs, naming it as given. A file that is
+not UTF-8 raises, when computed, the UnicodeDecodeError that ``word_count_file`` raises:
+the reason says the byte offset in the file and the file's name. Each task reports the
+first bad byte among the characters it owns; the results are merged so that the first
+bad byte of the first bad file, in file order, is the one raised.
 """
 
 from __future__ import annotations
@@ -261,13 +262,10 @@ def _files(urlpath: object, storage_options: object) -> list[tuple[_File, object
         if not opened:
             raise FileNotFoundError(errno.ENOENT, "No files match", os.fspath(entry))
         given = os.fspath(entry)
-        relative = "://" not in given and not os.path.isabs(given)
         for f in opened:
             # Local files alone, not a subclass's (another filesystem, in a local guise).
             if type(f.fs) is LocalFileSystem:
-                # A glob's match, named as the shell would expand the same pattern.
-                name = os.path.relpath(f.path) if relative else f.path
-                files.append(_local_file(len(files), name))
+                files.append(_local_file(len(files), _match_name(given, f.path)))
                 continue
             name = f.full_name
             try:
@@ -292,10 +290,28 @@ def _local_path(entry: str | os.PathLike[str]) -> str | None:
         return None  # a bytes path: fsspec's to refuse
     if os.path.lexists(path):
         return path
+    if path.startswith("~"):
+        return None  # fsspec expands it, as it always has here (open() does not)
     chained = "::" in path and path.split("::", 1)[0] in fsspec.available_protocols()
     if "://" in path or chained or has_magic(path):
         return None
     return path
+
+
+def _match_name(pattern: object, path: str) -> str:
+    """The name of ``path``, a local match of the glob ``pattern``, as a shell expands the
+    pattern: the part of it before the first component with a wildcard as written
+    (``../data``, ``.``), then the rest of the path; ``path`` itself, absolute, for an
+    absolute pattern, a URL or one that starts with ``~``."""
+    if not isinstance(pattern, str) or "://" in pattern or pattern.startswith("~"):
+        return path
+    if os.path.isabs(pattern):
+        return path
+    parts = pattern.split(os.sep)
+    wild = next((i for i, part in enumerate(parts) if has_magic(part)), len(parts))
+    prefix = os.sep.join(parts[:wild])
+    rest = os.path.relpath(path, os.path.abspath(prefix or os.curdir))
+    return os.path.join(prefix, rest) if prefix else rest
 
 
 def _local_file(order: int, path: str) -> tuple[_File, object]:
@@ -308,8 +324,12 @@ def _local_file(order: int, path: str) -> tuple[_File, object]:
     # task. An empty file then reads nothing, as it would anyway.
     size = info.st_size if stat.S_ISREG(info.st_mode) and info.st_size > 0 else -1
     absolute = os.path.abspath(path)  # the workers' working directory may be another
-    # Its identity and version, for the graph's keys: they change when the file does.
-    version = (absolute, info.st_size, info.st_mtime_ns, info.st_ino)
+    # Its identity and version, for the graph's keys: they change when the file does. A
+    # file of no known size (a FIFO) may hold other bytes each time it is read, which no
+    # version tells: a key of its own each call, so that no earlier result stands in.
+    version: tuple[object, ...] = (absolute, info.st_size, info.st_mtime_ns, info.st_ino)
+    if size < 0:
+        version += (os.urandom(8),)
     return _File(order, LocalFileSystem(), absolute, path, size), version
 
 
