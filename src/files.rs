@@ -24,7 +24,8 @@ use crate::threads::thread_count;
 /// decoded as UTF-8, splitting the work over `n_threads` Rust threads.
 ///
 /// A regular file is read by every thread at once, each its own blocks of up to 1 MiB; a
-/// pipe or character device in blocks of 16 MiB into one buffer. Memory stays a few
+/// pipe or character device in blocks of 16 MiB into one buffer, and a regular file of
+/// size 0 (/proc's, made as they are read) in order, in blocks of 1 MiB. Memory stays a few
 /// blocks whatever the file's size, so files larger than memory work. `progress`, if
 /// given, is called as `progress(done, total)` after each batch of blocks, and at least
 /// once, with the bytes read so far and the file's size (None if it has none, as for a
@@ -180,11 +181,13 @@ impl<'py> Opened<'py> {
 
     /// A block of at most `max_block` bytes, no larger than the file needs (many small
     /// files are the CLI's common case); one that grows while it is read is still read
-    /// whole, a block at a time. A file of no known size, at most 1 MiB.
+    /// whole, a block at a time. A regular file of size 0, which may be none (see
+    /// [`Self::planned_size`]), in blocks of at most 1 MiB; a pipe, of `max_block`.
     fn block(&self, max_block: usize) -> usize {
         match (self.size, self.planned_size()) {
-            (_, Some(n)) => usize::try_from(n)
-                .map_or(max_block, |n| n.saturating_add(1).clamp(4096, max_block)),
+            (_, Some(n)) => {
+                usize::try_from(n).map_or(max_block, |n| n.saturating_add(1).clamp(4096, max_block))
+            }
             (Some(_), None) => max_block.min(PARALLEL_BLOCK_BYTES),
             (None, None) => max_block,
         }
@@ -197,11 +200,11 @@ impl<'py> Opened<'py> {
 const PARALLEL_BLOCK_BYTES: usize = 1 << 20;
 
 /// The sum of `count(block, threads)` over the blocks of the file at `path`, each with
-/// `lookahead` bytes after it. A regular file is read on `threads` threads at once (None:
-/// every thread of the pool), each reading, checking and counting its own blocks (the
-/// core's `parallel_read`), so each block is counted on one thread; anything else (a
-/// pipe, a character device) is read block by block through one buffer, and each block
-/// is counted on `threads` threads. Between batches of blocks, Ctrl-C is answered and
+/// `lookahead` bytes after it. A regular file of known size is read on `threads` threads
+/// at once (None: every thread of the pool), each reading, checking and counting its own
+/// blocks (the core's `parallel_read`), so each block is counted on one thread; anything
+/// else (a pipe, a character device, a regular file of size 0) is read in order, block
+/// by block through one buffer, and each block is counted on `threads` threads. Between batches of blocks, Ctrl-C is answered and
 /// `progress` told.
 pub fn count_file(
     py: Python<'_>,
@@ -295,8 +298,7 @@ fn scan_opened(
             Ok(Some(())) => {}
             Ok(None) => {
                 // Told at least once, so that a bar can finish: an empty input has no
-                // block. (`count_file`'s parallel reader needs none of this: it reports
-                // an empty file as one empty batch.)
+                // block.
                 match progress {
                     Some(progress) if !told => {
                         let done = stream.bytes_read();

@@ -52,11 +52,16 @@ fn pair<'py>(item: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, Bound<'py
     }
     let values = item
         .try_iter()
-        .map_err(|_| {
-            let name = item
-                .get_type()
-                .name()
-                .map_or_else(|_| "?".into(), |n| n.to_string());
+        .map_err(|e| {
+            // Python's words for an item that is no iterable at all; an iterable's own
+            // error (Ctrl-C in its `__iter__`, say) as it was raised.
+            let ty = item.get_type();
+            let iterable =
+                ty.hasattr("__iter__").unwrap_or(true) || ty.hasattr("__getitem__").unwrap_or(true);
+            if !e.is_instance_of::<PyTypeError>(item.py()) || iterable {
+                return e;
+            }
+            let name = ty.name().map_or_else(|_| "?".into(), |n| n.to_string());
             PyTypeError::new_err(format!("cannot unpack non-iterable {name} object"))
         })?
         .take(3)

@@ -720,6 +720,13 @@ def test_an_error_of_a_counts_index_is_raised_as_it_is(error):
     same(c.to_counter(), Counter(["a"]))
 
 
+class _Interrupts:
+    """An item whose __iter__ is interrupted, as by Ctrl-C."""
+
+    def __iter__(self) -> Iterator[object]:
+        raise KeyboardInterrupt
+
+
 class _ListItems(Mapping[str, int]):
     """A mapping whose items() gives lists, as a Mapping may: Counter unpacks any pair."""
 
@@ -755,6 +762,10 @@ def test_update_unpacks_items_that_are_not_tuples_as_counter_does():
             Counter(["q"]).update(_ListItems(["z", 1], bad))  # not empty: read by items()
         with pytest.raises(error, match=message):
             c.update(_ListItems(["z", 1], bad))
+    # An item's own error, raised as it is, as Counter raises it.
+    for update in (Counter(["q"]).update, c.update):
+        with pytest.raises(KeyboardInterrupt):
+            update(_ListItems(["z", 1], _Interrupts()))
     same(c.to_counter(), want)
 
 

@@ -35,7 +35,8 @@ _PYO3_VERSION: Final[str]
 _Text: TypeAlias = str | Buffer
 # What open() accepts as a file name.
 _StrOrBytesPath: TypeAlias = str | bytes | os.PathLike[str] | os.PathLike[bytes]
-# Called after each block or batch of blocks with (bytes read so far, file size or None).
+# Called after each block or batch of blocks with (bytes read so far, file size or None:
+# a pipe's, or a regular file's whose size of 0 proved to be none, as /proc's).
 _Progress: TypeAlias = Callable[[int, int | None], object]
 
 def search(contents: _Text, needle: _Text, n_threads: int | None = None) -> int: ...
