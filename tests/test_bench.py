@@ -355,6 +355,53 @@ def test_the_report_says_what_the_free_threaded_build_costs_in_memory():
     ) in text
 
 
+def test_each_texts_memory_is_told_over_that_texts_baseline():
+    # The baseline holds the text: the 4 MiB line must not take the first result's, of
+    # another size (it did, from the file's first result).
+    def doc(label, free_threaded, scale):
+        return {
+            "label": label,
+            "interpreter": {"version": "3.13.15", "free_threaded": free_threaded},
+            "results": [
+                {"workload": "python-threads", "variant": "", "threads": 2, "bytes": n,
+                 "memory": {"peak_bytes": 10 * n * scale, "baseline_bytes": n * scale}}
+                for n in (65530, 4194289)
+            ],
+        }  # fmt: skip
+
+    docs = [doc("3.13", False, 1), doc("3.13t", True, 2)]
+    text = "\n".join(report.memory_section(docs, 4194289))
+    assert "over a baseline of 8.4 MB against 4.2 MB" in text
+
+
+def test_twins_must_be_compiled_alike_and_the_table_says_how():
+    def doc(label, free_threaded, cflags):
+        return {
+            "label": label,
+            "interpreter": {"version": "3.13.15", "free_threaded": free_threaded,
+                            "gil_enabled": not free_threaded, "config_args": "--prefix=/x",
+                            "cflags": cflags},
+            "machine": {"cpu_count": 2, "cpu": "Some CPU (family 6, model 167)"},
+            "settings": {"budget_s": 60, "quick": False},
+            "package": {"source": "abc1234"},
+            "build": {"rustc": "rustc 1.0", "pyo3": "0.28.3", "maturin": "maturin 1.0"},
+            "created": "2026-12-07",
+            "results": [],
+        }  # fmt: skip
+
+    same = [doc("3.13", False, "-O3"), doc("3.13t", True, "-O3")]
+    assert not [w for w in report.twin_warnings(same) if "not twins" in w]
+    other = [doc("3.13", False, "-O3"), doc("3.13t", True, "-O2")]
+    assert any("compiled with `-O3` vs `-O2`" in w for w in report.twin_warnings(other))
+    table = "\n".join(report.interpreters_table(other))
+    assert "| `--prefix=/x` | `-O2` | Some CPU (family 6, model 167) | 2 |" in table
+    assert not [p for p in report.check_complete(same[0]) if "cflags" in p or "cpu" in p]
+    del same[0]["interpreter"]["cflags"], same[0]["machine"]["cpu"]
+    problems = report.check_complete(same[0])
+    assert "interpreter.cflags is missing" in problems
+    assert "machine.cpu is missing" in problems
+
+
 def test_the_report_says_what_was_lost_and_what_each_remedy_costs():
     docs = [lost_doc("3.13", False, 0), lost_doc("3.13t", True, 2180)]
     text = "\n".join(report.lost_updates(docs, 65530))

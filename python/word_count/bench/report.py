@@ -99,6 +99,12 @@ def flags(doc: Doc) -> list[str]:
     return [a for a in args if a != "--disable-gil" and not a.startswith("--prefix")]
 
 
+def cflags(doc: Doc) -> str:
+    """The C compiler's flags the interpreter was built with; results written before
+    they were recorded say so rather than guess."""
+    return str(doc["interpreter"].get("cflags", "not recorded"))
+
+
 def twin_warnings(docs: list[Doc]) -> list[str]:
     gil = [d for d in docs if not d["interpreter"]["free_threaded"]]
     ft = [d for d in docs if d["interpreter"]["free_threaded"]]
@@ -113,6 +119,13 @@ def twin_warnings(docs: list[Doc]) -> list[str]:
                     f"({g['interpreter']['version']} {flags(g)} vs "
                     f"{f['interpreter']['version']} {flags(f)}): differences between them "
                     "may come from how they were built, not only from the GIL."
+                )
+            elif cflags(g) != cflags(f):
+                # Configured alike, compiled otherwise (CFLAGS=-O2 in one's environment).
+                out.append(
+                    f"**{g['label']} and {f['label']} are not twins**: compiled with "
+                    f"`{cflags(g)}` vs `{cflags(f)}`; differences between them may come from "
+                    "how they were built, not only from the GIL."
                 )
         if not twins:
             out.append(f"No GIL build of {minor} was measured to compare {f['label']} with.")
@@ -470,6 +483,17 @@ def peak(r: Row | None) -> float | None:
     return None if value is None else float(value)
 
 
+def baseline(doc: Doc, n_bytes: int) -> float | None:
+    """The memory before a call on the text of ``n_bytes`` (the interpreter, the package
+    and that text): from a result of that size, not the file's first, which may be
+    another size's."""
+    for r in doc["results"]:
+        if r["bytes"] == n_bytes and "memory" in r:
+            value = r["memory"].get("baseline_bytes")
+            return None if value is None else float(value)
+    return None
+
+
 def memory_section(docs: list[Doc], n_bytes: int) -> list[str]:
     """The memory of every cell on every interpreter (word_count.bench.memory), a table
     with the free-threaded twin's ratio to its GIL build, and a line per twin pair: what
@@ -512,7 +536,7 @@ def memory_section(docs: list[Doc], n_bytes: int) -> list[str]:
             # Under 1 MB, a ratio says more about page granularity than about the work.
             if pg is not None and pf is not None and pg >= 1e6:
                 ratios.append(pf / pg)
-        bases = [d["results"][0].get("memory", {}).get("baseline_bytes") for d in (g, f)]
+        bases = [baseline(d, n_bytes) for d in (g, f)]
         if ratios:
             ratios.sort()
             out.append(
@@ -618,16 +642,16 @@ def lost_cell(r: Row) -> str:
 
 def interpreters_table(docs: list[Doc]) -> list[str]:
     lines = [
-        "| label | version | free-threaded | GIL at run time | configure flags | CPUs "
-        "| rounds budget | word-count source | built with | created |",
-        "|---|---|---|---|---|---:|---|---|---|---|",
+        "| label | version | free-threaded | GIL at run time | configure flags | CFLAGS | CPU "
+        "| CPUs | rounds budget | word-count source | built with | created |",
+        "|---|---|---|---|---|---|---|---:|---|---|---|---|",
     ]
     for d in docs:
         i, s, b = d["interpreter"], d["settings"], d["build"]
         lines.append(
             f"| {d['label']} | {i['version']} | {i['free_threaded']} "
-            f"| {'on' if i['gil_enabled'] else 'off'} | `{i['config_args']}` "
-            f"| {d['machine']['cpu_count']} | {s['budget_s']:.0f} s"
+            f"| {'on' if i['gil_enabled'] else 'off'} | `{i['config_args']}` | `{cflags(d)}` "
+            f"| {cpu(d)} | {d['machine']['cpu_count']} | {s['budget_s']:.0f} s"
             f"{' (quick)' if s['quick'] else ''} | {d['package'].get('source', 'unknown')} "
             f"| {b['rustc']}, PyO3 {b['pyo3']}, {b['maturin']} | {d['created']} |"
         )
@@ -819,9 +843,11 @@ def check_complete(doc: Doc) -> list[str]:
     """What a result file lacks: a field, an interpreter detail, or a workload x thread x
     size cell its settings promised. Empty when it is complete."""
     problems = []
-    for key in ("version", "free_threaded", "gil_enabled", "config_args"):
+    for key in ("version", "free_threaded", "gil_enabled", "config_args", "cflags"):
         if key not in doc.get("interpreter", {}):
             problems.append(f"interpreter.{key} is missing")
+    if "cpu" not in doc.get("machine", {}):
+        problems.append("machine.cpu is missing")
     for key in ("rustc", "pyo3", "maturin"):
         if key not in doc.get("build", {}):
             problems.append(f"build.{key} is missing")
