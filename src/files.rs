@@ -25,8 +25,8 @@ use crate::threads::thread_count;
 ///
 /// A regular file is read by every thread at once, each its own blocks of up to 1 MiB; a
 /// pipe or character device in blocks of 16 MiB into one buffer, and a regular file of
-/// size 0 (/proc's, made as they are read) in order, in blocks of 1 MiB. Memory stays a few
-/// blocks whatever the file's size, so files larger than memory work. `progress`, if
+/// size 0 (/proc's, made as they are read) in order, in blocks of 1 MiB. Memory stays a
+/// few blocks whatever the file's size, so files larger than memory work. `progress`, if
 /// given, is called as `progress(done, total)` after each batch of blocks, and at least
 /// once, with the bytes read so far and the file's size (None if it has none, as for a
 /// pipe); an exception it raises stops the count.
@@ -204,8 +204,8 @@ const PARALLEL_BLOCK_BYTES: usize = 1 << 20;
 /// at once (None: every thread of the pool), each reading, checking and counting its own
 /// blocks (the core's `parallel_read`), so each block is counted on one thread; anything
 /// else (a pipe, a character device, a regular file of size 0) is read in order, block
-/// by block through one buffer, and each block is counted on `threads` threads. Between batches of blocks, Ctrl-C is answered and
-/// `progress` told.
+/// by block through one buffer, and each block is counted on `threads` threads. Between
+/// batches of blocks, Ctrl-C is answered and `progress` told.
 pub fn count_file(
     py: Python<'_>,
     path: &Bound<'_, PyAny>,

@@ -138,7 +138,9 @@ class _Refuses:
         raise BufferError("not now")
 
 
-@pytest.mark.skipif(sys.version_info < (3, 12), reason="__buffer__ in Python: 3.12 and later")
+@pytest.mark.skipif(
+    sys.version_info < (3, 12), reason="a Python class exports a buffer (__buffer__) from 3.12 on"
+)
 def test_an_exporter_that_refuses_is_asked_once_and_its_error_raised():
     # A memoryview is tried as well only for what PyO3 refuses in a buffer that was given
     # (no shape, no strides): an exporter's own error is final, and its side effects

@@ -191,7 +191,7 @@ FILE_READS = {
 PROC_READS = {**FILE_READS, "search_file": functools.partial(w.search_file, needle="Linux")}
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/version"), reason="needs Linux's /proc")
+@pytest.mark.skipif(not os.path.exists("/proc/version"), reason="reads /proc/version (Linux)")
 @pytest.mark.parametrize("read", PROC_READS.values(), ids=PROC_READS.keys())
 def test_a_file_whose_size_of_0_is_none_is_read_in_order_as_a_pipe(read):
     # /proc's files are regular, of size 0, and made as they are read. Read by offsets
