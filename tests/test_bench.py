@@ -96,6 +96,8 @@ def test_a_tiny_run_writes_a_complete_result_and_report(tmp_path):
     assert {r["threads"] for r in doc["results"]} == {1, 2}
     assert_build_recorded(doc)
     assert all("speedup" in r for r in doc["results"] if r["workload"] != "single-thread")
+    # One sample a round for every cell, so that the report can pair any two.
+    assert {len(r["samples_s"]) for r in doc["results"]} == {doc["results"][0]["runs"]}
     # Subinterpreters where the interpreter has them, else skipped with the reason.
     ran = {r["threads"] for r in doc["results"] if r["workload"] == "python-interpreters"}
     if sys.version_info >= (3, 14):
@@ -120,6 +122,7 @@ def test_a_tiny_run_writes_a_complete_result_and_report(tmp_path):
     written = report.write_report(tmp_path)
     text = written.read_text()
     assert "## Summary" in text
+    assert "a ratio of medians" not in text  # every ratio within the run is paired
     # Every figure names the CPU it was measured on.
     assert doc["machine"]["cpu"]
     assert f"CPU: {doc['machine']['cpu']}; " in text
@@ -159,6 +162,7 @@ def scaled(doc, label, free_threaded, speedups):
             r["median_s"] = 1.0 / speedups[r["workload"]]
         elif r["threads"] == 1:
             r["median_s"] = 1.0
+        r["samples_s"] = [r["median_s"]] * 3
     return doc
 
 
@@ -186,15 +190,16 @@ PYTHON_THREADS_FT = {"python-threads": 1.7}
          {"python-threads-frequencies": 1.7, "rust-threads-frequencies": 1.8, **PYTHON_THREADS_FT},
          ["Pure-Python threads building word frequencies speed up only without the GIL: "
           "1.70× on 3.13t", "speed up alike on both builds: 1.80× on 3.13, 1.80× on 3.13t",
-          "the gap between the two at 2 threads narrows"], 3),
+          "the gap between the two at 2 threads narrows: word_frequencies_py takes 1.8× "
+          "(1.8–1.8) as long as word_frequencies on 3.13, 1.1× (1.1–1.1) on 3.13t."], 3),
         # Python threads scale on neither build: the report must not say they do.
         ("frequency_findings",
          {"python-threads-frequencies": 1.0, "rust-threads-frequencies": 1.0},
          {"python-threads-frequencies": 1.0, "rust-threads-frequencies": 1.5, **PYTHON_THREADS_FT},
          ["do not speed up with the GIL, and fall short of the claim without it",
           "speed up more on 3.13t", "the gap between the two at 2 threads widens: "
-          "word_frequencies_py takes 1.0× as long as word_frequencies on 3.13, 1.5× on "
-          "3.13t"], 3),
+          "word_frequencies_py takes 1.0× (1.0–1.0) as long as word_frequencies on 3.13, "
+          "1.5× (1.5–1.5) on 3.13t"], 3),
         # Nothing scales (a loaded machine): nor may the report say that Rust threads do.
         ("frequency_findings",
          {"python-threads-frequencies": 1.0, "rust-threads-frequencies": 1.0},
@@ -206,8 +211,8 @@ PYTHON_THREADS_FT = {"python-threads": 1.7}
          {"dask-threads": 1.0, "dask-processes": 1.5},
          {"dask-threads": 1.8, "dask-processes": 1.5},
          ["Dask's threaded scheduler running Python tasks speeds up only without the GIL: "
-          "1.80× on 3.13t", "takes 0.67× the threaded scheduler's time on 3.13 and 1.20× on "
-          "3.13t", "the threaded scheduler gains on processes"], 2),
+          "1.80× on 3.13t", "takes 0.67× (0.67–0.67) the threaded scheduler's time on 3.13 "
+          "and 1.20× (1.20–1.20) on 3.13t", "the threaded scheduler gains on processes"], 2),
         ("dask_findings",
          {"dask-threads": 1.0, "dask-processes": 1.0},
          {"dask-threads": 1.1, "dask-processes": 1.0},
@@ -322,6 +327,7 @@ def lost_doc(label, free_threaded, lost_at_2):
             r = {"workload": w, "variant": "", "threads": t, "bytes": 65530,
                  "median_s": {"counter-unguarded": 0.1, "counter-locked": 0.3,
                               "counter-per-thread": 0.08, "shared-counter": 0.02}[w]}  # fmt: skip
+            r["samples_s"] = [r["median_s"]] * 3
             if w == "counter-unguarded":
                 n = lost_at_2 if t == 2 else 0
                 r.update(expected=10_000, lost=n, lost_q1=n, lost_q3=n, lost_max=n * 1.5,
@@ -405,16 +411,96 @@ def test_twins_must_be_compiled_alike_and_the_table_says_how():
 def test_the_report_says_what_was_lost_and_what_each_remedy_costs():
     docs = [lost_doc("3.13", False, 0), lost_doc("3.13t", True, 2180)]
     text = "\n".join(report.lost_updates(docs, 65530))
-    assert "| 3.13t | 2 | 21.80% (3,270) | 10,000 | 100.0 | 3.00× | 0.80× | 0.20× |" in text
-    assert "| 3.13 | 2 | 0.00% (0) | 10,000 | 100.0 |" in text
     assert (
-        "- At 2 threads, the unguarded Counter lost 21.80% (up to 3,270 in one call) of its "
-        "10,000 counts a call on 3.13t, and none on 3.13. The remedies, exact, against its "
-        "time on 3.13t: threads sharing one Counter under a Lock 3.00×, a Counter per "
-        "thread, merged 0.80×, threads sharing one WordCounter 0.20×."
+        "| 3.13t | 2 | 21.80% (3,270) | 10,000 | 100.0 | 3.00× (3.00–3.00) | 0.80× (0.80–0.80) "
+        "| 0.20× (0.20–0.20) |"
+    ) in text
+    assert "| 3.13 | 2 | 0.00% (0) | 10,000 | 100.0 |" in text
+    # A sample's losses are its calls' mean: the worst is a sample's, not one call's.
+    assert (
+        "- At 2 threads, the unguarded Counter lost 21.80% (up to 3,270 a call in the worst "
+        "sample) of its 10,000 counts a call on 3.13t, and none on 3.13. The remedies, exact, "
+        "against its time on 3.13t: threads sharing one Counter under a Lock 3.00× "
+        "(3.00–3.00), a Counter per thread, merged 0.80× (0.80–0.80), threads sharing one "
+        "WordCounter 0.20× (0.20–0.20)."
     ) in text
     # Without the workloads (an older file, or --workload), no section at all.
     assert report.lost_updates([{**docs[0], "results": []}], 65530) == []
+
+
+def test_a_ratio_of_two_cells_pairs_their_rounds_and_shows_its_spread():
+    # Round by round the locked Counter takes 3, 1 and 3 times the unguarded one's time:
+    # the median is 3.00, where the ratio of the two medians (0.3 / 0.2) would say 1.50.
+    unguarded = {"median_s": 0.2, "samples_s": [0.1, 0.2, 0.4]}
+    locked = {"median_s": 0.3, "samples_s": [0.3, 0.2, 1.2]}
+    assert report.Ratio(locked, unguarded).text() == "3.00× (2.00–3.00)"
+    # A file from before the samples were recorded: the medians, and no spread to show.
+    old = [{k: v for k, v in r.items() if k != "samples_s"} for r in (locked, unguarded)]
+    assert report.Ratio(*old).text(1) == "1.5× (a ratio of medians: no samples recorded)"
+
+
+def test_the_single_thread_cost_says_it_compares_two_runs():
+    def doc(label, free_threaded, q1, med, q3):
+        return {
+            "label": label,
+            "interpreter": {"version": "3.13.15", "free_threaded": free_threaded},
+            "results": [
+                {"workload": "single-thread", "variant": v, "threads": 1, "bytes": 65530,
+                 "median_s": med, "q1_s": q1, "q3_s": q3, "samples_s": [med] * 3}
+                for v in report.PENALTIES
+            ],
+        }  # fmt: skip
+
+    g, f = doc("3.13", False, 0.9, 1.0, 1.2), doc("3.13t", True, 1.1, 1.2, 1.35)
+    text = "\n".join(report.findings(g, f, 65530))
+    # No round holds both: the quartiles of each run bound the ratio of the medians.
+    assert "word_count 1.20× (0.92–1.50)" in text
+    assert "the ratio of two runs' medians, the runs one after the other, not interleaved" in text
+
+
+def test_each_kernel_is_told_on_one_thread_apart():
+    def doc(label, rates):
+        return {
+            "label": label,
+            "interpreter": {"version": "3.13.15", "free_threaded": label.endswith("t")},
+            "results": [
+                {"workload": w, "variant": "", "threads": 1, "bytes": n, "gb_per_s": rate}
+                for w, rate in rates.items()
+                for n in (65530, 104857589)
+            ],
+        }  # fmt: skip
+
+    docs = [
+        doc("3.13", {"rust-threads": 9.0, "rust-threads-frequencies": 0.4}),
+        doc("3.13t", {"rust-threads": 8.5, "rust-threads-frequencies": 0.38}),
+    ]
+    text = "\n".join(report.size_findings(docs, [65530, 104857589]))
+    # Not "0.4-9.0 GB/s", a range over a count and a Counter's build that says nothing.
+    assert (
+        "- On one thread at 100MiB: Rust threads in one call 9.00 GB/s on 3.13, 8.50 GB/s on "
+        "3.13t; Rust threads building word frequencies 0.40 GB/s on 3.13, 0.38 GB/s on 3.13t."
+    ) in text
+
+
+def test_the_memory_probe_drops_each_result_before_the_next_call(tmp_path, monkeypatch):
+    # The probe's measured calls must not hold the last call's Counter as well as their
+    # own: a caller who drops each result holds one at a time.
+    from word_count.bench import memory, workloads
+
+    held = []
+    text = make_text(1 << 12)
+    real = workloads.Frequencies.__call__
+
+    def call(self, reps):
+        held.append(self.last is not None)
+        return real(self, reps)
+
+    monkeypatch.setattr(workloads.Frequencies, "__call__", call)
+    path = tmp_path / "text.txt"
+    memory.write_text(text, path)
+    probe = memory.cell_memory("rust-threads-frequencies", "", 1, str(path), "forkserver")
+    assert probe["traced_peak_bytes"] > 0
+    assert held == [False, False, False]  # the warm-up, the RSS call, the traced one
 
 
 def test_the_report_follows_the_declared_workloads():

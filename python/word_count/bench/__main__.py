@@ -65,6 +65,10 @@ def summarize(
             "max_s": max(ts),
             "runs": len(ts),
             "gb_per_s": n_bytes / med / 1e9,
+            # Per call, one a round, in the order of the rounds: every cell of a run is
+            # timed once in each round, so the report can pair any two cells' samples
+            # round by round (measure.paired), as a speedup pairs a cell with 1 thread.
+            "samples_s": ts,
         }
         if cell.lossy:
             # Counts lost per call, each sample's: the measurement of a lossy workload.

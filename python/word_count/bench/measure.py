@@ -72,6 +72,10 @@ class Cell:
     # only a count above it stops the run.
     lossy: bool = False
     lost: list[float] = field(default_factory=list)
+    # Drops the last result that ``run`` keeps for ``verify``: the memory probe calls it
+    # before each measured call, whose peak would otherwise hold two results, where a
+    # caller who drops each result holds one.
+    forget: Callable[[], None] | None = None
 
     @property
     def key(self) -> Key:

@@ -4,7 +4,8 @@ pools, its earlier peaks) weighs on the numbers.
 
 In that process, once the text is read (``baseline``: the interpreter, the package and
 the text), the cell is set up as for its timing (its chunks, its pool of threads,
-processes or interpreters) and called once to warm up; then:
+processes or interpreters) and called once to warm up; then, each time with the last
+call's result dropped first (``Cell.forget``), as a caller's would be:
 
 - with the peak RSS (VmHWM) of the process and of every process it started reset just
   before (Linux's ``/proc/PID/clear_refs``), called once more. ``peak_bytes``: the sum of
@@ -95,12 +96,16 @@ def cell_memory(
     with cells(text, [threads], start_method, [workload], known) as cell_list:
         (cell,) = (c for c in cell_list if c.key == (workload, variant, threads))
         timed(cell, 1)  # warm-up: pools and their workers, caches, page faults
+        if cell.forget is not None:
+            cell.forget()
         gc.collect()
         pids = [os.getpid(), *_descendants(os.getpid())]
         reset = all([reset_peak_rss(p) for p in pids])
         before = {p: status_kib(p, "VmRSS") for p in pids}
         timed(cell, 1)
         peak = {p: status_kib(p, "VmHWM") for p in pids}
+        if cell.forget is not None:
+            cell.forget()
         gc.collect()
         tracemalloc.start()
         timed(cell, 1)

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from word_count.bench.measure import size_name
+from word_count.bench.measure import paired, size_name
 from word_count.bench.workloads import WORKLOADS, Workload
 
 # A result file as json.load gives it, and one of its results.
@@ -149,9 +149,37 @@ def twin_warnings(docs: list[Doc]) -> list[str]:
     return out
 
 
+class Ratio:
+    """How many times as long one cell takes as another of the same run: the median over
+    rounds of their two times in the same round, with its quartiles (``measure.paired``),
+    as a speedup is. A file from before results held their samples gives the ratio of
+    the two medians instead, and no spread, and says so."""
+
+    def __init__(self, a: Row, b: Row) -> None:
+        sa, sb = a.get("samples_s"), b.get("samples_s")
+        self.spread: tuple[float, float] | None = None
+        if sa and sb and len(sa) == len(sb):
+            q1, self.value, q3 = paired(sa, sb)
+            self.spread = (q1, q3)
+        else:
+            self.value = a["median_s"] / b["median_s"]
+
+    def text(self, digits: int = 2) -> str:
+        if self.spread is None:
+            return f"{self.value:.{digits}f}× (a ratio of medians: no samples recorded)"
+        q1, q3 = self.spread
+        return f"{self.value:.{digits}f}× ({q1:.{digits}f}–{q3:.{digits}f})"
+
+
 def cpu(doc: Doc) -> str:
     # Results written before the CPU was recorded say so rather than guess.
     return str(doc["machine"].get("cpu", "CPU not recorded"))
+
+
+def cpu_counts(docs: list[Doc]) -> str:
+    """The CPUs of the machines that made ``docs``: "2", or "2 or 4" (which twin_warnings
+    flags), never only the first file's."""
+    return " or ".join(str(n) for n in sorted({d["machine"]["cpu_count"] for d in docs}))
 
 
 def fmt(x: float | None) -> str:
@@ -202,7 +230,7 @@ def interpreter_findings(d: Doc, n_bytes: int) -> list[str]:
     return [
         f"- On {d['label']}, at 2 workers over 1: subinterpreters running Python {fmt(si)}, "
         f"pure-Python threads {fmt(st)}, processes {fmt(sp)}; the subinterpreters take "
-        f"{ri['median_s'] / rp['median_s']:.2f}× the processes' time. Each subinterpreter "
+        f"{Ratio(ri, rp).text()} the processes' time. Each subinterpreter "
         "has a GIL of its own, and every call sends each chunk to its interpreter, as to a "
         "process. word_count itself cannot be imported in one: CPython loads there only an "
         "extension that declares support for subinterpreters (Py_mod_multiple_interpreters) "
@@ -258,22 +286,33 @@ def gil_claim(w: Workload, g: Doc, f: Doc, n_bytes: int, verdicts: Sequence[str]
 
 
 def time_ratio(
-    g: Doc, f: Doc, n_bytes: int, slow: Workload, fast: Workload, changes: Sequence[str], line: str
+    g: Doc,
+    f: Doc,
+    n_bytes: int,
+    slow: Workload,
+    fast: Workload,
+    changes: Sequence[str],
+    line: str,
+    digits: int = 2,
 ) -> list[str]:
     """``line`` filled in with how many times as long ``slow`` takes as ``fast`` at 2
-    threads, ``{rg}`` on ``g`` and ``{rf}`` on ``f``; with the builds' labels, ``{g}`` and
+    threads, ``{rg}`` on ``g`` and ``{rf}`` on ``f`` (each paired round by round within
+    its run, with its quartiles: ``Ratio``); with the builds' labels, ``{g}`` and
     ``{f}``; and with ``{change}``, the word of ``changes`` (more, same, less: ``compared``)
     for how the ratio moves once the GIL is gone. No line unless both builds measured both."""
     ratios = []
     for d in (g, f):
         a, b = row(d, slow.name, 2, n_bytes), row(d, fast.name, 2, n_bytes)
         if a and b:
-            ratios.append(a["median_s"] / b["median_s"])
+            ratios.append(Ratio(a, b))
     if len(ratios) < 2:
         return []
     rg, rf = ratios
-    change = compared(rf, rg, *changes)
-    return [line.format(rg=rg, rf=rf, g=g["label"], f=f["label"], change=change)]
+    change = compared(rf.value, rg.value, *changes)
+    return [
+        line.format(rg=rg.text(digits), rf=rf.text(digits), g=g["label"], f=f["label"],
+                    change=change)
+    ]  # fmt: skip
 
 
 def findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
@@ -304,11 +343,19 @@ def findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
         rg = row(g, SINGLE_THREAD.name, 1, n_bytes, variant)
         rf = row(f, SINGLE_THREAD.name, 1, n_bytes, variant)
         if rg and rf:
-            penalties.append(f"{variant} {rf['median_s'] / rg['median_s']:.2f}×")
+            # Two runs, so no round pairs them: the quartiles bound the ratio instead.
+            penalties.append(
+                f"{variant} {rf['median_s'] / rg['median_s']:.2f}× "
+                f"({rf['q1_s'] / rg['q3_s']:.2f}–{rf['q3_s'] / rg['q1_s']:.2f})"
+            )
     if penalties:
         out.append(
             f"- On one thread, {f['label']} takes this long relative to {g['label']} "
-            f"(above 1 is the free-threaded build's single-thread cost): {', '.join(penalties)}."
+            f"(above 1 is the free-threaded build's single-thread cost): {', '.join(penalties)}. "
+            "Each is the ratio of two runs' medians, the runs one after the other, not "
+            "interleaved: a change in the machine between them is in the figure. In "
+            "brackets, from one quartile's ratio to the other's, the widest the two runs' "
+            "spreads allow."
         )
     return out
 
@@ -380,8 +427,8 @@ def frequency_findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
         g, f, n_bytes, PY_FREQUENCIES, RUST_FREQUENCIES,
         ("widens", "stays about the same", "narrows"),
         "- Once the GIL is gone, the gap between the two at 2 threads {change}: "
-        "word_frequencies_py takes {rg:.1f}× as long as word_frequencies on {g}, {rf:.1f}× "
-        "on {f}.",
+        "word_frequencies_py takes {rg} as long as word_frequencies on {g}, {rf} on {f}.",
+        digits=1,
     )  # fmt: skip
 
 
@@ -400,18 +447,19 @@ def dask_findings(g: Doc, f: Doc, n_bytes: int) -> list[str]:
     return out + time_ratio(
         g, f, n_bytes, DASK_PROCESSES, DASK_THREADS,
         ("gains on", "stays about even with", "loses ground to"),
-        "- At 2 workers, Dask's processes scheduler takes {rg:.2f}× the threaded scheduler's "
-        "time on {g} and {rf:.2f}× on {f} (above 1: threads win): once the GIL is gone, the "
+        "- At 2 workers, Dask's processes scheduler takes {rg} the threaded scheduler's "
+        "time on {g} and {rf} on {f} (above 1: threads win): once the GIL is gone, the "
         "threaded scheduler {change} processes, which pay to send every block to a worker "
         "process.",
     )  # fmt: skip
 
 
 def lost(r: Row) -> str:
-    """The counts a lossy result lost: its median share and its worst call, or none."""
+    """The counts a lossy result lost: its median share and its worst sample, or none. A
+    sample's figure is the mean over its calls (``measure.timed``): no single call's."""
     if r["lost_max"] == 0:
         return "none"
-    return f"{r['lost_share']:.2%} (up to {r['lost_max']:,.0f} in one call)"
+    return f"{r['lost_share']:.2%} (up to {r['lost_max']:,.0f} a call in the worst sample)"
 
 
 def lost_updates(docs: list[Doc], n_bytes: int) -> list[str]:
@@ -432,9 +480,8 @@ def lost_updates(docs: list[Doc], n_bytes: int) -> list[str]:
         "costs** (its time over the unguarded code's at the same threads; each remedy is "
         "checked exact, or the run stops):",
         "",
-        "| interpreter | threads | counts lost a call: median (worst) | of | unguarded ms | "
-        + " | ".join(w.label for w in REMEDIES)
-        + " |",
+        "| interpreter | threads | counts lost a call: median (worst sample) | of "
+        "| unguarded ms | " + " | ".join(w.label for w in REMEDIES) + " |",
         "|---|---:|---:|---:|---:|" + "---:|" * len(REMEDIES),
     ]
     for d in have:
@@ -445,7 +492,7 @@ def lost_updates(docs: list[Doc], n_bytes: int) -> list[str]:
             costs = []
             for w in REMEDIES:
                 r = row(d, w.name, t, n_bytes)
-                costs.append(f"{r['median_s'] / u['median_s']:.2f}×" if r else "n/a")
+                costs.append(Ratio(r, u).text() if r else "n/a")
             out.append(
                 f"| {d['label']} | {t} | {u['lost_share']:.2%} ({u['lost_max']:,.0f}) "
                 f"| {u['expected']:,} | {u['median_s'] * 1e3:.1f} | {' | '.join(costs)} |"
@@ -458,7 +505,7 @@ def lost_updates(docs: list[Doc], n_bytes: int) -> list[str]:
         if ug is None or uf is None:
             continue
         costs = [
-            f"{w.label} {r['median_s'] / uf['median_s']:.2f}×"
+            f"{w.label} {Ratio(r, uf).text()}"
             for w in REMEDIES
             if (r := row(f, w.name, 2, n_bytes))
         ]
@@ -573,17 +620,22 @@ def size_findings(docs: list[Doc], sizes: list[int]) -> list[str]:
                     f"against {fmt(rs['speedup'])} at {size_name(small)} "
                     f"({rs['gb_per_s']:.2f} GB/s): {verdict}."
                 )
-        one = [
-            r["gb_per_s"]
-            for d in docs
-            for r in d["results"]
-            if r["bytes"] == big and r["threads"] == 1 and r["workload"].startswith("rust")
-        ]
-        if one:
+        # Each kernel on its own line: a search, a count and a Counter's build differ by
+        # tens of times, and a range over all of them would say nothing of any.
+        kernels = []
+        for w in WORKLOADS.values():
+            rates = [
+                f"{r['gb_per_s']:.2f} GB/s on {d['label']}"
+                for d in docs
+                if w.name.startswith("rust") and (r := row(d, w.name, 1, big))
+            ]
+            if rates:
+                kernels.append(f"{w.label} {', '.join(rates)}")
+        if kernels:
             out.append(
-                f"- On one thread the Rust kernels count {min(one):.1f}-{max(one):.1f} GB/s at "
-                f"{size_name(big)}. Where that is well under what one core can read from "
-                "memory, they are limited by computation, not by memory bandwidth."
+                f"- On one thread at {size_name(big)}: {'; '.join(kernels)}. Where a kernel "
+                "reads well under what one core can read from memory, it is limited by "
+                "computation, not by memory bandwidth."
             )
     return [*out, ""]
 
@@ -616,7 +668,7 @@ def results_table(doc: Doc) -> list[str]:
         f"### {doc['label']}",
         "",
         "| size | workload | variant | threads | median ms | q1–q3 ms | min–max ms | runs "
-        "| GB/s | speedup (q1–q3) | counts lost a call (q1–q3, worst) | peak MB "
+        "| GB/s | speedup (q1–q3) | counts lost a call (q1–q3, worst sample) | peak MB "
         "| traced peak MB |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -714,9 +766,9 @@ def chart(docs: list[Doc], n_bytes: int, path: Path) -> bool:
     for ax in axes.flat:
         ax.set_ylim(0, top * 1.1)
     axes.flat[0].legend(fontsize=9)
-    cpus = docs[0]["machine"]["cpu_count"]
     fig.suptitle(
-        f"word-count: what changes once the GIL is gone ({size_name(n_bytes)} text, {cpus} CPUs;"
+        f"word-count: what changes once the GIL is gone ({size_name(n_bytes)} text, "
+        f"{cpu_counts(docs)} CPUs;"
         " median and quartiles)",
         fontsize=11,
     )
@@ -775,8 +827,7 @@ def write_report(folder: Path) -> Path:
         f"Interpreters: {labels}. Generated by `python -m word_count.bench.report` from "
         f"{', '.join(d['file'] for d in docs)}.",
         "",
-        f"CPU: {', '.join(sorted({cpu(d) for d in docs}))}; "
-        f"{docs[0]['machine']['cpu_count']} CPUs.",
+        f"CPU: {', '.join(sorted({cpu(d) for d in docs}))}; {cpu_counts(docs)} CPUs.",
         "",
     ]
     warnings = twin_warnings(docs)
@@ -802,14 +853,17 @@ def write_report(folder: Path) -> Path:
         "runs every cell once, in a new shuffled order, until each median moves less than "
         "2% between rounds or the time budget is spent. A speedup is the median, over "
         "rounds, of t(1 thread) / t(N threads) timed in the same round; the quartiles give "
-        "its spread. Every result is checked against the reference count; word frequencies "
+        "its spread. So is every other ratio of two cells' times in one run (\"1.20× "
+        '(1.10–1.30)": the median over rounds, then the quartiles). Every result is '
+        "checked against the reference count; word frequencies "
         "are checked by their number of distinct words on every call and, after each "
         "sample, in full (every word, its count and their order) against "
         "`Counter(text.split())`. Where Python "
         "threads call Rust, each thread repeats its call (about 50 ms of work per sample), "
         "so the numbers measure threads working side by side, not thread start-up. "
         "Memory is measured apart, untimed, each cell in a fresh process: the text is read "
-        "(the baseline), the cell set up and called once to warm up, then the peak RSS "
+        "(the baseline), the cell set up and called once to warm up (its result then dropped, "
+        "as a caller's would be), then the peak RSS "
         "(VmHWM) of the process and of every process it started is reset and the cell "
         "called again; the peak is the sum of those peaks over the baseline, its pools and "
         "workers included, and a third call under tracemalloc gives the peak of the Python "

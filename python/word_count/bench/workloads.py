@@ -135,6 +135,9 @@ class Frequencies:
     def verify(self) -> str | None:
         return frequency_mismatch(self.last, self.reference)
 
+    def forget(self) -> None:
+        self.last = None
+
 
 class Tally:
     """``run(reps)`` for the lost-updates workloads: one call is N Python threads adding
@@ -157,6 +160,9 @@ class Tally:
             self.last = self.call()
             got += self.last.total()
         return got
+
+    def forget(self) -> None:
+        self.last = None
 
     def verify(self) -> str | None:
         if not self.lossy:
@@ -492,8 +498,9 @@ WORKLOADS = {w.name: w for w in _DECLARED}
 
 def _cell(w: Workload, n: int, variant: str, work: Work, t: Inputs) -> Cell:
     run = work.run(t, n)
-    verify = run.verify if isinstance(run, Frequencies | Tally) else None
-    return Cell(w.name, n, run, work.count(t), variant, verify, lossy=w.lossy)
+    if isinstance(run, Frequencies | Tally):
+        return Cell(w.name, n, run, work.count(t), variant, run.verify, w.lossy, forget=run.forget)
+    return Cell(w.name, n, run, work.count(t), variant, lossy=w.lossy)
 
 
 def references(text: str) -> dict[str, Any]:
