@@ -1,9 +1,9 @@
 //! Throughput of the core kernels on in-memory text, in bytes per second (read it as
 //! GB/s), at a cache-resident size (64 KiB) and one far beyond L2 (16 MiB):
 //!
-//! - `count_words`: `words::count_words`, dispatched at run time to AVX2 or the scalar
-//!   loop (`word_starts::scalar` is crate-private; the multibyte-space and CJK texts are
-//!   what send the AVX2 kernel's blocks to it);
+//! - `count_words`: `words::count_words`, dispatched at run time to AVX-512BW, AVX2, NEON
+//!   or the scalar loop (`word_starts::scalar` is crate-private; the multibyte-space and
+//!   CJK texts are what send a SIMD kernel's blocks to it);
 //! - `count_words_parallel`: `words::count_words_in` on UTF-8 with 2 chunks, 16 MiB only;
 //! - `needle_count`: `search::Needle::count` for a rare token and for "the";
 //! - `utf8_validate`: `utf8::validate` on ASCII and on mixed 1- to 4-byte text;
