@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 from collections import Counter
 
 import pytest
@@ -19,7 +20,7 @@ from subproc import IN_A_CHILD
 from word_count.bench import report
 from word_count.bench.measure import Cell, frequency_mismatch, size_name, timed
 from word_count.bench.text import distinct_words, make_distinct_text, make_text, split_at_lines
-from word_count.bench.workloads import WORKLOADS, Tally, cells
+from word_count.bench.workloads import WORKLOADS, Tally, Team, cells
 
 
 def test_text_is_deterministic_and_cut_at_lines():
@@ -122,6 +123,7 @@ def test_a_tiny_run_writes_a_complete_result_and_report(tmp_path):
     written = report.write_report(tmp_path)
     text = written.read_text()
     assert "## Summary" in text
+    assert "\n\n## Counts lost without the GIL" in text  # not run into the list above it
     assert "a ratio of medians" not in text  # every ratio within the run is paired
     # Every figure names the CPU it was measured on.
     assert doc["machine"]["cpu"]
@@ -501,6 +503,55 @@ def test_the_memory_probe_drops_each_result_before_the_next_call(tmp_path, monke
     probe = memory.cell_memory("rust-threads-frequencies", "", 1, str(path), "forkserver")
     assert probe["traced_peak_bytes"] > 0
     assert held == [False, False, False]  # the warm-up, the RSS call, the traced one
+
+
+def test_a_team_runs_each_share_on_a_thread_of_its_own_and_keeps_them():
+    seen = []
+
+    def share(x):
+        seen.append((threading.get_ident(), x))
+        return x
+
+    with Team(2) as team:
+        assert team.run(share, [(1,), (2,)], reps=3) == 9
+        assert team.run(share, [(10,), (20,)]) == 30
+        idents = {i for i, _ in seen}
+        assert len(idents) == 2  # two threads, the same two for both calls
+        assert threading.get_ident() not in idents
+        # A share that raises fails the call, once every share is done.
+        with pytest.raises(RuntimeError, match="a thread running fail failed") as raised:
+            team.run(fail, [(0,), (1,)])
+        assert isinstance(raised.value.__cause__, ZeroDivisionError)
+        assert team.run(share, [(1,), (1,)]) == 2  # and the team goes on
+    assert not any(t.is_alive() for t in team.threads)
+
+
+def fail(x):
+    return 1 // x
+
+
+# The workloads whose Python threads are the benchmark's own (Team); the others start
+# threads inside the library call they time (word_count_py, Dask's), as a user's would.
+TEAM_WORKLOADS = [
+    "rust-attached-threads", "rust-detached-threads", "shared-counter", "counter-unguarded",
+    "counter-locked", "counter-per-thread",
+]  # fmt: skip
+
+
+def test_a_sample_starts_no_thread(monkeypatch):
+    # On 3.13t a thread's end can cost milliseconds in a process that holds much (see
+    # Team): a sample must time the work, not the threads' start and end.
+    started = []
+    real = threading.Thread.start
+    text = make_text(1 << 16)
+    with cells(text, [1, 2], "forkserver", TEAM_WORKLOADS) as cell_list:
+        assert {c.workload for c in cell_list} == set(TEAM_WORKLOADS)
+        for cell in cell_list:
+            timed(cell, 1)  # the teams start here, before any sample
+        monkeypatch.setattr(threading.Thread, "start", lambda t: (started.append(t), real(t)))
+        for cell in cell_list:
+            timed(cell, 2)
+    assert started == []
 
 
 def test_the_report_follows_the_declared_workloads():

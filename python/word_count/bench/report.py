@@ -213,10 +213,13 @@ def summary(docs: list[Doc], sizes: list[int]) -> list[str]:
         for d in docs:
             lines.extend(interpreter_findings(d, n_bytes))
         lines.append("")
-    for d in docs:
-        for name, why in d.get("skipped", {}).items():
-            lines.append(f"- Not measured on {d['label']}: `{name}`, {why}.")
-    return lines
+    skipped = [
+        f"- Not measured on {d['label']}: `{name}`, {why}."
+        for d in docs
+        for name, why in d.get("skipped", {}).items()
+    ]
+    # A blank line after the list: the next section's heading must not run into it.
+    return lines + ([*skipped, ""] if skipped else [])
 
 
 def interpreter_findings(d: Doc, n_bytes: int) -> list[str]:

@@ -17,6 +17,7 @@ import concurrent.futures
 import itertools
 import multiprocessing
 import platform
+import queue
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -41,6 +42,7 @@ class Inputs:
     start_method: str  # for the processes workload's pool
     resources: ExitStack  # what the cells hold (a process pool), released after the rounds
     _chunks: dict[int, list[str]] = field(default_factory=dict, init=False, repr=False)
+    _teams: dict[int, Team] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def words(self) -> int:
@@ -65,9 +67,16 @@ class Inputs:
             self._chunks[n] = split_at_lines(self.text, n)
         return self._chunks[n]
 
+    def team(self, n: int) -> Team:
+        """The ``n`` Python threads every cell at ``n`` threads runs its work on: started
+        once, stopped with ``resources``."""
+        if n not in self._teams:
+            self._teams[n] = self.resources.enter_context(Team(n))
+        return self._teams[n]
+
     def each_chunk(self, search: Callable[[str, str], int], n: int) -> Run:
         """N Python threads, each searching its own chunk for the needle."""
-        return partial(in_threads, search, [(c, NEEDLE) for c in self.chunks(n)])
+        return partial(self.team(n).run, search, [(c, NEEDLE) for c in self.chunks(n)])
 
 
 @dataclass(frozen=True)
@@ -204,13 +213,15 @@ def _one_counter(locked: bool) -> Callable[[Inputs, int], Run]:
     under one Lock; a new Counter every call."""
 
     def work(t: Inputs, n: int) -> Run:
+        team = t.team(n)
+
         def call() -> Counter[str]:
             counter: Counter[str] = Counter()
             if locked:
                 lock = threading.Lock()
-                in_threads(_add_words_locked, [(counter, lock, c) for c in t.chunks(n)])
+                team.run(_add_words_locked, [(counter, lock, c) for c in t.chunks(n)])
             else:
-                in_threads(_add_words, [(counter, c) for c in t.chunks(n)])
+                team.run(_add_words, [(counter, c) for c in t.chunks(n)])
             return counter
 
         return Tally(call, t.frequencies, lossy=not locked, ordered=False)
@@ -223,9 +234,11 @@ def _counter_per_thread(t: Inputs, n: int) -> Run:
     does; the Counters are merged on the calling thread, in the chunks' order, which keeps
     the words in the order of their first occurrence."""
 
+    team = t.team(n)
+
     def call() -> Counter[str]:
         counters: list[Counter[str]] = [Counter() for _ in range(n)]
-        in_threads(_add_words, list(zip(counters, t.chunks(n), strict=True)))
+        team.run(_add_words, list(zip(counters, t.chunks(n), strict=True)))
         merged = counters[0]
         for counter in counters[1:]:
             merged.update(counter)
@@ -239,26 +252,63 @@ def _frequencies(fn: Callable[[str, int], Counter[str]]) -> Callable[[Inputs, in
     return lambda t, n: Frequencies(partial(fn, t.text, n), t.frequencies)
 
 
-def in_threads(fn: Callable[..., int], args: list[tuple[object, ...]], reps: int = 1) -> int:
-    """Run ``fn(*a)`` ``reps`` times for each ``a``, each ``a`` on its own Python thread;
-    the sum of the results.
+class Team:
+    """N Python threads that live as long as the run: each call hands every thread its
+    share and waits for all of them, so a sample times threads working side by side,
+    never a thread's start or end.
 
-    A thread that raises leaves its result as None, and the sum then raises, so a lost
-    count can never pass for a result.
+    Why not a thread a share and a call, as a user might write: on 3.13t a thread's end
+    costs time that grows with what the process holds. ``PyThreadState_Clear`` abandons
+    the thread's mimalloc heaps, and mimalloc then walks every segment that ended
+    threads left behind (``_mi_abandoned_collect``, seen with ``perf``): 0.3 ms a thread
+    in a fresh process, 2 to 7 ms in this benchmark's, after the lost-updates workloads
+    have run. Started a share a call, that cost fell on every 3.13t sample of every
+    threaded workload (a third of a 4 MiB search on one thread), and not on 3.13's.
     """
-    results: list[int | None] = [None] * len(args)
 
-    def target(i: int) -> None:
-        results[i] = sum(fn(*args[i]) for _ in range(reps))
+    # A share: the function, its arguments and how many times to call it; None: stop.
+    Job = tuple[Callable[..., int], tuple[object, ...], int] | None
 
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(len(args))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if any(r is None for r in results):
-        raise RuntimeError(f"a thread running {fn.__name__} failed; see its traceback above")
-    return sum(results)  # type: ignore[arg-type]
+    def __init__(self, n: int) -> None:
+        self.inboxes: list[queue.SimpleQueue[Team.Job]] = [queue.SimpleQueue() for _ in range(n)]
+        self.results: queue.SimpleQueue[int | BaseException] = queue.SimpleQueue()
+        self.threads = [
+            threading.Thread(target=self._serve, args=(inbox,), daemon=True, name=f"bench-{i}")
+            for i, inbox in enumerate(self.inboxes)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def _serve(self, inbox: queue.SimpleQueue[Team.Job]) -> None:
+        while (job := inbox.get()) is not None:
+            fn, args, reps = job
+            try:
+                self.results.put(sum(fn(*args) for _ in range(reps)))
+            except BaseException as e:  # handed to the caller, which raises it
+                self.results.put(e)
+
+    def run(self, fn: Callable[..., int], args: list[tuple[object, ...]], reps: int = 1) -> int:
+        """``fn(*a)`` ``reps`` times for each ``a``, each ``a`` on a thread of its own;
+        the sum of the results. A share that raises makes the call raise, after every
+        thread has finished, so a lost count can never pass for a result."""
+        if len(args) != len(self.inboxes):
+            raise ValueError(f"{len(args)} shares for {len(self.inboxes)} threads")
+        for inbox, a in zip(self.inboxes, args, strict=True):
+            inbox.put((fn, a, reps))
+        results = [self.results.get() for _ in args]
+        for r in results:
+            if isinstance(r, BaseException):
+                raise RuntimeError(f"a thread running {fn.__name__} failed") from r
+        return sum(r for r in results if not isinstance(r, BaseException))
+
+    def __enter__(self) -> Team:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for inbox in self.inboxes:
+            inbox.put(None)
+        for thread in self.threads:
+            thread.join()
 
 
 def _count_words(text: str) -> int:
@@ -369,7 +419,7 @@ def _shared_counter(t: Inputs, n: int) -> Run:
 
     def run(reps: int) -> int:
         counter = word_count.WordCounter()
-        in_threads(_add_lines, [(counter, share) for share in shares], reps)
+        t.team(n).run(_add_lines, [(counter, share) for share in shares], reps)
         return counter.total
 
     return run
