@@ -438,7 +438,7 @@ def test_a_ratio_of_two_cells_pairs_their_rounds_and_shows_its_spread():
     assert report.Ratio(locked, unguarded).text() == "3.00× (2.00–3.00)"
     # A file from before the samples were recorded: the medians, and no spread to show.
     old = [{k: v for k, v in r.items() if k != "samples_s"} for r in (locked, unguarded)]
-    assert report.Ratio(*old).text(1) == "1.5× (a ratio of medians: no samples recorded)"
+    assert report.Ratio(*old).text(1) == "1.5× (a ratio of medians: no paired samples)"
 
 
 def test_the_single_thread_cost_says_it_compares_two_runs():
@@ -519,9 +519,13 @@ def test_a_team_runs_each_share_on_a_thread_of_its_own_and_keeps_them():
         assert len(idents) == 2  # two threads, the same two for both calls
         assert threading.get_ident() not in idents
         # A share that raises fails the call, once every share is done.
-        with pytest.raises(RuntimeError, match="a thread running fail failed") as raised:
+        with pytest.raises(RuntimeError, match=r"1 thread\(s\) running fail failed") as raised:
             team.run(fail, [(0,), (1,)])
         assert isinstance(raised.value.__cause__, ZeroDivisionError)
+        # Both shares fail: both errors reach the caller.
+        with pytest.raises(RuntimeError, match=r"2 thread\(s\)") as raised:
+            team.run(fail, [(0,), (0,)])
+        assert len(raised.value.__cause__.exceptions) == 2
         assert team.run(share, [(1,), (1,)]) == 2  # and the team goes on
     assert not any(t.is_alive() for t in team.threads)
 
@@ -530,8 +534,9 @@ def fail(x):
     return 1 // x
 
 
-# The workloads whose Python threads are the benchmark's own (Team); the others start
-# threads inside the library call they time (word_count_py, Dask's), as a user's would.
+# The workloads whose Python threads are the benchmark's own (Team). Of the others,
+# word_count_py and word_frequencies_py start their threads inside the call they time,
+# as a user's call would; Dask's threaded scheduler keeps the pool made at set-up.
 TEAM_WORKLOADS = [
     "rust-attached-threads", "rust-detached-threads", "shared-counter", "counter-unguarded",
     "counter-locked", "counter-per-thread",
@@ -552,6 +557,25 @@ def test_a_sample_starts_no_thread(monkeypatch):
         for cell in cell_list:
             timed(cell, 2)
     assert started == []
+
+
+def test_the_thread_end_probe_prints_its_three_figures():
+    proc = subprocess.run(
+        [sys.executable, "-m", "word_count.bench.thread_end", "--size", "64K", "--threads", "2"],
+        check=True, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    lines = proc.stdout.splitlines()
+    assert lines[1].startswith("CPU: ")
+    for label in ("in a fresh process:", "2 threads ended, their Counters kept:",
+                  "those Counters dropped:"):  # fmt: skip
+        (line,) = [x for x in lines if label in x]
+        assert re.search(r" \d+\.\d{3} ms$", line), line
+    bad = subprocess.run(
+        [sys.executable, "-m", "word_count.bench.thread_end", "--threads", "0"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode == 2
+    assert "--threads must be at least 1" in bad.stderr
 
 
 def test_the_report_follows_the_declared_workloads():

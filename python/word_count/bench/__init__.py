@@ -7,7 +7,9 @@
 - ``python -m word_count.bench.kernels --help``: the kernels against memory bandwidth,
   ``wc -w``, ``grep`` and pure Python (a package: rows, memory probes, targets, ...);
 - ``python -m word_count.bench.merge_cost --help``: what merging word frequencies costs
-  the client of a Dask cluster.
+  the client of a Dask cluster;
+- ``python -m word_count.bench.thread_end``: what a Python thread's start and end cost,
+  and how that grows, on a free-threaded build, with what ended threads left behind.
 
 What they share: ``measure`` (how a cell is timed and checked, and what every result
 file records), ``text`` (the generated texts) and, for the first and the report,

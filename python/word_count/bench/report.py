@@ -152,8 +152,10 @@ def twin_warnings(docs: list[Doc]) -> list[str]:
 class Ratio:
     """How many times as long one cell takes as another of the same run: the median over
     rounds of their two times in the same round, with its quartiles (``measure.paired``),
-    as a speedup is. A file from before results held their samples gives the ratio of
-    the two medians instead, and no spread, and says so."""
+    as a speedup is. Both rows must come from one result file and one text size: only
+    then do the i-th samples of the two share a round (nothing in the rows can check it). Rows
+    whose samples cannot be paired (a file from before results held their samples) give
+    the ratio of the two medians instead, with no spread, and say so."""
 
     def __init__(self, a: Row, b: Row) -> None:
         sa, sb = a.get("samples_s"), b.get("samples_s")
@@ -166,7 +168,7 @@ class Ratio:
 
     def text(self, digits: int = 2) -> str:
         if self.spread is None:
-            return f"{self.value:.{digits}f}× (a ratio of medians: no samples recorded)"
+            return f"{self.value:.{digits}f}× (a ratio of medians: no paired samples)"
         q1, q3 = self.spread
         return f"{self.value:.{digits}f}× ({q1:.{digits}f}–{q3:.{digits}f})"
 

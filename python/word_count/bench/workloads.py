@@ -260,9 +260,10 @@ class Team:
     Why not a thread a share and a call, as a user might write: on 3.13t a thread's end
     costs time that grows with what the process holds. ``PyThreadState_Clear`` abandons
     the thread's mimalloc heaps, and mimalloc then walks every segment that ended
-    threads left behind (``_mi_abandoned_collect``, seen with ``perf``): 0.3 ms a thread
-    in a fresh process, 2 to 7 ms in this benchmark's, after the lost-updates workloads
-    have run. Started a share a call, that cost fell on every 3.13t sample of every
+    threads left behind (``_mi_abandoned_collect``, seen with ``perf``; measure it with
+    ``python -m word_count.bench.thread_end``): a thread's start and end took 0.3 ms in
+    a fresh process, 5.5 to 7.4 ms in this benchmark's once every workload had run. With
+    threads started a share a call, that cost fell on every 3.13t sample of every
     threaded workload (a third of a 4 MiB search on one thread), and not on 3.13's.
     """
 
@@ -296,9 +297,11 @@ class Team:
         for inbox, a in zip(self.inboxes, args, strict=True):
             inbox.put((fn, a, reps))
         results = [self.results.get() for _ in args]
-        for r in results:
-            if isinstance(r, BaseException):
-                raise RuntimeError(f"a thread running {fn.__name__} failed") from r
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            # Every share's error, not the first alone.
+            cause = errors[0] if len(errors) == 1 else BaseExceptionGroup("shares", errors)
+            raise RuntimeError(f"{len(errors)} thread(s) running {fn.__name__} failed") from cause
         return sum(r for r in results if not isinstance(r, BaseException))
 
     def __enter__(self) -> Team:
