@@ -258,13 +258,14 @@ class Team:
     never a thread's start or end.
 
     Why not a thread a share and a call, as a user might write: on 3.13t a thread's end
-    costs time that grows with what the process holds. ``PyThreadState_Clear`` abandons
-    the thread's mimalloc heaps, and mimalloc then walks every segment that ended
-    threads left behind (``_mi_abandoned_collect``, seen with ``perf``; measure it with
-    ``python -m word_count.bench.thread_end``): a thread's start and end took 0.3 ms in
-    a fresh process, 5.5 to 7.4 ms in this benchmark's once every workload had run. With
-    threads started a share a call, that cost fell on every 3.13t sample of every
-    threaded workload (a third of a 4 MiB search on one thread), and not on 3.13's.
+    costs more once threads that ended before it have left objects behind.
+    ``PyThreadState_Clear`` abandons the thread's mimalloc heaps, and mimalloc then walks
+    every segment that ended threads left behind (``_mi_abandoned_collect``, seen with
+    ``perf``; measure it with ``python -m word_count.bench.thread_end``). On an Intel
+    Xeon (family 6, model 167), a thread's start and end took 0.3 ms in a fresh process
+    and 5.5 to 7.4 ms in this benchmark's once every workload had run. With threads
+    started a share a call, that cost fell on every 3.13t sample of every threaded
+    workload (a third of a 4 MiB search on one thread), and not on 3.13's.
     """
 
     # A share: the function, its arguments and how many times to call it; None: stop.
