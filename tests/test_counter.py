@@ -177,6 +177,65 @@ def test_add_agrees_with_word_frequencies_on_large_texts(piece, repeat):
     same(ours.to_counter(), Counter(big.split()))
 
 
+# A str or bytes under 32 KiB is counted straight into the counter's table; a longer
+# text, or another buffer, is counted apart and merged. One counter takes all of them,
+# in any order.
+added_text = st.one_of(
+    tricky_text.map(lambda t: ("str", t)),
+    tricky_text.map(lambda t: ("bytes", t)),
+    tricky_text.map(lambda t: ("bytearray", t)),
+    st.tuples(tricky_text, st.integers(1, 4000)).map(
+        lambda p: ("long", "".join(f"{p[0]} m{i % 1009} " for i in range(p[1])) + p[0])
+    ),
+)
+
+
+@settings(max_examples=40)
+@given(items=st.lists(added_text, max_size=8))
+def test_short_and_long_adds_in_one_counter_agree_with_counter(items):
+    ours, expected = WordCounter(), Counter()
+    for kind, text in items:
+        if kind in ("bytes", "bytearray"):
+            try:
+                data = text.encode()
+            except UnicodeEncodeError:  # a lone surrogate: no UTF-8 bytes to give
+                continue
+            assert ours.add(data if kind == "bytes" else bytearray(data)) == len(text.split())
+        else:
+            assert ours.add(text) == len(text.split())
+        expected.update(text.split())
+    same(ours.to_counter(), expected)
+    assert ours.most_common() == expected.most_common()
+    assert (ours.total, len(ours)) == (expected.total(), len(expected))
+
+
+def test_lines_wait_for_a_long_merge_and_none_is_lost():
+    # One thread adds texts of 100,000 distinct words, whose merges hold the lock for
+    # milliseconds; the others add lines meanwhile, each either counted with the lock
+    # free or waiting for it (a while spinning, then asleep): every word is counted.
+    distinct = " ".join(f"d{i}" for i in range(100_000))
+    line = "alpha beta gamma alpha é中😀\u3000delta"
+    rounds, adds = 3, 2000
+    counter = WordCounter()
+
+    def merger():
+        for _ in range(rounds):
+            counter.add(distinct, 1)
+
+    def adder():
+        for _ in range(adds):
+            counter.add(line)
+
+    assert run_at_once(merger, adder, adder, adder) == []
+    expected = Counter()
+    for _ in range(3 * adds):
+        expected.update(line.split())
+    assert {w: counter[w] for w in expected} == dict(expected)
+    assert counter["d0"] == counter["d99999"] == rounds
+    total = expected.total() + rounds * 100_000
+    assert (len(counter), counter.total) == (100_000 + len(expected), total)
+
+
 @pytest.mark.parametrize("letter", ["a", "\u0436", "\u4e2d", "\U0001f600", "\ud800"])
 def test_words_each_side_of_the_length_kept_in_place(letter):
     # The counter keeps a word of up to 22 UTF-8 bytes in place and a longer one on the
