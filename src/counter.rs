@@ -134,7 +134,8 @@ impl WordCounter {
 
     /// Add counted words under the lock; returns how many words they were. A few words
     /// (a short line's in a bytearray, say) are merged attached if the lock comes free
-    /// soon, as [`Self::add_briefly`] counts a short `str` or `bytes`, for the same reasons.
+    /// soon, as [`Self::add_briefly`] counts a short `str` or `bytes`, for the same
+    /// reasons.
     fn merge(&self, py: Python<'_>, local: WordTable<&[u8]>) -> Result<u64, Error> {
         let added = local.total();
         let merge_into = |counts: &mut Counts, local: WordTable<&[u8]>| {
@@ -154,8 +155,8 @@ impl WordCounter {
         detach(py, || merge_into(&mut self.lock(), local))?
     }
 
-    /// A short `str` or `bytes` counted straight into the table under the lock; None, having done
-    /// nothing, for any other text.
+    /// A short `str` or `bytes` counted straight into the table under the lock; None,
+    /// having done nothing, for any other text.
     ///
     /// A line's `add` is about a microsecond. Counted apart and then merged, most of that
     /// went to making and dropping a table of its own and looking each word up twice; and
