@@ -275,7 +275,10 @@ def test_check_complete_names_what_is_missing():
 
 
 TEXT_64K = make_text(65536)
-LOST_UPDATES = ["counter-unguarded", "counter-locked", "counter-per-thread", "shared-counter"]
+LOST_UPDATES = [
+    "counter-unguarded", "counter-locked", "counter-per-thread", "shared-counter",
+    "word-counter-per-thread",
+]  # fmt: skip
 
 
 def test_the_remedies_are_exact_and_the_unguarded_counter_only_loses_counts():
@@ -328,7 +331,8 @@ def lost_doc(label, free_threaded, lost_at_2):
         for w in LOST_UPDATES:
             r = {"workload": w, "variant": "", "threads": t, "bytes": 65530,
                  "median_s": {"counter-unguarded": 0.1, "counter-locked": 0.3,
-                              "counter-per-thread": 0.08, "shared-counter": 0.02}[w]}  # fmt: skip
+                              "counter-per-thread": 0.08, "shared-counter": 0.02,
+                              "word-counter-per-thread": 0.05}[w]}  # fmt: skip
             r["samples_s"] = [r["median_s"]] * 3
             if w == "counter-unguarded":
                 n = lost_at_2 if t == 2 else 0
@@ -415,7 +419,7 @@ def test_the_report_says_what_was_lost_and_what_each_remedy_costs():
     text = "\n".join(report.lost_updates(docs, 65530))
     assert (
         "| 3.13t | 2 | 21.80% (3,270) | 10,000 | 100.0 | 3.00× (3.00–3.00) | 0.80× (0.80–0.80) "
-        "| 0.20× (0.20–0.20) |"
+        "| 0.20× (0.20–0.20) | 0.50× (0.50–0.50) |"
     ) in text
     assert "| 3.13 | 2 | 0.00% (0) | 10,000 | 100.0 |" in text
     # A sample's losses are its calls' mean: the worst is a sample's, not one call's.
@@ -424,7 +428,7 @@ def test_the_report_says_what_was_lost_and_what_each_remedy_costs():
         "sample) of its 10,000 counts a call on 3.13t, and none on 3.13. The remedies, exact, "
         "against its time on 3.13t: threads sharing one Counter under a Lock 3.00× "
         "(3.00–3.00), a Counter per thread, merged 0.80× (0.80–0.80), threads sharing one "
-        "WordCounter 0.20× (0.20–0.20)."
+        "WordCounter 0.20× (0.20–0.20), a WordCounter per thread, merged 0.50× (0.50–0.50)."
     ) in text
     # Without the workloads (an older file, or --workload), no section at all.
     assert report.lost_updates([{**docs[0], "results": []}], 65530) == []
@@ -539,7 +543,7 @@ def fail(x):
 # as a user's call would; Dask's threaded scheduler keeps the pool made at set-up.
 TEAM_WORKLOADS = [
     "rust-attached-threads", "rust-detached-threads", "shared-counter", "counter-unguarded",
-    "counter-locked", "counter-per-thread",
+    "counter-locked", "counter-per-thread", "word-counter-per-thread",
 ]  # fmt: skip
 
 

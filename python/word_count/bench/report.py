@@ -51,7 +51,10 @@ DASK_THREADS, DASK_PROCESSES = (WORKLOADS[name] for name in ("dask-threads", "da
 INTERPRETERS, PROCESSES = WORKLOADS["python-interpreters"], WORKLOADS["processes"]
 # Threads adding words to one Counter with no lock, and the remedies set against them.
 UNGUARDED = WORKLOADS["counter-unguarded"]
-REMEDIES = [WORKLOADS[n] for n in ("counter-locked", "counter-per-thread", "shared-counter")]
+REMEDIES = [
+    WORKLOADS[n]
+    for n in ("counter-locked", "counter-per-thread", "shared-counter", "word-counter-per-thread")
+]
 # The claims, each checked against the numbers at 2 threads.
 GIL_BOUND = [PYTHON_THREADS, ATTACHED]
 FT_AT_LEAST, GIL_AT_MOST, RUST_AT_LEAST = 1.5, 1.25, 1.3

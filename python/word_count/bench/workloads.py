@@ -412,19 +412,38 @@ def _add_all(lines: list[str], reps: int) -> int:
     return counter.total
 
 
-def _shared_counter(t: Inputs, n: int) -> Run:
+def _line_shares(t: Inputs, n: int) -> list[list[str]]:
     # Contiguous shares, not lines[i::n]: round-robin shares put neighbouring str objects
     # in different threads, and on 3.13t each add writes the line's (shared) refcount, so
     # the threads would fight over cache lines -- false sharing of the input, enough to
     # make two threads slower than one, where we mean to measure contention on the counter.
     lines = t.lines
     cuts = [len(lines) * k // n for k in range(n + 1)]
-    shares = [lines[a:b] for a, b in itertools.pairwise(cuts)]
+    return [lines[a:b] for a, b in itertools.pairwise(cuts)]
+
+
+def _shared_counter(t: Inputs, n: int) -> Run:
+    shares = _line_shares(t, n)
 
     def run(reps: int) -> int:
         counter = word_count.WordCounter()
         t.team(n).run(_add_lines, [(counter, share) for share in shares], reps)
         return counter.total
+
+    return run
+
+
+def _counter_each(t: Inputs, n: int) -> Run:
+    """Each thread adds its share of the lines to a WordCounter of its own; the calling
+    thread then updates the first from the others, as a user wanting every count would."""
+    shares = _line_shares(t, n)
+
+    def run(reps: int) -> int:
+        counters = [word_count.WordCounter() for _ in range(n)]
+        t.team(n).run(_add_lines, list(zip(counters, shares, strict=True)), reps)
+        for other in counters[1:]:
+            counters[0].update(other)
+        return counters[0].total
 
     return run
 
@@ -475,6 +494,13 @@ _DECLARED = [
         "threads sharing one WordCounter",
         "N Python threads add the text's lines to one WordCounter",
         {"": Work(_shared_counter, _words)},
+    ),
+    Workload(
+        "word-counter-per-thread",
+        "a WordCounter per thread, merged",
+        "N Python threads add the text's lines to a WordCounter each, merged on the "
+        "calling thread at the end (update)",
+        {"": Work(_counter_each, _words)},
     ),
     Workload(
         "counter-unguarded",
