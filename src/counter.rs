@@ -329,9 +329,10 @@ impl WordCounter {
     /// many there were: `word_frequencies`' kernel, on `n_threads` Rust threads (None:
     /// every core), with its argument rules and errors.
     ///
-    /// All or nothing: the words are counted apart and merged at the end, so an `add`
-    /// interrupted by Ctrl-C (checked between slices of 16 MiB) or failing leaves the
-    /// counter as it was.
+    /// All or nothing: a text of 32 KiB or more is counted apart and merged at the end,
+    /// so an `add` interrupted by Ctrl-C (checked between slices of 4 MiB) or failing
+    /// leaves the counter as it was; a shorter one is checked (its UTF-8, the total's
+    /// bound) before its words are counted into the counter, under its lock.
     #[pyo3(signature = (text, n_threads=None))]
     fn add(
         &self,
