@@ -40,6 +40,25 @@ const BRIEF_MERGE_WORDS: usize = 512;
 const SPIN_FOR: Duration = Duration::from_micros(100);
 const MAX_PAUSE: u32 = 1024;
 
+/// The most distinct words a table may hold for words added attached to make it grow
+/// (see [`WordCounter::lock_attached_for`]): growing one of 65,536 rebuilds an index of
+/// 131,072 slots, well under a millisecond.
+const ATTACHED_GROWTH_WORDS: usize = 1 << 16;
+
+/// `f(counts)`, which adds to the table. Should it panic (a bug) part-way, the words it
+/// added stay, and the total is made their counts' sum again, so that the counter stays
+/// consistent, if not as it was; the panic becomes [`Error::Internal`].
+fn changing<T>(
+    counts: &mut Counts,
+    f: impl FnOnce(&mut Counts) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let result = no_panic(|| f(counts)).and_then(|r| r);
+    if matches!(result, Err(Error::Internal(_))) {
+        counts.total = counts.words.total();
+    }
+    result
+}
+
 struct Counts {
     /// Words (generalised UTF-8) in first-seen order, as `collections.Counter` keeps
     /// them, so `most_common` breaks ties the same way Counter does.
@@ -67,8 +86,8 @@ pub struct WordCounter {
 
 impl WordCounter {
     fn lock(&self) -> MutexGuard<'_, Counts> {
-        // A panic while merging leaves the table consistent if partly merged at worst (it
-        // only ever adds): recover it rather than poison the counter for good.
+        // A panic while adding leaves the table consistent if partly added at worst (see
+        // `changing`): recover it rather than poison the counter for good.
         self.counts
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -112,6 +131,18 @@ impl WordCounter {
         }
     }
 
+    /// The lock, to be held attached while at most `new_words` words are added: if it is
+    /// free or comes free soon ([`Self::try_lock_soon`]), and the words cannot make a
+    /// table of more than [`ATTACHED_GROWTH_WORDS`] grow. Growing rebuilds the index from
+    /// every word, some 0.1 s for 10 million, too long to hold up the GIL's other threads
+    /// or a stop of the world; None then, and the caller waits and works detached.
+    fn lock_attached_for(&self, new_words: usize) -> Option<MutexGuard<'_, Counts>> {
+        let counts = self.try_lock_soon()?;
+        let quick =
+            counts.words.len() < ATTACHED_GROWTH_WORDS || counts.words.has_room_for(new_words);
+        quick.then_some(counts)
+    }
+
     /// `f` under the lock, detached while it runs: for work that may be long (copying
     /// out every word), so that other Python threads and the garbage collector never
     /// wait for it.
@@ -139,7 +170,7 @@ impl WordCounter {
     fn merge(&self, py: Python<'_>, local: WordTable<&[u8]>) -> Result<u64, Error> {
         let added = local.total();
         let merge_into = |counts: &mut Counts, local: WordTable<&[u8]>| {
-            no_panic(|| -> Result<u64, Error> {
+            changing(counts, |counts| {
                 crate::testing::maybe_panic_holding_lock();
                 let total = total_after(counts.total, added)?;
                 counts.words.merge(local, OwnedWord::from);
@@ -148,11 +179,11 @@ impl WordCounter {
             })
         };
         if local.len() <= BRIEF_MERGE_WORDS {
-            if let Some(mut counts) = self.try_lock_soon() {
-                return merge_into(&mut counts, local)?;
+            if let Some(mut counts) = self.lock_attached_for(local.len()) {
+                return merge_into(&mut counts, local);
             }
         }
-        detach(py, || merge_into(&mut self.lock(), local))?
+        detach(py, || merge_into(&mut self.lock(), local))
     }
 
     /// A short `str` or `bytes` counted straight into the table under the lock; None,
@@ -166,8 +197,9 @@ impl WordCounter {
     /// the words are counted straight into the table; otherwise the thread waits for the
     /// lock, and counts, detached. That is safe because a thread holding the lock
     /// attached runs no Python before it lets go: no thread ever holds the lock while it
-    /// waits for the GIL or for a stop of the world, and a thread that spins for it holds
-    /// up the GIL's other threads, or a stop of the world, for 100 µs at most.
+    /// waits for the GIL or for a stop of the world. And it stays short: a thread spins
+    /// for the lock for 100 µs and a pause at most, and counts attached only what will
+    /// not make a large table grow (see [`Self::lock_attached_for`]).
     ///
     /// Also for `bytes`, but not for other buffers: another thread may write a bytearray
     /// between the words' count and their counting, and the total must be the sum of
@@ -184,7 +216,7 @@ impl WordCounter {
         text.check_utf8_now(py)?;
         let words = Text::Utf8(bytes);
         let count = |counts: &mut Counts| {
-            no_panic(|| -> Result<u64, Error> {
+            changing(counts, |counts| {
                 crate::testing::maybe_panic_holding_lock();
                 let added = words.count_words(0, bytes.len(), Some(1)) as u64;
                 // Checked before anything is counted: all or nothing, as for a long text.
@@ -192,9 +224,10 @@ impl WordCounter {
                 words.add_word_frequencies(&mut counts.words, 0, bytes.len(), Some(1));
                 counts.total = total;
                 Ok(added)
-            })?
+            })
         };
-        let added = match self.try_lock_soon() {
+        // A word takes a byte, and a space between two: so many new words at most.
+        let added = match self.lock_attached_for(bytes.len().div_ceil(2)) {
             Some(mut counts) => count(&mut counts),
             None => detach(py, || count(&mut self.lock())),
         };
@@ -207,20 +240,18 @@ impl WordCounter {
         // of fewer than 4 billion of them cannot overflow a u128.
         let added: u128 = items.iter().map(|(_, n)| u128::from(*n)).sum();
         detach(py, || {
-            no_panic(|| {
-                let mut counts = self.lock();
+            changing(&mut self.lock(), |counts| {
                 // Every count is at most the total: checking it keeps them all in range,
                 // all or nothing.
                 let total = u128::from(counts.total) + added;
                 if total > u128::from(MAX_COUNT) {
-                    return Err(overflow());
+                    return Err(overflow().into());
                 }
                 counts.words.add_counts(items.into_iter());
                 counts.total = total as u64;
                 Ok(())
             })
-        })?
-        .map_err(Error::from)
+        })
     }
 
     /// Add the counts of `other`, another counter, under both locks: its words are
@@ -229,25 +260,24 @@ impl WordCounter {
     fn merge_counter(&self, py: Python<'_>, other: &WordCounter) -> Result<(), Error> {
         debug_assert!(!std::ptr::eq(self, other), "a counter merged with itself");
         detach(py, || {
-            no_panic(|| {
-                // Taken in the order of their addresses, whichever counter is updated, so
-                // that `a.update(b)` and `b.update(a)` at once cannot each hold the lock
-                // the other waits for.
-                let (mut ours, theirs) = if (self as *const Self) < (other as *const Self) {
-                    let ours = self.lock();
-                    (ours, other.lock())
-                } else {
-                    let theirs = other.lock();
-                    (self.lock(), theirs)
-                };
+            // Taken in the order of their addresses, whichever counter is updated, so
+            // that `a.update(b)` and `b.update(a)` at once cannot each hold the lock the
+            // other waits for.
+            let (mut ours, theirs) = if (self as *const Self) < (other as *const Self) {
+                let ours = self.lock();
+                (ours, other.lock())
+            } else {
+                let theirs = other.lock();
+                (self.lock(), theirs)
+            };
+            changing(&mut ours, |ours| {
                 let total = total_after(ours.total, theirs.total)?;
                 let words = theirs.words.iter().map(|(word, n)| (word.clone(), n));
                 ours.words.add_counts(words);
                 ours.total = total;
-                Ok::<_, PyErr>(())
+                Ok(())
             })
-        })?
-        .map_err(Error::from)
+        })
     }
 
     /// The words and counts in first-seen order, copied out under the lock (not the

@@ -4,6 +4,7 @@ once, and turn into a collections.Counter."""
 from __future__ import annotations
 
 import copy
+import itertools
 import pickle
 import threading
 from collections import Counter
@@ -178,15 +179,22 @@ def test_add_agrees_with_word_frequencies_on_large_texts(piece, repeat):
 
 
 # A str or bytes under 32 KiB is counted straight into the counter's table; a longer
-# text, or another buffer, is counted apart and merged. One counter takes all of them,
-# in any order.
+# text, or another buffer, is counted apart and merged, attached if it has few words (up
+# to 512 distinct) and detached if more. One counter takes all of them, in any order.
+SMALL = 32 * 1024
+
+
+def long_text(piece: str, distinct: int) -> str:
+    # At least 32 KiB whatever the piece (" m0 " alone is 4 bytes), with numbered words
+    # all along, so that the words first seen late must come last.
+    return "".join(f"{piece} m{i % distinct} " for i in range(8200)) + piece
+
+
 added_text = st.one_of(
     tricky_text.map(lambda t: ("str", t)),
     tricky_text.map(lambda t: ("bytes", t)),
     tricky_text.map(lambda t: ("bytearray", t)),
-    st.tuples(tricky_text, st.integers(1, 4000)).map(
-        lambda p: ("long", "".join(f"{p[0]} m{i % 1009} " for i in range(p[1])) + p[0])
-    ),
+    st.tuples(tricky_text, st.sampled_from([7, 1009])).map(lambda p: ("long", long_text(*p))),
 )
 
 
@@ -195,6 +203,8 @@ added_text = st.one_of(
 def test_short_and_long_adds_in_one_counter_agree_with_counter(items):
     ours, expected = WordCounter(), Counter()
     for kind, text in items:
+        if kind == "long":
+            assert len(text.encode("utf-8", "surrogatepass")) >= SMALL
         if kind in ("bytes", "bytearray"):
             try:
                 data = text.encode()
@@ -209,31 +219,46 @@ def test_short_and_long_adds_in_one_counter_agree_with_counter(items):
     assert (ours.total, len(ours)) == (expected.total(), len(expected))
 
 
-def test_lines_wait_for_a_long_merge_and_none_is_lost():
+def test_lines_wait_for_long_merges_and_none_is_lost():
     # One thread adds texts of 100,000 distinct words, whose merges hold the lock for
-    # milliseconds; the others add lines meanwhile, each either counted with the lock
-    # free or waiting for it (a while spinning, then asleep): every word is counted.
+    # milliseconds; others add lines all the while, each counted with the lock free or
+    # waiting for it (a while spinning, then asleep), each line with a word of its own,
+    # so that the table, past 65,536 words, grows under lines too; one more thread reads.
+    # Every word is counted, and a reader never sees a count fall.
     distinct = " ".join(f"d{i}" for i in range(100_000))
     line = "alpha beta gamma alpha é中😀\u3000delta"
-    rounds, adds = 3, 2000
+    rounds, adders = 3, 3
     counter = WordCounter()
+    merged = threading.Event()
+    added = [0] * adders
+    seen: list[tuple[int, int, int]] = []
 
     def merger():
         for _ in range(rounds):
             counter.add(distinct, 1)
+        merged.set()
 
-    def adder():
-        for _ in range(adds):
-            counter.add(line)
+    def adder(k):
+        while not merged.is_set() or added[k] < 100:
+            counter.add(f"{line} w{k}-{added[k]}")
+            added[k] += 1
 
-    assert run_at_once(merger, adder, adder, adder) == []
-    expected = Counter()
-    for _ in range(3 * adds):
-        expected.update(line.split())
-    assert {w: counter[w] for w in expected} == dict(expected)
+    def reader():
+        while not merged.is_set():
+            seen.append((counter.total, counter["alpha"], len(counter)))
+
+    workers = [merger, reader] + [lambda k=k: adder(k) for k in range(adders)]
+    assert run_at_once(*workers) == []
+    lines = sum(added)
+    per_line = Counter(line.split())
+    assert {w: counter[w] for w in per_line} == {w: n * lines for w, n in per_line.items()}
+    assert all(counter[f"w{k}-{i}"] == 1 for k in range(adders) for i in range(added[k]))
     assert counter["d0"] == counter["d99999"] == rounds
-    total = expected.total() + rounds * 100_000
-    assert (len(counter), counter.total) == (100_000 + len(expected), total)
+    total = (per_line.total() + 1) * lines + rounds * 100_000
+    assert (len(counter), counter.total) == (100_000 + len(per_line) + lines, total)
+    # The total, a count and the number of words only ever grow.
+    for earlier, later in itertools.pairwise(seen):
+        assert all(a <= b for a, b in zip(earlier, later, strict=True)), (earlier, later)
 
 
 @pytest.mark.parametrize("letter", ["a", "\u0436", "\u4e2d", "\U0001f600", "\ud800"])

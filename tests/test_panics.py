@@ -40,15 +40,25 @@ def test_panic_in_a_pool_worker_is_a_runtime_error_and_the_pool_survives():
     assert search(TEXT, "the") == 40_000
 
 
-def test_panic_holding_the_counter_lock_leaves_it_usable():
+@pytest.mark.parametrize(
+    "text",
+    # Counted under the lock (a short str, attached), and merged after a count apart (a
+    # text of 32 KiB or more, detached).
+    ["c d", "c d " * 10_000],
+    ids=["short", "long"],
+)
+def test_panic_holding_the_counter_lock_leaves_it_usable(text):
     counter = WordCounter()
     counter.add("a b")
     inject("lock")
     with pytest.raises(RuntimeError, match=r"internal error .*holding WordCounter's lock"):
-        counter.add("c d")
-    # The panic struck before the merge: nothing of "c d" was added, and the lock works.
+        counter.add(text)
+    # The panic struck with the lock held, before any word of the text was added: none
+    # of them was, the total is the counts' sum, and the lock works.
     counter.add("a")
     assert (counter.total, counter["a"], counter["c"]) == (3, 2, 0)
+    counter.add(text)
+    assert (counter.total, counter["c"]) == (3 + len(text.split()), text.count("c"))
 
 
 def test_the_error_is_an_exception_not_a_base_exception():

@@ -535,6 +535,18 @@ impl<W: Word> WordTable<W> {
         }
     }
 
+    /// Whether `words` more distinct words fit with none of the table's storage growing:
+    /// neither the index, which is rebuilt from every word when it grows, nor the
+    /// words' vectors, which are moved.
+    pub fn has_room_for(&self, words: usize) -> bool {
+        let len = self.len().saturating_add(words);
+        // `insert` grows the index when more than half of it is taken.
+        len <= self.slots.len() / 2
+            && self.hot.capacity() >= len
+            && self.counts.capacity() >= len
+            && self.cold.capacity() >= len
+    }
+
     /// Room for `words` words in all without the index growing on the way.
     fn reserve(&mut self, words: usize) {
         let more = words.saturating_sub(self.len());
@@ -734,6 +746,44 @@ mod tests {
         let got: Vec<(&[u8], u64)> = t.iter().map(|(w, n)| (*w, n)).collect();
         assert_eq!(got, [(&b"b"[..], 3), (b"a", 2), (b"c", 1)]);
         assert_eq!((t.get(b"a"), t.get(b"z"), t.total()), (Some(2), None, 6));
+    }
+
+    /// `has_room_for(n)` promises that `n` new words move no storage: every word added
+    /// while it says so leaves the index and the vectors where they were.
+    #[test]
+    fn room_for_new_words_means_no_storage_moves() {
+        let mut t: WordTable<OwnedWord> = WordTable::new(Seed::random());
+        let words: Vec<String> = (0..3_000).map(|i| format!("w{i}")).collect();
+        let (mut with_room, mut without) = (0, 0);
+        for (i, w) in words.iter().enumerate() {
+            let room = (1..=3).filter(|&n| t.has_room_for(n)).max().unwrap_or(0);
+            if room == 0 {
+                without += 1;
+            } else {
+                with_room += 1;
+                let before = (
+                    t.slots.as_ptr(),
+                    t.slots.len(),
+                    t.hot.as_ptr(),
+                    t.cold.as_ptr(),
+                );
+                let counts = t.counts.as_ptr();
+                for extra in &words[i..(i + room).min(words.len())] {
+                    t.add_count(OwnedWord::from(format!("{extra}x").as_bytes()), 1);
+                }
+                let after = (
+                    t.slots.as_ptr(),
+                    t.slots.len(),
+                    t.hot.as_ptr(),
+                    t.cold.as_ptr(),
+                );
+                assert_eq!((before, counts), (after, t.counts.as_ptr()), "moved at {i}");
+            }
+            t.add_count(OwnedWord::from(w.as_bytes()), 1);
+        }
+        // Both answers came up: the check is neither always yes nor always no.
+        assert!(with_room > 2_000 && without > 0, "{with_room} {without}");
+        assert!(!t.has_room_for(usize::MAX));
     }
 
     #[test]
