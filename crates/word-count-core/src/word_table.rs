@@ -753,7 +753,9 @@ mod tests {
     #[test]
     fn room_for_new_words_means_no_storage_moves() {
         let mut t: WordTable<OwnedWord> = WordTable::new(Seed::random());
-        let words: Vec<String> = (0..3_000).map(|i| format!("w{i}")).collect();
+        // Under Miri, a tenth: there the 3,000 words took two minutes a run.
+        let n = if cfg!(miri) { 300 } else { 3_000 };
+        let words: Vec<String> = (0..n).map(|i| format!("w{i}")).collect();
         let (mut with_room, mut without) = (0, 0);
         for (i, w) in words.iter().enumerate() {
             let room = (1..=3).filter(|&n| t.has_room_for(n)).max().unwrap_or(0);
@@ -782,7 +784,10 @@ mod tests {
             t.add_count(OwnedWord::from(w.as_bytes()), 1);
         }
         // Both answers came up: the check is neither always yes nor always no.
-        assert!(with_room > 2_000 && without > 0, "{with_room} {without}");
+        assert!(
+            with_room > n * 2 / 3 && without > 0,
+            "{with_room} {without}"
+        );
         assert!(!t.has_room_for(usize::MAX));
     }
 
