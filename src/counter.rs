@@ -151,7 +151,7 @@ impl WordCounter {
     }
 
     /// `f` under the lock, for work of a few table lookups: attached if the lock is free,
-    /// else detached to wait for it (see [`Self::merge`]).
+    /// else detached to wait for it (see [`Self::add_briefly`]).
     fn with_counts_briefly<R: Send>(
         &self,
         py: Python<'_>,
