@@ -1,7 +1,8 @@
 """After a fork, parallel calls work in the child and in the parent: no hang.
 
-A forked child inherits a copy of its parent's thread pool without its threads; a
-pool-per-process (crates/word-count-core/src/pool.rs) makes the child build its own.
+A forked child inherits a copy of its parent's thread pools without their threads; a
+pool-per-process (crates/word-count-core/src/pool.rs) makes the child build its own, and
+so does word_count_py's (a fork hook in _reference.py).
 Inputs are megabytes: small ones never reach the pool and would hide a hang."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from subproc import IN_A_CHILD, check, run_python
 
 SETUP = """
 import os, sys, warnings
+from collections import Counter
 import word_count as w
 # fork() in a process with threads (the pool's) warns on 3.12+; that is the point here.
 warnings.simplefilter("ignore", DeprecationWarning)
@@ -25,6 +27,9 @@ def check(who):
     assert w.search(text, "the") == THE, who
     c = w.WordCounter(); c.add(text)
     assert c.total == WORDS, who
+    # The pure-Python twins' kept threads: a child's copy of the pool has none.
+    assert w.word_count_py(text, 2) == WORDS, who
+    assert w.word_frequencies_py(text[:200_000], 3) == Counter(text[:200_000].split()), who
 
 def in_child(fn):
     pid = os.fork()

@@ -6,14 +6,18 @@ from __future__ import annotations
 import operator
 import os
 import re
+import threading
 from collections import Counter
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from word_count._word_count import MAX_THREADS
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
+
+_R = TypeVar("_R")
 
 # A chunk smaller than this is not worth a thread (the Rust side uses 32 KiB of UTF-8).
 _MIN_CHUNK_CHARS = 32 * 1024
@@ -109,6 +113,46 @@ def _chunk_bounds(text: str, n_chunks: int) -> list[int]:
     return bounds
 
 
+# The threads of word_count_py and word_frequencies_py, kept from call to call as the Rust
+# functions keep rayon's pool: a thread's start and end is no part of what a call measures.
+# On 3.13t a thread's end grows dearer once threads that ended before it left mimalloc
+# segments behind (bench/workloads.py's Team says why); a pool a call cost
+# word_count_py(text, 2) on 4 MiB a fifth or more of its time there (docs/benchmarks.md).
+# The pool starts a thread only when no idle one is waiting, so it holds as many as the
+# calls ever ran at once, at most MAX_THREADS; they end with the interpreter.
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _forget_pool() -> None:
+    # A forked child has a copy of the pool but none of its threads: its work would wait
+    # forever. The child starts a pool of its own on its first call.
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _shared_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=MAX_THREADS, thread_name_prefix="word_count_py")
+        return _pool
+
+
+def _on_threads(fn: Callable[[str, int, int], _R], text: str, bounds: list[int]) -> Iterator[_R]:
+    """``fn(text, start, end)`` for each chunk between ``bounds``, each on a thread of the
+    kept pool, in chunk order. A single chunk is counted on the caller's thread, as the
+    Rust functions count one: handing it to another thread would only add the hand-over."""
+    n_chunks = len(bounds) - 1
+    if n_chunks == 1:
+        return iter([fn(text, bounds[0], bounds[1])])
+    return _shared_pool().map(fn, [text] * n_chunks, bounds[:-1], bounds[1:])
+
+
 def _count_slice(text: str, start: int, end: int) -> int:
     # Line by line: memory holds the chunk's lines and one line's words at a time, not a
     # list of every word of the chunk (tens of millions of str objects per thread for a
@@ -127,6 +171,8 @@ def word_count_py(text: str | Buffer, n_threads: int | None = None) -> int:
     32 Ki characters) and each chunk is counted by a ``threading`` thread in Python.
     On a GIL build the threads take turns holding the GIL, so this cannot scale; on
     free-threaded Python it can. ``n_threads=None`` means one thread per available CPU.
+    The threads are kept for later calls, as the Rust functions keep theirs: a call
+    starts a thread only when none is idle, and a forked child starts its own.
 
     ``text`` may be a bytes-like object of UTF-8, which means its decoded text. Raises
     TypeError if ``text`` is neither or ``n_threads`` not an int or None, ValueError if
@@ -137,10 +183,8 @@ def word_count_py(text: str | Buffer, n_threads: int | None = None) -> int:
     threads = _thread_count(n_threads)
     text = _decoded(raw)
     n_chunks = max(1, min(threads, len(text) // _MIN_CHUNK_CHARS))
-    bounds = _chunk_bounds(text, n_chunks)
-    with ThreadPoolExecutor(max_workers=n_chunks, thread_name_prefix="word_count_py") as pool:
-        # map() re-raises here any exception a thread raised: no count is silently lost.
-        return sum(pool.map(_count_slice, [text] * n_chunks, bounds[:-1], bounds[1:]))
+    # map() re-raises here any exception a thread raised: no count is silently lost.
+    return sum(_on_threads(_count_slice, text, _chunk_bounds(text, n_chunks)))
 
 
 def _count_each_word(text: str, start: int, end: int) -> Counter[str]:
@@ -168,13 +212,11 @@ def word_frequencies_py(text: str | Buffer, n_threads: int | None = None) -> Cou
     threads = _thread_count(n_threads)
     text = _decoded(raw)
     n_chunks = max(1, min(threads, len(text) // _MIN_CHUNK_CHARS))
-    bounds = _chunk_bounds(text, n_chunks)
-    with ThreadPoolExecutor(max_workers=n_chunks, thread_name_prefix="word_frequencies_py") as pool:
-        parts = pool.map(_count_each_word, [text] * n_chunks, bounds[:-1], bounds[1:])
-        # In chunk order: update() appends the words it has not seen in the order of the
-        # chunk's Counter, which is their order of first occurrence in the chunk; and
-        # every chunk's words come after the previous chunks' in the text.
-        total: Counter[str] = Counter()
-        for part in parts:
-            total.update(part)
+    parts = _on_threads(_count_each_word, text, _chunk_bounds(text, n_chunks))
+    # In chunk order: update() appends the words it has not seen in the order of the
+    # chunk's Counter, which is their order of first occurrence in the chunk; and every
+    # chunk's words come after the previous chunks' in the text.
+    total: Counter[str] = Counter()
+    for part in parts:
+        total.update(part)
     return total

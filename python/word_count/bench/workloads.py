@@ -453,7 +453,7 @@ _DECLARED = [
         "python-threads",
         "pure-Python threads",
         "N Python threads count words in pure Python (word_count_py)",
-        # word_count_py starts its own n threads on every call.
+        # word_count_py runs its n chunks on threads it keeps from call to call.
         {"": Work(lambda t, n: repeat(partial(word_count.word_count_py, t.text, n)), _words)},
     ),
     Workload(
