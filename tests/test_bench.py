@@ -539,8 +539,8 @@ def fail(x):
 
 
 # The workloads whose Python threads are the benchmark's own (Team). Of the others,
-# word_count_py and word_frequencies_py start their threads inside the call they time,
-# as a user's call would; Dask's threaded scheduler keeps the pool made at set-up.
+# word_count_py and word_frequencies_py keep a pool of their own from call to call, and
+# Dask's threaded scheduler keeps the pool made at set-up.
 TEAM_WORKLOADS = [
     "rust-attached-threads", "rust-detached-threads", "shared-counter", "counter-unguarded",
     "counter-locked", "counter-per-thread", "word-counter-per-thread",

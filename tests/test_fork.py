@@ -68,7 +68,8 @@ print("ok")
 
 @IN_A_CHILD
 def test_fork_while_other_threads_are_counting():
-    # The pool is mid-count in other threads at the moment of fork().
+    # The pools are mid-count in other threads at the moment of fork(): rayon's, and
+    # word_count_py's, whose lock a thread may hold as it looks the pool up.
     code = (
         SETUP
         + """
@@ -77,7 +78,10 @@ stop = threading.Event()
 def busy():
     while not stop.is_set():
         assert w.word_count(text, 2) == WORDS
-threads = [threading.Thread(target=busy) for _ in range(2)]
+def busy_py():
+    while not stop.is_set():
+        assert w.word_count_py(text[:100_000], 2) == len(text[:100_000].split())
+threads = [threading.Thread(target=f) for f in (busy, busy, busy_py)]
 for t in threads: t.start()
 try:
     for _ in range(3):

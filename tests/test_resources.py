@@ -90,14 +90,15 @@ print(json.dumps(seen))
     seen = json.loads(check(run_python(code, timeout=300)))
     # One thread counts on the caller's thread: no pool.
     assert seen["1"] == [0], seen
-    # Six hundred calls on 2 threads, then on 4, keep a few threads, not one a call:
-    # each call reuses the idle ones. A call that comes before its predecessor's threads
-    # say they are idle starts another, so a few more than n may be kept (4 for n = 2 in
-    # a 3.13t run of 3,000 calls on 2 CPUs); never one a call.
+    # Six hundred calls on 2 threads, then on 4, then on 2 again keep the threads they
+    # ran and a few more, never one a call: each call reuses the idle ones. One that
+    # comes before its predecessor's threads say they are idle starts another, so up to
+    # about 2n may be kept (4 for n = 2 in a 3.13t run of 3,000 calls on 2 CPUs); the
+    # bounds leave room for a loaded machine. The pool never shrinks.
     first, again = seen["2"]
     assert 2 <= first <= 8, seen
-    assert 4 <= seen["4"][0] <= 12, seen
-    assert again == seen["4"][0], seen
+    assert max(4, first) <= seen["4"][0] <= 12, seen
+    assert seen["4"][0] <= again <= 12, seen
 
 
 @IN_A_CHILD

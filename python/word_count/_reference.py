@@ -118,21 +118,30 @@ def _chunk_bounds(text: str, n_chunks: int) -> list[int]:
 # On 3.13t a thread's end grows dearer once threads that ended before it left mimalloc
 # segments behind (bench/workloads.py's Team says why); a pool a call cost
 # word_count_py(text, 2) on 4 MiB a fifth or more of its time there (docs/benchmarks.md).
-# The pool starts a thread only when no idle one is waiting, so it holds as many as the
-# calls ever ran at once, at most MAX_THREADS; they end with the interpreter.
+# A call reuses the idle threads and starts one only when it finds none idle. A thread
+# that has handed back its result counts as idle only once it waits for the next chunk,
+# so a call that follows at once may start a few more: the pool holds about as many as
+# the calls ever ran at once, up to twice that, at most MAX_THREADS. They end with the
+# interpreter. Both functions share it, so all its threads are named word_count_py_N.
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
 def _forget_pool() -> None:
     # A forked child has a copy of the pool but none of its threads: its work would wait
-    # forever. The child starts a pool of its own on its first call.
-    global _pool
+    # forever. The child starts a pool of its own on its first call. The lock is new too:
+    # held across the fork (below) so that no other thread held the copy.
+    global _pool, _pool_lock
     _pool = None
+    _pool_lock = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
+    os.register_at_fork(
+        before=lambda: _pool_lock.acquire(),
+        after_in_parent=lambda: _pool_lock.release(),
+        after_in_child=_forget_pool,
+    )
 
 
 def _shared_pool() -> ThreadPoolExecutor:
@@ -172,7 +181,7 @@ def word_count_py(text: str | Buffer, n_threads: int | None = None) -> int:
     On a GIL build the threads take turns holding the GIL, so this cannot scale; on
     free-threaded Python it can. ``n_threads=None`` means one thread per available CPU.
     The threads are kept for later calls, as the Rust functions keep theirs: a call
-    starts a thread only when none is idle, and a forked child starts its own.
+    reuses the idle ones, and a forked child starts its own.
 
     ``text`` may be a bytes-like object of UTF-8, which means its decoded text. Raises
     TypeError if ``text`` is neither or ``n_threads`` not an int or None, ValueError if
@@ -183,7 +192,7 @@ def word_count_py(text: str | Buffer, n_threads: int | None = None) -> int:
     threads = _thread_count(n_threads)
     text = _decoded(raw)
     n_chunks = max(1, min(threads, len(text) // _MIN_CHUNK_CHARS))
-    # map() re-raises here any exception a thread raised: no count is silently lost.
+    # An exception raised counting a chunk reaches the caller: no count is silently lost.
     return sum(_on_threads(_count_slice, text, _chunk_bounds(text, n_chunks)))
 
 
