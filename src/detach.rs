@@ -4,12 +4,12 @@
 //! CPython up to 3.13, a thread that re-attaches after finalization has begun is ended
 //! with `pthread_exit()`; its forced unwind runs into PyO3's `catch_unwind` around every
 //! function, and Rust aborts the process ("FATAL: exception not rethrown", or a bare
-//! SIGABRT). CPython 3.14 parks such threads instead (https://github.com/python/cpython/issues/87135). We do the
-//! same, one step earlier: an `atexit` hook -- which CPython runs after joining the
-//! non-daemon threads and before it starts to finalize -- records the exiting thread,
-//! and from then on any *other* thread that finishes detached work parks for ever instead
-//! of re-attaching. Only daemon threads can be left at that point, and the process is
-//! about to end them.
+//! SIGABRT). CPython 3.14 parks such threads instead
+//! (<https://github.com/python/cpython/issues/87135>). We do the same, one step earlier:
+//! an `atexit` hook -- which CPython runs after joining the non-daemon threads and before
+//! it starts to finalize -- records the exiting thread, and from then on any *other*
+//! thread that finishes detached work parks for ever instead of re-attaching. Only daemon
+//! threads can be left at that point, and the process is about to end them.
 //!
 //! A thread that checked the flag just *before* the hook set it is still on its way to
 //! re-attach, and would meet a finalizing interpreter (a CI run caught this on 3.12:
