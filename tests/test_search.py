@@ -55,13 +55,15 @@ def test_all_implementations_agree(contents, needle):
 @given(
     contents=tricky_text,
     needle=st.sampled_from(["the", "a", "é中😀", "\ud800"]),
-    repeat=st.integers(1, 4000),
+    size=st.integers(64 << 10, 320 << 10),
     n_threads=st.integers(1, 9),
 )
-def test_agree_on_texts_large_enough_to_split(contents, needle, repeat, n_threads):
-    # Repeating a tricky text makes it long enough (hundreds of KB) for `search` to
-    # split it between threads, with chunk boundaries landing anywhere in the pattern.
-    big = (contents + " " + needle + " ") * repeat
+def test_agree_on_texts_large_enough_to_split(contents, needle, size, n_threads):
+    # Repeating a tricky text makes it long enough (64 to 320 Ki characters) for
+    # `search` to split it between threads, with chunk boundaries landing anywhere in the
+    # pattern: a chunk is 32 KiB or more.
+    unit = contents + " " + needle + " "
+    big = unit * (size // len(unit) + 1)
     expected = search_py(big, needle)
     assert [impl(big, needle) for impl in RUST] == [expected] * len(RUST)
     assert search(big, needle, n_threads) == expected
