@@ -33,7 +33,8 @@ text = "ab " * (100 << 20)
 words = " ".join(map(str, range(1 << 20)))
 started = threading.Event()
 def work():
-    started.set()
+    {call}
+    started.set()  # one call done: the loop below is in its next
     while True:
         {call}
 threading.Thread(target=work, daemon=True).start()
