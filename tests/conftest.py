@@ -64,9 +64,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Under --parallel-threads=N (unless --parallel-full), two cuts of repetition:
 
     - each thread of a property test draws 1/N of its examples, so the N threads
-      together draw as many as one thread does in a plain run. The parallel run is
-      there for the threads' interleavings, on inputs the plain run has covered; N
-      times the examples made the 8-thread run of 3.13t four times as long as the
+      together draw as many as one thread does in a plain run (N: the threads it runs
+      on, one for a test marked to run alone, fewer under parallel_threads_limit). The
+      parallel run is there for the threads' interleavings, on inputs the plain run has
+      covered; N times the examples made the 8-thread run of 3.13t four times as long as the
       plain one (test_frequencies' split-between-threads tests 71 s and 50 s, against
       6 s and 2 s);
     - a test marked in_a_child runs on one thread: its subject is a child process,
@@ -90,11 +91,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if test is None or not hasattr(test, "hypothesis") or id(test) in seen:
             continue
         seen.add(id(test))
+        # By the threads it runs on: one, if it is marked to run alone.
+        runs_on = threads
+        if item.get_closest_marker("thread_unsafe") or item.get_closest_marker("in_a_child"):
+            runs_on = 1
+        if limit := item.get_closest_marker("parallel_threads_limit"):
+            runs_on = min(runs_on, int(limit.args[0]))
         # What @given reads at call time (hypothesis/core.py); the public @settings
         # decorator refuses a test that already has explicit settings.
         current = test._hypothesis_internal_use_settings
         test._hypothesis_internal_use_settings = settings(
-            current, max_examples=max(1, -(-current.max_examples // threads))
+            current, max_examples=max(1, -(-current.max_examples // runs_on))
         )
 
 

@@ -93,15 +93,18 @@ def test_many_threads_calling_everything_at_once_get_exact_results():
 
 def test_threads_sharing_one_non_ascii_str():
     # The first borrow of a non-ASCII str makes CPython build its UTF-8 form; threads
-    # racing to do that on one fresh str must all see the same, complete text.
+    # racing to do that on one fresh str must all see the same, complete text. The
+    # free-threaded wheel reads a text in its own storage, never as UTF-8, but a needle
+    # as UTF-8: so the needle is fresh each round too.
     for round_ in range(20):
         text = f"{round_} é中😀 " * 20_000  # a new str each round: no UTF-8 cached yet
+        needle = "".join(["é中", "😀"])  # likewise: not the code object's constant
         barrier = threading.Barrier(8)
         results = []
 
-        def worker(text=text, barrier=barrier, results=results):
+        def worker(text=text, needle=needle, barrier=barrier, results=results):
             barrier.wait()
-            results.append(search_sequential(text, "é中😀"))
+            results.append(search_sequential(text, needle))
 
         pool = [threading.Thread(target=worker) for _ in range(8)]
         for t in pool:
