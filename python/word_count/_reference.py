@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import operator
 import os
+import queue
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from word_count._word_count import MAX_THREADS
@@ -118,48 +118,89 @@ def _chunk_bounds(text: str, n_chunks: int) -> list[int]:
 # On 3.13t a thread's end grows dearer once threads that ended before it left mimalloc
 # segments behind (bench/workloads.py's Team says why); a pool a call cost
 # word_count_py(text, 2) on 4 MiB a fifth or more of its time there (docs/benchmarks.md).
-# A call reuses the idle threads and starts one only when it finds none idle. A thread
-# that has handed back its result counts as idle only once it waits for the next chunk,
-# so a call that follows at once may start a few more: the pool holds about as many as
-# the calls ever ran at once, up to twice that, at most MAX_THREADS. They end with the
-# interpreter. Both functions share it, so all its threads are named word_count_py_N.
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
+#
+# Not a ThreadPoolExecutor: it starts a thread for a task whenever its count of idle
+# threads is 0, and that count falls behind when one worker takes two tasks in a row, so
+# a kept executor grows, call after call, to its max_workers: 256 threads after 300 calls
+# of 2 chunks on CPython 3.12.1. Here a thread is put back among the idle before its
+# result is handed back, so a call finds idle every thread no call is using, and the pool
+# holds exactly as many threads as calls ever ran at once. They are daemons, each waiting
+# on a queue of its own, and end with the interpreter.
+_Job = tuple[Callable[[str, int, int], object], str, int, int, int, "queue.SimpleQueue[_Done]"]
+_Done = tuple[int, bool, object]
+
+
+class _Pool:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.idle: list[queue.SimpleQueue[_Job]] = []
+        self.started = 0
+
+    def run(self, fn: Callable[[str, int, int], _R], text: str, bounds: list[int]) -> list[_R]:
+        n = len(bounds) - 1
+        with self.lock:
+            inboxes = [self.idle.pop() for _ in range(min(n, len(self.idle)))]
+            first, self.started = self.started, self.started + n - len(inboxes)
+        for k in range(first, first + n - len(inboxes)):
+            inbox: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+            name = f"word_count_py_{k}"
+            threading.Thread(target=self.serve, args=(inbox,), name=name, daemon=True).start()
+            inboxes.append(inbox)
+        done: queue.SimpleQueue[_Done] = queue.SimpleQueue()
+        for i, inbox in enumerate(inboxes):
+            inbox.put((fn, text, bounds[i], bounds[i + 1], i, done))
+        results: list[object] = [None] * n
+        failed: list[tuple[int, BaseException]] = []
+        for _ in range(n):
+            i, ok, value = done.get()
+            if ok:
+                results[i] = value
+            else:
+                failed.append((i, value))  # type: ignore[arg-type]
+        if failed:
+            # Every chunk has ended: the first chunk's exception, as map() would raise it.
+            raise min(failed, key=lambda f: f[0])[1]
+        return results  # type: ignore[return-value]
+
+    def serve(self, inbox: queue.SimpleQueue[_Job]) -> None:
+        while True:
+            fn, text, start, end, i, done = inbox.get()
+            try:
+                result: _Done = (i, True, fn(text, start, end))
+            except BaseException as e:  # handed to the caller, which raises it
+                result = (i, False, e)
+            del fn, text
+            with self.lock:
+                self.idle.append(inbox)
+            done.put(result)
+
+
+_pool = _Pool()
 
 
 def _forget_pool() -> None:
     # A forked child has a copy of the pool but none of its threads: its work would wait
-    # forever. The child starts a pool of its own on its first call. The lock is new too:
-    # held across the fork (below) so that no other thread held the copy.
-    global _pool, _pool_lock
-    _pool = None
-    _pool_lock = threading.Lock()
+    # forever. The child starts a pool of its own, with a lock of its own: the copy's was
+    # held across the fork (below), so that no other thread held it.
+    global _pool
+    _pool = _Pool()
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(
-        before=lambda: _pool_lock.acquire(),
-        after_in_parent=lambda: _pool_lock.release(),
+        before=lambda: _pool.lock.acquire(),
+        after_in_parent=lambda: _pool.lock.release(),
         after_in_child=_forget_pool,
     )
 
 
-def _shared_pool() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=MAX_THREADS, thread_name_prefix="word_count_py")
-        return _pool
-
-
-def _on_threads(fn: Callable[[str, int, int], _R], text: str, bounds: list[int]) -> Iterator[_R]:
+def _on_threads(fn: Callable[[str, int, int], _R], text: str, bounds: list[int]) -> list[_R]:
     """``fn(text, start, end)`` for each chunk between ``bounds``, each on a thread of the
     kept pool, in chunk order. A single chunk is counted on the caller's thread, as the
     Rust functions count one: handing it to another thread would only add the hand-over."""
-    n_chunks = len(bounds) - 1
-    if n_chunks == 1:
-        return iter([fn(text, bounds[0], bounds[1])])
-    return _shared_pool().map(fn, [text] * n_chunks, bounds[:-1], bounds[1:])
+    if len(bounds) == 2:
+        return [fn(text, bounds[0], bounds[1])]
+    return _pool.run(fn, text, bounds)
 
 
 def _count_slice(text: str, start: int, end: int) -> int:
