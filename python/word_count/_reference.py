@@ -169,10 +169,12 @@ class _Pool:
                 result: _Done = (i, True, fn(text, start, end))
             except BaseException as e:  # handed to the caller, which raises it
                 result = (i, False, e)
-            del fn, text
             with self.lock:
                 self.idle.append(inbox)
             done.put(result)
+            # An idle thread holds nothing of the call: not its text, nor a chunk's
+            # Counter (word_frequencies_py's, as large as the result), until the next.
+            del fn, text, result, done
 
 
 _pool = _Pool()
