@@ -41,7 +41,10 @@ from word_count import _word_count
 # UTF-8 form of a str once, uninterruptibly; do that first, untimed.
 data = b"ab \\xe3\\x80\\x80" * (180 << 20)
 run = b"a" * (256 << 20)
-fifo = os.path.join(tempfile.mkdtemp(), "fifo")
+# Removed at exit, however the script ends: a 1 GB file left behind by a failed run
+# (a full disk, once) fills the disk for every run after it.
+tmp = tempfile.TemporaryDirectory()
+fifo = os.path.join(tmp.name, "fifo")
 os.mkfifo(fifo)
 # A writer that stays and writes nothing (read and write, so that opening it waits for no
 # reader); the readers' opens then find a writer, and their reads wait for data.
@@ -84,8 +87,8 @@ if _word_count.__file__.endswith(".abi3.so"):
         "word_frequencies(str)": lambda: w.word_frequencies(text, 1),
     })
 # The same text in a file, read block by block.
-fd, path = tempfile.mkstemp(suffix=".txt")
-with os.fdopen(fd, "wb") as f:
+path = os.path.join(tmp.name, "text.txt")
+with open(path, "wb") as f:
     f.write(data)
 # The sender says when it is ready, then sends SIGINT 0.15 s later, so the signal lands
 # inside the call however long the sender took to start.
@@ -111,10 +114,8 @@ for name, call in calls.items():
         latency[name] = caught - float(sender.stdout.readline())
     sender.wait()
     assert w.word_count("still works after Ctrl-C", 2) == 4
-os.unlink(path)
 os.close(writer)
-os.unlink(fifo)
-os.unlink(lonely)
+tmp.cleanup()
 print(json.dumps(latency))
 """
 
