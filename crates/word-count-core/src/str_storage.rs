@@ -839,7 +839,9 @@ mod tests {
         }
 
         #[test]
-        fn simd_matches_scalar_ucs4(units in prop::collection::vec(special_u32(), 0..200), after in any::<bool>()) {
+        // Under Miri up to 100 units: still two of the AVX2 kernel's 32-unit chunks or
+        // more in about a third of the cases (the block edges are in the tests below).
+        fn simd_matches_scalar_ucs4(units in prop::collection::vec(special_u32(), 0..if cfg!(miri) { 100 } else { 200 }), after in any::<bool>()) {
             all_agree(&units, after)?;
         }
     }

@@ -602,9 +602,11 @@ mod tests {
     fn storage_words_at_block_edges() {
         // Words and spaces of every kind ending and starting around the 64-unit blocks,
         // and units above U+FFFF whose low 16 bits are whitespace (never a space).
-        // Under Miri, where a unit costs a thousand times more: the block edges alone.
+        // Under Miri, where a unit costs a thousand times more: the block edges alone, with
+        // U+3000, which needs 16-bit units and shares its low 16 bits with U+13000 (each
+        // space's mask is checked by `simd_space_masks_match_is_space_for_every_unit`).
         let (spaces, letters, ats, lens): (&[u32], &[u32], &[usize], &[usize]) = if cfg!(miri) {
-            (&[0x20, 0x3000], &[0x61, 0x1_3000], &[62, 64], &[1, 65])
+            (&[0x3000], &[0x61, 0x1_3000], &[62, 64], &[1, 65])
         } else {
             (
                 &[0x20, 0x85, 0xA0, 0x1680, 0x3000, 0x2028],
@@ -627,7 +629,10 @@ mod tests {
                             .filter(|w| !w.is_empty())
                             .map(|w| w.to_vec())
                             .collect();
-                        for cut in [0, at, at + 1, at + 2, units.len()] {
+                        // A cut at the end leaves the text whole, as a cut at 0 does:
+                        // under Miri, only the latter.
+                        let cuts_at = [0, at, at + 1, at + 2, units.len()];
+                        for &cut in &cuts_at[..if cfg!(miri) { 4 } else { 5 }] {
                             let cuts = [0, cut, units.len()];
                             assert_eq!(storage_spans(&units, &cuts), expected);
                             if let Ok(u) = units
